@@ -1,0 +1,42 @@
+/** A calendar day in UTC, written `yyyy-mm-dd`: the unit of the daily summaries. */
+export type Day = string;
+
+const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
+const MS_PER_DAY = 86_400_000;
+
+export function isDay(value: unknown): value is Day {
+  if (typeof value !== 'string') return false;
+  const match = DAY_PATTERN.exec(value);
+  if (!match) return false;
+  const date = new Date(`${value}T00:00:00.000Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}
+
+export function parseDay(value: string): Day {
+  if (!isDay(value)) throw new RangeError(`"${value}" is not a calendar day (yyyy-mm-dd)`);
+  return value;
+}
+
+export function dayOf(instant: Date): Day {
+  return instant.toISOString().slice(0, 10);
+}
+
+export function startOfDay(day: Day): Date {
+  return new Date(`${parseDay(day)}T00:00:00.000Z`);
+}
+
+/** The first instant after the day: a day is complete once everything before this is known. */
+export function endOfDay(day: Day): Date {
+  return new Date(startOfDay(day).getTime() + MS_PER_DAY);
+}
+
+export function addDays(day: Day, count: number): Day {
+  return dayOf(new Date(startOfDay(day).getTime() + count * MS_PER_DAY));
+}
+
+/** Every day from `first` to `last`, both included. */
+export function daysBetween(first: Day, last: Day): Day[] {
+  const days: Day[] = [];
+  for (let day = parseDay(first); day <= parseDay(last); day = addDays(day, 1)) days.push(day);
+  return days;
+}

@@ -1,0 +1,84 @@
+import { type Day, dayOf, parseDay } from './day';
+import { ID_PATTERN } from './transaction';
+
+/**
+ * Row keys of `txn_tbl`: `<salt>#<yyyy-mm-dd>#<hh:mm:ss.SSS>#<transaction id>`.
+ *
+ * - The salt (a stable hash of the id, SALT_BUCKETS values) comes first so that a burst of writes
+ *   for the current hour is spread over SALT_BUCKETS key ranges (tablets) instead of one: a key
+ *   that starts with a timestamp sends every write to the same tablet.
+ * - Day and time come next so that one day is exactly SALT_BUCKETS contiguous row ranges, which the
+ *   daily job reads in parallel, never scanning the rest of the table.
+ * - The id last makes the key unique and deterministic: re-sending a transaction rewrites its row.
+ *
+ * SALT_BUCKETS is part of the stored data's shape: changing it needs a rewrite of the table.
+ */
+export const SALT_BUCKETS = 8;
+const SALT_WIDTH = 2;
+
+export interface DecodedRowKey {
+  salt: number;
+  day: Day;
+  occurredAt: Date;
+  id: string;
+}
+
+export interface RowRange {
+  /** Inclusive. */
+  start: string;
+  /** Exclusive. */
+  end: string;
+}
+
+export class RowKeyError extends Error {
+  readonly code = 'ROW_KEY_INVALID';
+}
+
+/** FNV-1a 32-bit: stable across processes and releases, unlike anything seeded. */
+export function saltOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % SALT_BUCKETS;
+}
+
+function saltText(salt: number): string {
+  return String(salt).padStart(SALT_WIDTH, '0');
+}
+
+export function encodeRowKey(id: string, occurredAt: Date): string {
+  if (!ID_PATTERN.test(id)) throw new RowKeyError(`transaction id "${id}" must match ${ID_PATTERN}`);
+  const iso = occurredAt.toISOString(); // yyyy-mm-ddThh:mm:ss.SSSZ, fixed width for years 0000-9999
+  if (iso.length !== 24) throw new RowKeyError(`occurredAt ${iso} is outside the years 0000-9999`);
+  return `${saltText(saltOf(id))}#${iso.slice(0, 10)}#${iso.slice(11, 23)}#${id}`;
+}
+
+const KEY_PATTERN = /^(\d{2})#(\d{4}-\d{2}-\d{2})#(\d{2}:\d{2}:\d{2}\.\d{3})#([A-Za-z0-9_-]{1,64})$/;
+
+export function decodeRowKey(key: string): DecodedRowKey {
+  const match = KEY_PATTERN.exec(key);
+  if (!match) throw new RowKeyError(`"${key}" is not a txn_tbl row key (salt#day#time#id)`);
+  const [, saltPart, dayPart, timePart, id] = match as unknown as [string, string, string, string, string];
+  const salt = Number(saltPart);
+  const occurredAt = new Date(`${dayPart}T${timePart}Z`);
+  if (Number.isNaN(occurredAt.getTime()) || dayOf(occurredAt) !== dayPart) {
+    throw new RowKeyError(`"${key}" has an invalid date or time`);
+  }
+  if (salt !== saltOf(id)) throw new RowKeyError(`"${key}" has salt ${salt}, expected ${saltOf(id)} for its id`);
+  return { salt, day: dayPart, occurredAt, id };
+}
+
+/**
+ * The SALT_BUCKETS row ranges that hold exactly the given day's transactions.
+ * `#` (0x23) ends the day prefix; `$` (0x24) is the next byte, so [start, end) is the prefix range.
+ */
+export function dayRanges(day: Day): RowRange[] {
+  parseDay(day);
+  const ranges: RowRange[] = [];
+  for (let salt = 0; salt < SALT_BUCKETS; salt++) {
+    ranges.push({ start: `${saltText(salt)}#${day}#`, end: `${saltText(salt)}#${day}$` });
+  }
+  return ranges;
+}

@@ -1,0 +1,46 @@
+import type { Bucket } from '@google-cloud/storage';
+import type { ObjectStore } from './object-store';
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+/** An ObjectStore over a Cloud Storage bucket and prefix. */
+export class GcsStore implements ObjectStore {
+  readonly location: string;
+
+  constructor(
+    private readonly bucket: Bucket,
+    private readonly prefix = '',
+  ) {
+    this.location = `gs://${bucket.name}/${prefix}`;
+  }
+
+  async list(prefix = ''): Promise<string[]> {
+    const [files] = await this.bucket.getFiles({ prefix: this.prefix + prefix, autoPaginate: true });
+    return files.map((file) => file.name.slice(this.prefix.length)).sort();
+  }
+
+  async read(name: string): Promise<Buffer> {
+    const [data] = await this.bucket.file(this.prefix + name).download();
+    return data;
+  }
+
+  async write(name: string, data: string | Buffer): Promise<void> {
+    await this.bucket.file(this.prefix + name).save(data, { resumable: false });
+  }
+
+  async createIfAbsent(name: string, data: string | Buffer): Promise<boolean> {
+    try {
+      await this.bucket.file(this.prefix + name).save(data, {
+        resumable: false,
+        preconditionOpts: { ifGenerationMatch: 0 },
+      });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 412) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import Papa from 'papaparse';
+import { type Day, isDay } from './day';
+import { type Currency, formatMinor, isCurrency, parseDecimal } from './money';
+import { isTransactionType } from './transaction';
+
+/**
+ * The daily summary CSV: written by the daily job, read by the flex template.
+ *
+ *   date,transaction_type,currency,transaction_count,amount_sum
+ *   2026-11-26,purchase,USD,1200,45678.90     one row per (type, currency) group
+ *   2026-11-26,TOTAL,USD,1500,50000.00        one total row per currency
+ *   2026-11-26,TOTAL,ALL,1800,                the grand total: count only (currencies don't add up)
+ *
+ * Amounts are exact decimal strings with the currency's minor digits (JPY has none).
+ */
+export const SUMMARY_CSV_COLUMNS = ['date', 'transaction_type', 'currency', 'transaction_count', 'amount_sum'] as const;
+export const TOTAL = 'TOTAL';
+export const ALL_CURRENCIES = 'ALL';
+
+const FILE_PREFIX = 'Financial_transaction_daily_summary_';
+const FILE_PATTERN = /^Financial_transaction_daily_summary_(\d{4}-\d{2}-\d{2})\.csv$/;
+
+export function summaryFileName(day: Day): string {
+  if (!isDay(day)) throw new RangeError(`"${day}" is not a calendar day (yyyy-mm-dd)`);
+  return `${FILE_PREFIX}${day}.csv`;
+}
+
+/** The day of a summary file name (a path's last segment is used), or undefined if it is not one. */
+export function dayOfSummaryFile(name: string): Day | undefined {
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const day = FILE_PATTERN.exec(base)?.[1];
+  return day !== undefined && isDay(day) ? day : undefined;
+}
+
+export type SummaryRow =
+  | { kind: 'group'; date: Day; type: string; currency: Currency; count: number; sumMinor: bigint }
+  | { kind: 'currency-total'; date: Day; currency: Currency; count: number; sumMinor: bigint }
+  | { kind: 'grand-total'; date: Day; count: number };
+
+function toRecord(row: SummaryRow): string[] {
+  switch (row.kind) {
+    case 'group':
+      return [row.date, row.type, row.currency, String(row.count), formatMinor(row.sumMinor, row.currency)];
+    case 'currency-total':
+      return [row.date, TOTAL, row.currency, String(row.count), formatMinor(row.sumMinor, row.currency)];
+    case 'grand-total':
+      return [row.date, TOTAL, ALL_CURRENCIES, String(row.count), ''];
+  }
+}
+
+export function encodeSummaryCsv(rows: SummaryRow[]): string {
+  return Papa.unparse({ fields: [...SUMMARY_CSV_COLUMNS], data: rows.map(toRecord) }, { newline: '\n' }) + '\n';
+}
+
+export interface RejectedLine {
+  /** 1-based line number in the file (the header is line 1). */
+  line: number;
+  reason: string;
+}
+
+export interface DecodedSummaryCsv {
+  rows: Array<SummaryRow & { line: number }>;
+  rejected: RejectedLine[];
+}
+
+const COUNT_PATTERN = /^(0|[1-9]\d{0,14})$/;
+
+function decodeRecord(record: Record<string, string>): SummaryRow {
+  const { date, transaction_type: type, currency, transaction_count: countText, amount_sum: sum } = record;
+  if (!isDay(date)) throw new Error(`date "${date}" is not yyyy-mm-dd`);
+  if (countText === undefined || !COUNT_PATTERN.test(countText)) throw new Error(`transaction_count "${countText}" is not a non-negative integer`);
+  const count = Number(countText);
+  if (type === TOTAL && currency === ALL_CURRENCIES) {
+    if (sum !== '') throw new Error('amount_sum must be empty on the TOTAL,ALL row');
+    return { kind: 'grand-total', date, count };
+  }
+  if (!isCurrency(currency)) throw new Error(`currency "${currency}" is not supported`);
+  if (sum === undefined) throw new Error('amount_sum is missing');
+  const sumMinor = parseDecimal(sum, currency);
+  if (type === TOTAL) return { kind: 'currency-total', date, currency, count, sumMinor };
+  if (!isTransactionType(type)) throw new Error(`transaction_type "${type}" is unknown`);
+  return { kind: 'group', date, type, currency, count, sumMinor };
+}
+
+/**
+ * Parses a summary CSV, header-aware and strict. Each bad line is rejected with its line number and
+ * reason; good lines are kept. A wrong header rejects the whole file (line 1).
+ */
+export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  const rows: DecodedSummaryCsv['rows'] = [];
+  const rejected: RejectedLine[] = [];
+  const header = parsed.meta.fields ?? [];
+  if (header.join(',') !== SUMMARY_CSV_COLUMNS.join(',')) {
+    return { rows, rejected: [{ line: 1, reason: `header must be "${SUMMARY_CSV_COLUMNS.join(',')}", got "${header.join(',')}"` }] };
+  }
+  const lineOfRow = lineNumbers(text);
+  const badRows = new Map<number, string>();
+  for (const error of parsed.errors) if (error.row !== undefined) badRows.set(error.row, error.message);
+  parsed.data.forEach((record, index) => {
+    const line = lineOfRow[index] ?? index + 2;
+    const parseProblem = badRows.get(index);
+    if (parseProblem) {
+      rejected.push({ line, reason: parseProblem });
+      return;
+    }
+    try {
+      rows.push({ ...decodeRecord(record), line });
+    } catch (error) {
+      rejected.push({ line, reason: (error as Error).message });
+    }
+  });
+  return { rows, rejected };
+}
+
+/** Line numbers (1-based) of the non-empty data records, for files without quoted newlines. */
+function lineNumbers(text: string): number[] {
+  const numbers: number[] = [];
+  text.split(/\r?\n/).forEach((content, index) => {
+    if (index > 0 && content.trim() !== '') numbers.push(index + 1);
+  });
+  return numbers;
+}

@@ -1,0 +1,136 @@
+/**
+ * The local cloud platform: the real emulators and a real MariaDB, each on a free loopback port,
+ * under one temp directory, started in parallel and declared ready only once each has answered
+ * a real request. `stop()` (or the end of this process, however it ends) removes every process.
+ */
+import { rmSync } from 'node:fs';
+import { freePorts } from './free-ports';
+import { createPlatformDir } from './platform-dir';
+import { findPrograms, type Programs, type ServiceName } from './prerequisites';
+import { startBigtable } from './servers/bigtable';
+import { startGcs } from './servers/gcs';
+import { startMariadb, type MysqlCredentials } from './servers/mariadb';
+import { startPubsub } from './servers/pubsub';
+import { stopService, type ServiceProcess } from './service-process';
+import { registerRunning, unregisterRunning } from './shutdown-hooks';
+
+export type { ServiceName } from './prerequisites';
+export type { MysqlCredentials } from './servers/mariadb';
+
+export const ALL_SERVICES: readonly ServiceName[] = ['bigtable', 'pubsub', 'mariadb', 'gcs'];
+
+/** The project id the emulators are used under unless a test picks its own. */
+export const LOCAL_PROJECT = 'finserv-local';
+
+export interface PlatformOptions {
+  /** Where logs and data go; a fresh temp directory (removed on stop) when omitted. */
+  dir?: string;
+  services?: ServiceName[];
+}
+
+export interface Platform {
+  /**
+   * What clients need to find the services: BIGTABLE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST,
+   * STORAGE_EMULATOR_HOST, STORAGE_API_ENDPOINT, MYSQL_HOST/PORT/USER/PASSWORD, METADATA_SERVER_DETECTION,
+   * GOOGLE_CLOUD_PROJECT (only those of the services started).
+   */
+  env: Record<string, string>;
+  /** The MariaDB TCP account (undefined when mariadb was not started). */
+  mysql: MysqlCredentials | undefined;
+  pids: number[];
+  ports: number[];
+  dir: string;
+  /** Milliseconds from the call to every service answering. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+async function startService(
+  name: ServiceName,
+  programs: Partial<Programs>,
+  dir: string,
+  port: number,
+): Promise<{ service: ServiceProcess; env: Record<string, string>; mysql?: MysqlCredentials }> {
+  const address = `127.0.0.1:${port}`;
+  switch (name) {
+    case 'bigtable':
+      return { service: await startBigtable(programs.cbtemulator!, dir, port), env: { BIGTABLE_EMULATOR_HOST: address } };
+    case 'pubsub':
+      return { service: await startPubsub(programs.pubsubEmulator!, dir, port), env: { PUBSUB_EMULATOR_HOST: address } };
+    case 'gcs': {
+      const service = await startGcs(programs.fakeGcsServer!, dir, port);
+      const env = {
+        // @google-cloud/storage takes STORAGE_EMULATOR_HOST verbatim as its JSON API base, but builds
+        // upload URLs from apiEndpoint: clients must also get `apiEndpoint: STORAGE_API_ENDPOINT`.
+        STORAGE_EMULATOR_HOST: `http://${address}/storage/v1`,
+        STORAGE_API_ENDPOINT: `http://${address}`,
+      };
+      return { service, env };
+    }
+    case 'mariadb': {
+      const { service, credentials } = await startMariadb(
+        { mariadbd: programs.mariadbd!, mariadbInstallDb: programs.mariadbInstallDb! },
+        dir,
+        port,
+      );
+      const env = {
+        MYSQL_HOST: credentials.host,
+        MYSQL_PORT: String(credentials.port),
+        MYSQL_USER: credentials.user,
+        MYSQL_PASSWORD: credentials.password,
+      };
+      return { service, env, mysql: credentials };
+    }
+  }
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const began = performance.now();
+  const services = [...new Set(options.services ?? ALL_SERVICES)];
+  const programs = findPrograms(services);
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? createPlatformDir();
+  const ports = await freePorts(services.length);
+
+  const started: ServiceProcess[] = [];
+  let stopping: Promise<void> | undefined;
+  const platform: Platform = {
+    env: { METADATA_SERVER_DETECTION: 'none', GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT },
+    mysql: undefined,
+    pids: [],
+    ports,
+    dir,
+    startupMs: 0,
+    stop: () => {
+      stopping ??= (async () => {
+        await Promise.all(started.map((s) => stopService(s)));
+        unregisterRunning(handle);
+        if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopping;
+    },
+  };
+  const handle = { stop: platform.stop, dir, ownsDir };
+  registerRunning(handle);
+
+  const results = await Promise.allSettled(
+    services.map(async (name, i) => {
+      const result = await startService(name, programs, dir, ports[i]!);
+      started.push(result.service);
+      return result;
+    }),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) {
+    await platform.stop();
+    throw failure.reason;
+  }
+  for (const result of results) {
+    if (result.status !== 'fulfilled') continue;
+    Object.assign(platform.env, result.value.env);
+    platform.pids.push(result.value.service.pid);
+    if (result.value.mysql) platform.mysql = result.value.mysql;
+  }
+  platform.startupMs = Math.round(performance.now() - began);
+  return platform;
+}

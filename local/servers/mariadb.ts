@@ -1,0 +1,95 @@
+/**
+ * A private, throwaway MariaDB server: its own datadir, socket and port under the platform's
+ * directory, bound to 127.0.0.1. The system service is never used. An init file creates a TCP
+ * user with a random password and every privilege, so clients never need root.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createConnection } from 'mysql2/promise';
+import { spawnService, type ServiceProcess } from '../service-process';
+import { waitUntil } from '../wait-until';
+
+export interface MysqlCredentials {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+// Small and non-durable on purpose: a test database that dies with the run.
+const SERVER_OPTIONS = [
+  '--innodb-buffer-pool-size=64M',
+  '--innodb-log-file-size=16M',
+  '--innodb-flush-log-at-trx-commit=2',
+  '--innodb-doublewrite=0',
+  '--skip-log-bin',
+  '--character-set-server=utf8mb4',
+  '--collation-server=utf8mb4_unicode_ci',
+];
+
+function runAsOptions(): string[] {
+  // mariadbd refuses to run as root unless told to; as another user it runs as that user.
+  return process.getuid?.() === 0 ? ['--user=root'] : [];
+}
+
+export async function startMariadb(
+  programs: { mariadbd: string; mariadbInstallDb: string },
+  dir: string,
+  port: number,
+): Promise<{ service: ServiceProcess; credentials: MysqlCredentials }> {
+  const datadir = join(dir, 'mariadb-data');
+  const tmpdir = join(dir, 'mariadb-tmp');
+  mkdirSync(tmpdir, { recursive: true });
+  await promisify(execFile)(
+    programs.mariadbInstallDb,
+    ['--no-defaults', `--datadir=${datadir}`, '--skip-test-db', ...runAsOptions(), ...SERVER_OPTIONS],
+    { cwd: dir },
+  ).catch((error: Error & { stderr?: string }) => {
+    throw new Error(`mariadb-install-db failed: ${error.message}\n${error.stderr ?? ''}`);
+  });
+
+  const credentials: MysqlCredentials = {
+    host: '127.0.0.1',
+    port,
+    user: 'finserv',
+    password: randomBytes(12).toString('hex'),
+  };
+  const initFile = join(dir, 'mariadb-init.sql');
+  writeFileSync(
+    initFile,
+    `CREATE USER '${credentials.user}'@'%' IDENTIFIED BY '${credentials.password}';\n` +
+      `GRANT ALL PRIVILEGES ON *.* TO '${credentials.user}'@'%' WITH GRANT OPTION;\n`,
+    { mode: 0o600 },
+  );
+  const service = spawnService(
+    'mariadb',
+    programs.mariadbd,
+    [
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      `--tmpdir=${tmpdir}`,
+      `--socket=${join(dir, 'mariadb.sock')}`,
+      `--pid-file=${join(dir, 'mariadb.pid')}`,
+      `--port=${port}`,
+      '--bind-address=127.0.0.1',
+      '--skip-name-resolve',
+      `--init-file=${initFile}`,
+      ...runAsOptions(),
+      ...SERVER_OPTIONS,
+    ],
+    { dir },
+  );
+  await waitUntil(service, 'answer to SELECT 1 as its TCP user', async () => {
+    const connection = await createConnection({ ...credentials, connectTimeout: 2000 });
+    try {
+      await connection.query('SELECT 1');
+      return true;
+    } finally {
+      await connection.end();
+    }
+  });
+  return { service, credentials };
+}

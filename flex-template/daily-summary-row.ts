@@ -1,0 +1,147 @@
+/**
+ * One daily summary CSV -> one Bigtable row of daily_transactions_summaries_from_csv, plus the
+ * lines that could not be loaded (dead letters).
+ *
+ * Row key: the date (yyyy-mm-dd). Family `count`: one column per CSV group `<type>:<currency>`,
+ * `TOTAL:<currency>` per currency and `TOTAL:ALL`, values decimal integers; plus the column
+ * `threshold_signal` (LOW / NORMAL / HIGH, from the TOTAL,ALL count). Family `sum`: the same group
+ * and per-currency total columns, values exact decimal strings in the currency's minor digits.
+ */
+import { decodeSummaryCsv, type SummaryRow } from '../core/summary-csv';
+import { formatMinor } from '../core/money';
+
+export interface Thresholds {
+  low: number;
+  high: number;
+}
+
+export type ThresholdSignal = 'LOW' | 'NORMAL' | 'HIGH';
+
+export const SIGNAL_COLUMN = 'threshold_signal';
+
+export interface DeadLetter {
+  file: string;
+  /** 1-based line in the file; the header is line 1. */
+  line: number;
+  reason: string;
+}
+
+export interface SummaryCells {
+  /** Row key: the date. */
+  key: string;
+  count: Record<string, string>;
+  sum: Record<string, string>;
+}
+
+export interface DailySummaryLoad {
+  file: string;
+  date: string;
+  /** Undefined when no line of the file was valid. */
+  cells?: SummaryCells;
+  deadLetters: DeadLetter[];
+  validRows: number;
+}
+
+/** LOW below `low`, HIGH at or above `high`, NORMAL between. */
+export function thresholdSignal(count: number, thresholds: Thresholds): ThresholdSignal {
+  if (count < thresholds.low) return 'LOW';
+  if (count >= thresholds.high) return 'HIGH';
+  return 'NORMAL';
+}
+
+function columnOf(row: SummaryRow): string {
+  switch (row.kind) {
+    case 'group':
+      return `${row.type}:${row.currency}`;
+    case 'currency-total':
+      return `TOTAL:${row.currency}`;
+    case 'grand-total':
+      return 'TOTAL:ALL';
+  }
+}
+
+type LinedRow = SummaryRow & { line: number };
+
+/**
+ * Checks that need the whole file: the date column matches the file's date, no group appears twice,
+ * and totals equal the sum of their groups (checked only where every group line was valid).
+ */
+function crossCheck(file: string, date: string, rows: LinedRow[], rejectedCount: number): { kept: LinedRow[]; bad: DeadLetter[] } {
+  const bad: DeadLetter[] = [];
+  const seen = new Map<string, number>();
+  const kept: LinedRow[] = [];
+  for (const row of rows) {
+    if (row.date !== date) {
+      bad.push({ file, line: row.line, reason: `date ${row.date} does not match the file's date ${date}` });
+      continue;
+    }
+    const column = columnOf(row);
+    const first = seen.get(column);
+    if (first !== undefined) {
+      bad.push({ file, line: row.line, reason: `duplicate row for ${column.replace(':', ',')} (first at line ${first})` });
+      continue;
+    }
+    seen.set(column, row.line);
+    kept.push(row);
+  }
+  if (rejectedCount > 0 || bad.length > 0) return { kept, bad };
+
+  const groupCount = new Map<string, number>();
+  const groupSum = new Map<string, bigint>();
+  let allCount = 0;
+  for (const row of kept) {
+    if (row.kind !== 'group') continue;
+    groupCount.set(row.currency, (groupCount.get(row.currency) ?? 0) + row.count);
+    groupSum.set(row.currency, (groupSum.get(row.currency) ?? 0n) + row.sumMinor);
+    allCount += row.count;
+  }
+  const consistent: LinedRow[] = [];
+  for (const row of kept) {
+    if (row.kind === 'currency-total') {
+      const count = groupCount.get(row.currency) ?? 0;
+      const sum = groupSum.get(row.currency) ?? 0n;
+      if (count !== row.count || sum !== row.sumMinor) {
+        bad.push({
+          file,
+          line: row.line,
+          reason: `TOTAL,${row.currency} does not match its groups (groups: count ${count}, amount ${formatMinor(sum, row.currency)})`,
+        });
+        continue;
+      }
+    } else if (row.kind === 'grand-total' && row.count !== allCount) {
+      bad.push({ file, line: row.line, reason: `TOTAL,ALL count ${row.count} does not match its groups (${allCount})` });
+      continue;
+    }
+    consistent.push(row);
+  }
+  return { kept: consistent, bad };
+}
+
+export function dailySummaryLoad(file: string, date: string, text: string, thresholds: Thresholds): DailySummaryLoad {
+  const decoded = decodeSummaryCsv(text);
+  const deadLetters: DeadLetter[] = decoded.rejected.map((r) => ({ file, line: r.line, reason: r.reason }));
+  const { kept, bad } = crossCheck(file, date, decoded.rows, decoded.rejected.length);
+  deadLetters.push(...bad);
+  deadLetters.sort((a, b) => a.line - b.line);
+  if (kept.length === 0) {
+    if (deadLetters.length === 0) deadLetters.push({ file, line: 1, reason: 'the file has no data rows (a day without transactions still has a TOTAL,ALL row)' });
+    return { file, date, deadLetters, validRows: 0 };
+  }
+  const cells: SummaryCells = { key: date, count: {}, sum: {} };
+  let grandTotal: number | undefined;
+  for (const row of kept) {
+    const column = columnOf(row);
+    cells.count[column] = String(row.count);
+    if (row.kind === 'grand-total') grandTotal = row.count;
+    else cells.sum[column] = formatMinor(row.sumMinor, row.currency);
+  }
+  if (grandTotal !== undefined) cells.count[SIGNAL_COLUMN] = thresholdSignal(grandTotal, thresholds);
+  else deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}` });
+  return { file, date, cells, deadLetters, validRows: kept.length };
+}
+
+/** Dead letters as CSV (file,line,reason), the format written under the errors prefix. */
+export function encodeDeadLetters(deadLetters: DeadLetter[]): string {
+  const quote = (s: string) => (/[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['file,line,reason', ...deadLetters.map((d) => `${quote(d.file)},${d.line},${quote(d.reason)}`)].join('\n') + '\n';
+}

@@ -1,0 +1,60 @@
+/**
+ * Entry point: parse options, build the runner, run the pipeline.
+ *
+ *   node --import tsx flex-template/main.ts --input=gs://bucket/summaries/ [--dates_suffixes=auto] ...
+ *
+ * Direct/universal runs wait for the job and exit non-zero if it failed; --runner=dataflow submits
+ * the job and exits (what a flex-template launcher must do).
+ */
+import { randomUUID } from 'node:crypto';
+import * as beam from 'apache-beam';
+import { OptionsError, parseOptions, type FlexOptions } from './options';
+import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
+
+export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`): PipelineConfig {
+  return {
+    io: { input: options.input, errorsPrefix: options.errorsPrefix, bigtable: options.bigtable, storageApiEndpoint: env.STORAGE_API_ENDPOINT },
+    dates: options.dates,
+    thresholds: { low: options.thresholdLow, high: options.thresholdHigh },
+    runId,
+    writeBatchRows: 500,
+  };
+}
+
+export function runnerFor(options: FlexOptions): beam.Runner {
+  const runner = options.runner === 'portable' ? 'universal' : options.runner;
+  return beam.createRunner({ ...options.runnerOptions, runner });
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let options: FlexOptions;
+  try {
+    options = parseOptions(argv, env);
+  } catch (err) {
+    if (err instanceof OptionsError) {
+      console.error(`flex-template: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
+  const runner = runnerFor(options);
+  if (options.runner === 'dataflow') {
+    await runner.runAsync(pipeline);
+    console.info('flex-template: job submitted to Dataflow');
+    return 0;
+  }
+  const result = await runner.run(pipeline);
+  console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(`flex-template: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,235 @@
+/**
+ * The flex template's options, parsed once at the edge into a typed object.
+ *
+ * Template parameters (the ones in metadata.json) are validated here with code of their own; the
+ * test in test/flex-template/options.test.ts checks that this parser and metadata.json's regexes
+ * agree on the same sample values. Runner options (`--runner`, `--project`, `--region`, ... as the
+ * Dataflow launcher passes them) are collected separately and handed to Beam's runner.
+ */
+import { defaultResources } from '../core/resources';
+
+export type Runner = 'direct' | 'universal' | 'portable' | 'dataflow';
+export type DatesSelection = { kind: 'auto' } | { kind: 'dates'; dates: string[] };
+
+export interface FlexOptions {
+  /** Where the summary CSVs are: `gs://bucket/prefix/` or an absolute local directory, ending in `/`. */
+  input: string;
+  dates: DatesSelection;
+  /** Where dead letters go, ending in `/`. */
+  errorsPrefix: string;
+  thresholdLow: number;
+  thresholdHigh: number;
+  bigtable: { project: string; instance: string; table: string };
+  runner: Runner;
+  /** Everything else for Beam's runner, camelCased (`temp_location` -> `tempLocation`). */
+  runnerOptions: Record<string, string>;
+}
+
+export class OptionsError extends Error {
+  readonly code = 'FLEX_BAD_OPTION';
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(`--${option}: ${message}`);
+    this.name = 'OptionsError';
+  }
+}
+
+/** The template parameters, in metadata.json order. */
+export const TEMPLATE_PARAMETERS = [
+  'input',
+  'dates_suffixes',
+  'errors_prefix',
+  'threshold_low',
+  'threshold_high',
+  'bigtable_project',
+  'bigtable_instance',
+  'bigtable_table',
+] as const;
+export type TemplateParameter = (typeof TEMPLATE_PARAMETERS)[number];
+
+export const REQUIRED_PARAMETERS: readonly TemplateParameter[] = ['input'];
+
+export const DEFAULTS = {
+  dates_suffixes: 'auto',
+  threshold_low: 100,
+  threshold_high: 1000,
+  bigtable_instance: defaultResources('unused').bigtable.instance,
+  bigtable_table: defaultResources('unused').bigtable.summaries.id,
+};
+
+/** Pipeline options the Dataflow launcher (or a person) may pass; not template parameters. */
+const RUNNER_OPTIONS = new Set([
+  'runner',
+  'project',
+  'region',
+  'job_name',
+  'temp_location',
+  'staging_location',
+  'sdk_container_image',
+  'worker_harness_container_image',
+  'service_account_email',
+  'network',
+  'subnetwork',
+  'num_workers',
+  'max_num_workers',
+  'machine_type',
+  'worker_machine_type',
+  'worker_region',
+  'worker_zone',
+  'labels',
+  'experiments',
+  'dataflow_service_options',
+  'use_public_ips',
+  'no_use_public_ips',
+  'kms_key',
+  'job_endpoint',
+  'environment_type',
+  'environment_config',
+  'template_location',
+  'dataflow_kms_key',
+  'autoscaling_algorithm',
+  'save_main_session',
+  'sdk_location',
+  'setup_file',
+  'requirements_file',
+]);
+
+const RUNNERS: Record<string, Runner> = {
+  direct: 'direct',
+  directrunner: 'direct',
+  universal: 'universal',
+  portable: 'portable',
+  portablerunner: 'portable',
+  dataflow: 'dataflow',
+  dataflowrunner: 'dataflow',
+};
+
+/** `--name=value` / `--name value`; camelCase names are folded to snake_case. */
+export function readFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('--')) throw new OptionsError(arg, 'expected --name=value');
+    const eq = arg.indexOf('=');
+    let name: string;
+    let value: string;
+    if (eq >= 0) {
+      name = arg.slice(2, eq);
+      value = arg.slice(eq + 1);
+    } else {
+      name = arg.slice(2);
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) value = 'true';
+      else {
+        value = next;
+        i++;
+      }
+    }
+    name = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
+    if (flags.has(name)) throw new OptionsError(name, 'given twice');
+    flags.set(name, value);
+  }
+  return flags;
+}
+
+function isCalendarDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1000) return false;
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+function isLocation(value: string): boolean {
+  if (value.startsWith('gs://')) {
+    const rest = value.slice(5);
+    const slash = rest.indexOf('/');
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    if (!/^[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]$/.test(bucket)) return false;
+    return !/[\r\n]/.test(rest);
+  }
+  return value.startsWith('/') && !/[\r\n]/.test(value);
+}
+
+/** Validators per template parameter: a value either passes or gets a sentence saying what is wanted. */
+export const VALIDATORS: Record<TemplateParameter, (value: string) => string | undefined> = {
+  input: (v) => (isLocation(v) ? undefined : 'want gs://bucket/prefix/ or an absolute directory path'),
+  errors_prefix: (v) => (isLocation(v) ? undefined : 'want gs://bucket/prefix/ or an absolute directory path'),
+  dates_suffixes: (v) =>
+    v === 'auto' || (v.length > 0 && v.split(',').every(isCalendarDate))
+      ? undefined
+      : 'want "auto" or comma-separated real dates yyyy-mm-dd (no spaces)',
+  threshold_low: (v) => (/^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer'),
+  threshold_high: (v) => (/^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer'),
+  bigtable_project: (v) =>
+    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(v) ? undefined : 'want a project id: 6-30 of a-z 0-9 -, starting with a letter',
+  bigtable_instance: (v) =>
+    /^[a-z][-a-z0-9]{4,31}[a-z0-9]$/.test(v) ? undefined : 'want an instance id: 6-33 of a-z 0-9 -, starting with a letter',
+  bigtable_table: (v) => (/^[-_.a-zA-Z0-9]{1,50}$/.test(v) ? undefined : 'want a table id: 1-50 of a-z A-Z 0-9 _ - .'),
+};
+
+function asPrefix(location: string): string {
+  return location.endsWith('/') ? location : `${location}/`;
+}
+
+/**
+ * Parses argv (without node and script) into FlexOptions. `env` supplies the default Bigtable project
+ * (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given.
+ */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
+  const flags = readFlags(argv);
+  const params = new Map<TemplateParameter, string>();
+  const runnerOptions: Record<string, string> = {};
+  for (const [name, value] of flags) {
+    if ((TEMPLATE_PARAMETERS as readonly string[]).includes(name)) {
+      const problem = VALIDATORS[name as TemplateParameter](value);
+      if (problem) throw new OptionsError(name, `${JSON.stringify(value)} is invalid: ${problem}`);
+      params.set(name as TemplateParameter, value);
+    } else if (RUNNER_OPTIONS.has(name)) {
+      if (name !== 'runner') runnerOptions[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+    } else {
+      throw new OptionsError(name, 'unknown option');
+    }
+  }
+  for (const name of REQUIRED_PARAMETERS) {
+    if (!params.has(name)) throw new OptionsError(name, 'is required');
+  }
+
+  const runnerName = (flags.get('runner') ?? 'direct').toLowerCase();
+  const runner = RUNNERS[runnerName];
+  if (!runner) throw new OptionsError('runner', `unknown runner ${JSON.stringify(runnerName)}: want direct, universal, portable or dataflow`);
+
+  const datesRaw = params.get('dates_suffixes') ?? DEFAULTS.dates_suffixes;
+  const dates: DatesSelection =
+    datesRaw === 'auto' ? { kind: 'auto' } : { kind: 'dates', dates: [...new Set(datesRaw.split(','))].sort() };
+
+  const thresholdLow = Number(params.get('threshold_low') ?? DEFAULTS.threshold_low);
+  const thresholdHigh = Number(params.get('threshold_high') ?? DEFAULTS.threshold_high);
+  if (thresholdLow > thresholdHigh) {
+    throw new OptionsError('threshold_low', `${thresholdLow} is above --threshold_high=${thresholdHigh}`);
+  }
+
+  const project = params.get('bigtable_project') ?? flags.get('project') ?? env.GOOGLE_CLOUD_PROJECT;
+  if (!project) throw new OptionsError('bigtable_project', 'is required when neither --project nor GOOGLE_CLOUD_PROJECT is set');
+  const projectProblem = VALIDATORS.bigtable_project(project);
+  if (projectProblem) throw new OptionsError('bigtable_project', `${JSON.stringify(project)} is invalid: ${projectProblem}`);
+
+  const input = asPrefix(params.get('input')!);
+  return {
+    input,
+    dates,
+    errorsPrefix: asPrefix(params.get('errors_prefix') ?? `${input}errors/`),
+    thresholdLow,
+    thresholdHigh,
+    bigtable: {
+      project,
+      instance: params.get('bigtable_instance') ?? DEFAULTS.bigtable_instance,
+      table: params.get('bigtable_table') ?? DEFAULTS.bigtable_table,
+    },
+    runner,
+    runnerOptions,
+  };
+}

@@ -167,7 +167,7 @@ exists storage buckets describe "gs://$BUCKET" ||
     --public-access-prevention
 
 log "Tables, topics, AVRO schema, SQL migrations (core/provision, the code the local platform uses)"
-run npm run --silent provision -- --project="$PROJECT_ID" --bucket="$BUCKET" \
+run node_modules/.bin/node --import tsx scripts/provision.ts --project="$PROJECT_ID" --bucket="$BUCKET" \
   --cloud-sql-instance="${PROJECT_ID}:${REGION}:${SQL_INSTANCE}"
 
 grant bigtable\ instances "$BIGTABLE_INSTANCE" "serviceAccount:$SA_REPLICATE" roles/bigtable.user
@@ -182,7 +182,7 @@ project_role "$SA_DATAFLOW" roles/artifactregistry.reader
 
 # ---- Bundles ------------------------------------------------------------------------------------
 log "Bundles"
-npm run --silent build
+node_modules/.bin/node esbuild.config.mjs
 
 # ---- httpGenerate -------------------------------------------------------------------------------
 COMMON_SQL_ENV="GOOGLE_CLOUD_PROJECT=${PROJECT_ID},CLOUD_SQL_INSTANCE=${PROJECT_ID}:${REGION}:${SQL_INSTANCE},SQL_DATABASE=${SQL_DATABASE},DB_IP_TYPE=PUBLIC,LOG_LEVEL=info"

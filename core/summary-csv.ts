@@ -17,7 +17,9 @@ export const SUMMARY_CSV_COLUMNS = ['date', 'transaction_type', 'currency', 'tra
 export const TOTAL = 'TOTAL';
 export const ALL_CURRENCIES = 'ALL';
 
-const FILE_PREFIX = 'Financial_transaction_daily_summary_';
+/** Every summary file name starts with it: list a store with it to find the written days. */
+export const SUMMARY_FILE_PREFIX = 'Financial_transaction_daily_summary_';
+const FILE_PREFIX = SUMMARY_FILE_PREFIX;
 const FILE_PATTERN = /^Financial_transaction_daily_summary_(\d{4}-\d{2}-\d{2})\.csv$/;
 
 export function summaryFileName(day: Day): string {

@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { type Env, readConfig } from '../core/config';
+import { type Day, isDay } from '../core/day';
+import type { DayScope, TaskShare } from '../core/summary/plan';
+
+/** Everything the daily summary job needs, parsed once from its flags and environment. */
+export interface JobConfig {
+  /** Undefined: the clients find it themselves (metadata server on Cloud Run, emulators locally). */
+  project: string | undefined;
+  bigtableInstance: string;
+  /** `gs://bucket/prefix` or a local directory. */
+  outputUri: string;
+  scope: DayScope;
+  task: TaskShare;
+  dryRun: boolean;
+}
+
+export class UsageError extends Error {
+  readonly code = 'JOB_USAGE';
+}
+
+export const USAGE = `Usage: daily-summary [--from yyyy-mm-dd --to yyyy-mm-dd] [--dry-run]
+
+Writes Financial_transaction_daily_summary_yyyy-mm-dd.csv to OUTPUT_URI for every complete day
+(the replication watermark has passed its end) that has no summary file yet.
+
+  --from DAY, --to DAY   backfill exactly these days (both included) instead of the recent window
+  --dry-run              read and summarize, log what would be written, write nothing
+  --help                 print this text
+
+Environment:
+  OUTPUT_URI               gs://bucket/prefix or a local directory (required)
+  BIGTABLE_INSTANCE        Bigtable instance id (default fin-bt)
+  GOOGLE_CLOUD_PROJECT     project id (default: detected by the client)
+  SUMMARY_LOOKBACK_DAYS    days before today that a run looks at (default 31, 1..3660)
+  SUMMARY_FIRST_DAY        first day of data: earlier days are never summarized (optional)
+  CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_COUNT   set by Cloud Run Jobs: this task's share of the days
+`;
+
+const DEFAULT_INSTANCE = 'fin-bt';
+const DEFAULT_LOOKBACK_DAYS = 31;
+const DAY_RULE = { pattern: /^\d{4}-\d{2}-\d{2}$/, description: 'a day yyyy-mm-dd' };
+
+export type ParsedCommand = { help: true } | { help: false; config: JobConfig };
+
+function flagDay(name: string, value: string | undefined): Day | undefined {
+  if (value === undefined) return undefined;
+  if (!isDay(value)) throw new UsageError(`--${name} must be a day yyyy-mm-dd, got "${value}"`);
+  return value;
+}
+
+/** Parses flags (UsageError) and environment (ConfigError naming each bad variable). */
+export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return { help: true };
+  const from = flagDay('from', values.from);
+  const to = flagDay('to', values.to);
+  if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together: give both, or neither');
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+
+  const config = readConfig(env, (read) => {
+    const firstDay = read.has('SUMMARY_FIRST_DAY') ? read.string('SUMMARY_FIRST_DAY', DAY_RULE) : undefined;
+    if (firstDay !== undefined && firstDay !== '' && !isDay(firstDay)) read.problems.push({ variable: 'SUMMARY_FIRST_DAY', problem: `is not a calendar day: "${firstDay}"` });
+    const lookbackDays = read.integer('SUMMARY_LOOKBACK_DAYS', { default: DEFAULT_LOOKBACK_DAYS, min: 1, max: 3660 });
+    const count = read.integer('CLOUD_RUN_TASK_COUNT', { default: 1, min: 1, max: 10_000 });
+    const index = read.integer('CLOUD_RUN_TASK_INDEX', { default: 0, min: 0, max: 9_999 });
+    if (index >= count) read.problems.push({ variable: 'CLOUD_RUN_TASK_INDEX', problem: `must be below CLOUD_RUN_TASK_COUNT (${count}), got ${index}` });
+    const scope: DayScope =
+      from !== undefined && to !== undefined
+        ? { kind: 'range', from, to }
+        : { kind: 'recent', lookbackDays, ...(firstDay ? { firstDay } : {}) };
+    return {
+      project: read.optionalString('GOOGLE_CLOUD_PROJECT'),
+      bigtableInstance: read.string('BIGTABLE_INSTANCE', { default: DEFAULT_INSTANCE, pattern: /^[a-z][a-z0-9-]{5,32}$/, description: 'a Bigtable instance id' }),
+      outputUri: read.string('OUTPUT_URI'),
+      scope,
+      task: { index, count },
+      dryRun: values['dry-run'] ?? false,
+    };
+  });
+  return { help: false, config };
+}

@@ -1,0 +1,89 @@
+/**
+ * The daily summary Cloud Run Job: parse flags and environment, build the clients, run the core.
+ * Exit codes: 0 done or nothing to do; 1 a day failed or was held back for malformed rows (what was
+ * written stays written); 2 bad flags or environment.
+ */
+import { Bigtable } from '@google-cloud/bigtable';
+import { Storage } from '@google-cloud/storage';
+import { ConfigError } from '../core/config';
+import { createLogger } from '../core/log';
+import { defaultResources } from '../core/resources';
+import { openObjectStore } from '../core/storage/open';
+import { runDailySummary } from '../core/summary/daily-summary';
+import { type JobConfig, parseCommand, USAGE, UsageError } from './config';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+async function run(config: JobConfig): Promise<number> {
+  const log = createLogger('daily-summary');
+  const resources = defaultResources(config.project ?? 'local');
+  const bigtable = new Bigtable(config.project ? { projectId: config.project } : {});
+  try {
+    const instance = bigtable.instance(config.bigtableInstance);
+    const store = openObjectStore(config.outputUri, () => new Storage(config.project ? { projectId: config.project } : {}));
+    const report = await runDailySummary(
+      {
+        txnTable: instance.table(resources.bigtable.txn.id),
+        txnSchema: resources.bigtable.txn,
+        stateTable: instance.table(resources.bigtable.state.id),
+        stateSchema: resources.bigtable.state,
+        store,
+        log,
+      },
+      { scope: config.scope, task: config.task, dryRun: config.dryRun },
+    );
+    const count = (status: string) => report.outcomes.filter((o) => o.status === status).length;
+    const summary = {
+      written: count('written'),
+      writtenByAnotherRun: count('written-by-another-run'),
+      dryRun: count('dry-run'),
+      heldBack: report.plan.heldBack.length,
+      malformed: count('malformed-rows'),
+      failed: count('failed'),
+    };
+    if (report.ok) {
+      log.info(summary, `done: ${summary.written} day(s) written, ${summary.heldBack} held back`);
+      return EXIT_OK;
+    }
+    const bad = report.outcomes.filter((o) => o.status === 'failed' || o.status === 'malformed-rows').map((o) => `${o.day} ${o.status}`);
+    log.error(summary, `daily summary incomplete: ${bad.join(', ')}; days already written stay written, rerun after fixing`);
+    return EXIT_FAILED;
+  } catch (error) {
+    log.error({ err: error }, `daily summary failed: ${(error as Error).message}`);
+    return EXIT_FAILED;
+  } finally {
+    await bigtable.close().catch(() => undefined);
+  }
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommand(argv, env);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`daily-summary: ${error.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    process.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  return run(parsed.config);
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2), process.env).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`daily-summary: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = EXIT_FAILED;
+    },
+  );
+}

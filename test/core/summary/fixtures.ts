@@ -1,0 +1,116 @@
+/**
+ * Test data for the summary suites: deterministic transactions, an isolated Bigtable instance with
+ * the txn and state tables, and bulk writes kept to a few requests in flight (the emulator answers
+ * DEADLINE_EXCEEDED to unbounded concurrency).
+ */
+import { randomBytes } from 'node:crypto';
+import { Bigtable, type Table } from '@google-cloud/bigtable';
+import { addDays, type Day, startOfDay } from '../../../core/day';
+import { CURRENCIES, type Currency } from '../../../core/money';
+import { defaultResources, type Resources } from '../../../core/resources';
+import { TRANSACTION_TYPES, type Transaction } from '../../../core/transaction';
+import { toRowEntry } from '../../../core/txn-row';
+import { recordWatermark } from '../../../core/watermark';
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same transactions in every run. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` transactions spread over the day, with amounts up to 10^12 minor units so that sums overflow doubles. */
+export function* transactionsOf(day: Day, count: number, seed = 1, idPrefix = 't'): Generator<Transaction> {
+  const next = random(seed);
+  const start = startOfDay(day).getTime();
+  for (let i = 0; i < count; i++) {
+    const currency = CURRENCIES[Math.floor(next() * CURRENCIES.length)] as Currency;
+    const big = next() < 0.05;
+    yield {
+      id: `${idPrefix}${day.replaceAll('-', '')}_${seed}_${i}`,
+      batchId: `b${day.replaceAll('-', '')}`,
+      occurredAt: new Date(start + Math.floor(next() * 86_400_000)),
+      accountId: `acct-${Math.floor(next() * 5000)}`,
+      merchant: `merchant-${Math.floor(next() * 300)}`,
+      merchantCategory: 'retail',
+      type: TRANSACTION_TYPES[Math.floor(next() * TRANSACTION_TYPES.length)]!,
+      amountMinor: BigInt(1 + Math.floor(next() * (big ? 1e12 : 1e6))),
+      currency,
+    };
+  }
+}
+
+export interface TestBigtable {
+  bigtable: Bigtable;
+  instanceId: string;
+  resources: Resources;
+  txnTable: Table;
+  stateTable: Table;
+  close(): Promise<void>;
+}
+
+/** A fresh emulator instance with txn_tbl and pipeline_state: no suite sees another's rows. */
+export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
+  if (!process.env.BIGTABLE_EMULATOR_HOST) throw new Error('BIGTABLE_EMULATOR_HOST is not set: run through npm test (test/run.ts)');
+  const resources = defaultResources(process.env.GOOGLE_CLOUD_PROJECT ?? 'finserv-local');
+  const instanceId = `${suite}-${randomBytes(4).toString('hex')}`;
+  resources.bigtable.instance = instanceId;
+  const bigtable = new Bigtable({ projectId: resources.project });
+  const instance = bigtable.instance(instanceId);
+  const { txn, state } = resources.bigtable;
+  const txnTable = instance.table(txn.id);
+  const stateTable = instance.table(state.id);
+  await txnTable.create({ families: [txn.families.transaction, txn.families.delivery] });
+  await stateTable.create({ families: [state.families.state] });
+  return {
+    bigtable,
+    instanceId,
+    resources,
+    txnTable,
+    stateTable,
+    close: async () => {
+      await Promise.all([txnTable.delete(), stateTable.delete()]).catch(() => undefined);
+      await bigtable.close();
+    },
+  };
+}
+
+/** Writes transactions in 1000-row batches, `inFlight` batches at a time. Returns how many were written. */
+export async function writeTransactions(t: TestBigtable, txns: Iterable<Transaction>, inFlight = 4): Promise<number> {
+  const schema = t.resources.bigtable.txn;
+  const pending = new Set<Promise<unknown>>();
+  let batch: ReturnType<typeof toRowEntry>[] = [];
+  let written = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const rows = batch;
+    batch = [];
+    const done: Promise<unknown> = t.txnTable.insert(rows).then((): void => {
+      pending.delete(done);
+    });
+    pending.add(done);
+    written += rows.length;
+    if (pending.size >= inFlight) await Promise.race(pending);
+  };
+  for (const txn of txns) {
+    batch.push(toRowEntry(txn, schema));
+    if (batch.length === 1000) await flush();
+  }
+  await flush();
+  await Promise.all(pending);
+  return written;
+}
+
+export async function setWatermark(t: TestBigtable, watermark: Date): Promise<void> {
+  await recordWatermark(t.stateTable, t.resources.bigtable.state, watermark);
+}
+
+/** The watermark that makes every day up to and including `day` complete. */
+export function watermarkAfter(day: Day): Date {
+  return startOfDay(addDays(day, 1));
+}

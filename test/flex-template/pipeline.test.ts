@@ -1,0 +1,137 @@
+/**
+ * The flex-template pipeline on the direct runner against the Bigtable emulator and fake-gcs-server:
+ * three years of daily files, a rerun with auto, bad rows, idempotent reloads, failures.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { encodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
+import { closeSharedBlockingClients } from '../../flex-template/blocking-client';
+import { parseOptions } from '../../flex-template/options';
+import { pipelineConfig, runnerFor } from '../../flex-template/main';
+import { summaryLoadPipeline } from '../../flex-template/pipeline';
+import { suiteEnv, type SuiteEnv } from '../support/suite-env';
+import { countCells, readSummaryTable, summaryRowsFor, writeSummaryFiles } from './summary-fixtures';
+
+let env: SuiteEnv;
+let dir: string;
+const DAYS = 1100;
+const FIRST = '2023-01-01';
+
+test.before(async () => {
+  env = await suiteEnv('flex-template');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'flex-template-'));
+});
+
+test.after(async () => {
+  closeSharedBlockingClients();
+  await env.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function bigtableArgs(): string[] {
+  const r = env.resources;
+  return [`--bigtable_project=${r.project}`, `--bigtable_instance=${r.bigtable.instance}`, `--bigtable_table=${r.bigtable.summaries.id}`];
+}
+
+async function run(args: string[]): Promise<Record<string, number>> {
+  const options = parseOptions([...args, ...bigtableArgs()], env.vars);
+  const result = await runnerFor(options).run(summaryLoadPipeline(pipelineConfig(options, env.vars, `run-${Date.now()}`)));
+  return result.counters();
+}
+
+const table = () => readSummaryTable(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id);
+
+test(`${DAYS} daily files (three years) load with auto, one row per date; a rerun loads 0`, async () => {
+  const input = path.join(dir, 'summaries');
+  const dates = writeSummaryFiles(input, FIRST, DAYS);
+  let started = performance.now();
+  const first = await run([`--input=${input}`]);
+  const firstMs = performance.now() - started;
+  assert.is(first.files_selected, DAYS);
+  assert.is(first.dates_written, DAYS);
+  assert.is(first.rows_rejected ?? 0, 0);
+
+  const rows = await table();
+  assert.equal(rows.map((r) => r.key), dates);
+  const sample = rows[400]!;
+  const expected = summaryRowsFor(sample.key);
+  assert.is(Object.keys(sample.count).length, expected.length + 1, 'a count column per CSV line, plus threshold_signal');
+  const grand = expected.find((r) => r.kind === 'grand-total')!;
+  assert.is(sample.count['TOTAL:ALL'], String(grand.count));
+  assert.ok(['LOW', 'NORMAL', 'HIGH'].includes(sample.count.threshold_signal!));
+  assert.is(sample.sum['TOTAL:ALL'], undefined);
+
+  started = performance.now();
+  const rerun = await run([`--input=${input}`, '--dates_suffixes=auto']);
+  assert.is(rerun.files_selected ?? 0, 0, 'auto selects nothing on a rerun');
+  assert.is(rerun.dates_written ?? 0, 0, 'and writes nothing');
+  console.info(`  ${DAYS} files: ${Math.round(firstMs)} ms; rerun with auto: ${Math.round(performance.now() - started)} ms`);
+
+  // A new day appears: auto picks only it.
+  writeSummaryFiles(input, dates[dates.length - 1]!, 2);
+  const next = await run([`--input=${input}`]);
+  assert.is(next.files_selected, 1);
+  assert.is((await table()).length, DAYS + 1);
+});
+
+test('reloading named dates is idempotent: same cells, no stacked versions', async () => {
+  const input = path.join(dir, 'summaries');
+  const before = await countCells(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id);
+  const counters = await run([`--input=${input}`, '--dates_suffixes=2023-01-01,2024-02-29,2025-12-31']);
+  assert.is(counters.dates_written, 3);
+  const after = await countCells(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id);
+  assert.is(after, before);
+});
+
+test('a file with bad rows (on fake-gcs-server) loads its good rows and dead-letters the bad ones by line', async () => {
+  const bucket = env.storage.bucket(env.resources.storage.bucket);
+  const day = '2030-06-15';
+  const lines = encodeSummaryCsv(summaryRowsFor(day)).trimEnd().split('\n');
+  const dataLines = lines.length - 1;
+  lines.splice(2, 1, `${day},purchase,USD,-4,12.00`); // line 3
+  lines.splice(5, 1, `${day},bogus type,USD,1,1.00`); // line 6
+  lines.push(`${day},fee,GBP,1,1.0`); // last line
+  await bucket.file(`summaries/${summaryFileName(day)}`).save(lines.join('\n') + '\n', { resumable: false });
+  const gcsInput = `gs://${env.resources.storage.bucket}/summaries/`;
+
+  const counters = await run([`--input=${gcsInput}`, `--dates_suffixes=${day}`]);
+  assert.is(counters.dates_written, 1);
+  assert.is(counters.rows_rejected, 3);
+  assert.is(counters.rows_valid, dataLines + 1 - 3, 'every line but the three bad ones');
+
+  const row = (await table()).find((r) => r.key === day)!;
+  assert.ok(row, 'the good rows were loaded');
+  const [names] = await bucket.getFiles({ prefix: 'summaries/errors/' });
+  const report = names.find((f) => f.name.endsWith(`${summaryFileName(day).replace('.csv', '')}.errors.csv`));
+  assert.ok(report, `a dead-letter file under summaries/errors/ (found ${names.map((f) => f.name).join(', ')})`);
+  const text = (await report!.download())[0].toString();
+  const reported = text.trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+  assert.equal(reported, [3, 6, lines.length]);
+  assert.match(text, new RegExp(`^${summaryFileName(day)},3,"?transaction_count`, 'm'));
+});
+
+test('input with nothing valid fails the job', async () => {
+  const input = path.join(dir, 'broken');
+  writeSummaryFiles(input, '2031-01-01', 1);
+  writeFileSync(path.join(input, summaryFileName('2031-01-01')), 'date,type\n2031-01-01,x\n');
+  try {
+    await run([`--input=${input}`]);
+    assert.unreachable('the job should fail');
+  } catch (err) {
+    assert.match(String(err), /none of the 1 selected summary file\(s\) had a valid row/);
+  }
+});
+
+test('a named date without a file fails the job, naming the date', async () => {
+  try {
+    await run([`--input=${path.join(dir, 'summaries')}`, '--dates_suffixes=1999-01-01']);
+    assert.unreachable('the job should fail');
+  } catch (err) {
+    assert.match(String(err), /no summary file under .* for 1999-01-01/);
+  }
+});
+
+test.run();

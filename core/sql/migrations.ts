@@ -44,6 +44,23 @@ export const MIGRATIONS: Migration[] = [
       ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
     ],
   },
+  {
+    version: 2,
+    name: 'generation leases for the replication watermark',
+    statements: [
+      // A generation attempt holds a lease from before its rows exist until the transaction that
+      // commits them (which deletes the lease): the watermark never passes a lease's slot, so rows
+      // still invisible in an open transaction cannot end up below it. See core/replication/watermark-rule.ts.
+      `CREATE TABLE IF NOT EXISTS generation_leases (
+        lease_id CHAR(36) NOT NULL,
+        batch_id VARCHAR(64) NOT NULL,
+        slot_start DATETIME(3) NOT NULL COMMENT 'UTC start of the hour being generated',
+        started_at DATETIME(3) NOT NULL COMMENT 'UTC',
+        PRIMARY KEY (lease_id),
+        KEY idx_slot (slot_start)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ],
+  },
 ];
 
 const LOCK_NAME = 'finserv_schema_migrations';

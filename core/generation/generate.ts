@@ -1,0 +1,54 @@
+import type { Logger } from '../log';
+import type { SqlPool } from '../sql/connect';
+import { type BatchSummary, closeGenerationLease, insertBatch, openGenerationLease } from '../sql/generation-batches';
+import type { Generator } from './generator';
+import type { GenerateRequest } from './request';
+import type { BatchSignal } from './signal';
+
+export interface SignalPublisher {
+  /** Resolves with the message id once Pub/Sub has accepted the message. */
+  publish(signal: BatchSignal): Promise<string>;
+}
+
+export class PublishError extends Error {
+  readonly code = 'SIGNAL_NOT_PUBLISHED';
+}
+
+export interface GenerateDeps {
+  sql: SqlPool;
+  generator: Generator;
+  publisher: SignalPublisher;
+  log: Logger;
+}
+
+export interface GenerateOutcome {
+  /** False for a retry of a batch that was already committed: nothing new was written. */
+  created: boolean;
+  batch: BatchSummary;
+  messageId: string;
+}
+
+/**
+ * Generate, commit, then signal. The signal goes out only after the commit, and goes out again on
+ * every retry of a committed batch, so a publish that failed is repaired by the retry it causes.
+ */
+export async function generateBatch(deps: GenerateDeps, request: GenerateRequest): Promise<GenerateOutcome> {
+  const transactions = deps.generator.generate(request);
+  const leaseId = await openGenerationLease(deps.sql, request.batchId, request.slotStart);
+  let result;
+  try {
+    result = await insertBatch(deps.sql, { batchId: request.batchId, slotStart: request.slotStart, transactions, leaseId });
+  } finally {
+    // After a commit the lease is already gone (deleted in the same transaction); otherwise drop it now.
+    if (!result?.created) await closeGenerationLease(deps.sql, leaseId);
+  }
+  const { batch, created } = result;
+  deps.log.info({ batchId: batch.batchId, rowCount: batch.rowCount, created }, created ? 'batch committed' : 'batch already committed: re-signalling');
+  let messageId: string;
+  try {
+    messageId = await deps.publisher.publish({ ...batch });
+  } catch (error) {
+    throw new PublishError(`batch ${batch.batchId} is committed but its signal was not published: ${(error as Error).message}`, { cause: error });
+  }
+  return { created, batch, messageId };
+}

@@ -1,0 +1,43 @@
+/**
+ * Generation slots: one batch per UTC hour. The batch id, the transaction ids and the random seed
+ * are all derived from the slot (or from an explicit idempotency key), so a retried request
+ * produces the very same batch id and the database refuses a second copy.
+ */
+export const HOUR_MS = 3_600_000;
+
+export function floorToHour(instant: Date): Date {
+  return new Date(Math.floor(instant.getTime() / HOUR_MS) * HOUR_MS);
+}
+
+/** The hour before the scheduler's schedule time (or before now): the hour that just ended. */
+export function defaultSlot(scheduleTime: Date | undefined, now: Date): Date {
+  return new Date(floorToHour(scheduleTime ?? now).getTime() - HOUR_MS);
+}
+
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,40}$/;
+
+/** `slot-2026112709` for the slot starting 2026-11-27T09:00Z. */
+export function batchIdForSlot(slotStart: Date): string {
+  const iso = slotStart.toISOString();
+  return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
+}
+
+export function batchIdForKey(key: string): string {
+  if (!IDEMPOTENCY_KEY.test(key)) throw new RangeError(`idempotency key "${key}" must match ${IDEMPOTENCY_KEY}`);
+  return `key-${key}`;
+}
+
+/** Transaction ids: the batch id plus a fixed-width index, unique and the same on every retry. */
+export function transactionId(batchId: string, index: number): string {
+  return `${batchId}-${String(index).padStart(5, '0')}`;
+}
+
+/** FNV-1a of the batch id: the seed that makes a batch's content a function of its id. */
+export function seedOf(batchId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < batchId.length; i++) {
+    hash ^= batchId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}

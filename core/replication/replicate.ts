@@ -1,0 +1,109 @@
+import type { Table } from '@google-cloud/bigtable';
+import type { Logger } from '../log';
+import type { StateTableSchema, TxnTableSchema } from '../resources';
+import type { SqlPool } from '../sql/connect';
+import { claimUnsent, markSent } from '../sql/transactions';
+import { recordWatermark } from '../watermark';
+import { BigtableWriteError, writeTransactions } from './bigtable-writer';
+import { type WatermarkRule, computeWatermark } from './watermark-rule';
+
+/**
+ * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction:
+ *   SELECT ... FOR UPDATE SKIP LOCKED  (concurrent replicators never take the same rows)
+ *   write the rows to txn_tbl          (deterministic keys, cells stamped with the transaction time)
+ *   flag the rows Bigtable accepted
+ *   COMMIT
+ * A crash anywhere before COMMIT rolls the claim back (the server drops the dead session's locks);
+ * the next run writes the same cells again, which leaves Bigtable exactly as one write would.
+ */
+export interface ReplicationDeps {
+  sql: SqlPool;
+  txnTable: Table;
+  txnSchema: TxnTableSchema;
+  stateTable: Table;
+  stateSchema: StateTableSchema;
+  log: Logger;
+}
+
+export interface ReplicationOptions {
+  /** Rows per claim (one SQL transaction, one MutateRows call). */
+  batchSize: number;
+  /** Claims in flight at once, each on its own connection. */
+  workers: number;
+  /** Stop claiming after this long, safely below the function timeout. */
+  budgetMs: number;
+  writeTimeoutMs: number;
+  watermark: WatermarkRule;
+  now?: () => Date;
+  /** Test seam: runs after the Bigtable write, before the flags and the commit. */
+  afterBigtableWrite?: (ids: readonly string[]) => Promise<void> | void;
+}
+
+export interface ReplicationReport {
+  replicated: number;
+  claims: number;
+  /** True when a claim found nothing left; false when the budget ran out first. */
+  drained: boolean;
+  watermark: Date;
+  elapsedMs: number;
+}
+
+export async function replicateUnsent(deps: ReplicationDeps, options: ReplicationOptions): Promise<ReplicationReport> {
+  const started = Date.now();
+  const deadline = started + options.budgetMs;
+  let replicated = 0;
+  let claims = 0;
+  let drained = false;
+  let failed = false;
+
+  const worker = async () => {
+    while (!drained && !failed && Date.now() < deadline) {
+      const connection = await deps.sql.acquire();
+      let broken = false;
+      try {
+        await connection.beginTransaction();
+        const claimed = await claimUnsent(connection, options.batchSize);
+        if (claimed.length === 0) {
+          await connection.commit();
+          drained = true;
+          return;
+        }
+        const result = await writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs);
+        await options.afterBigtableWrite?.(result.accepted);
+        await markSent(connection, result.accepted);
+        await connection.commit();
+        replicated += result.accepted.length;
+        claims++;
+        if (result.error) {
+          throw new BigtableWriteError(`${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${result.error.message}`, {
+            cause: result.error,
+          });
+        }
+      } catch (error) {
+        failed = true;
+        await connection.rollback().catch(() => {
+          broken = true;
+        });
+        throw error;
+      } finally {
+        if (broken) connection.destroy();
+        else connection.release();
+      }
+    }
+  };
+
+  const outcomes = await Promise.allSettled(Array.from({ length: options.workers }, worker));
+  const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+  if (errors.length > 0) {
+    deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');
+    throw errors[0];
+  }
+  const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
+  await recordWatermark(deps.stateTable, deps.stateSchema, watermark);
+  const report = { replicated, claims, drained, watermark, elapsedMs: Date.now() - started };
+  deps.log[drained ? 'info' : 'warn'](
+    { replicated, claims, watermark: watermark.toISOString(), elapsedMs: report.elapsedMs },
+    drained ? 'replication complete' : 'replication budget spent with rows left: the next signal continues',
+  );
+  return report;
+}

@@ -1,0 +1,89 @@
+import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { isCurrency } from '../money';
+import { type Transaction, isTransactionType } from '../transaction';
+
+/**
+ * Queries on the `transactions` table. Callers own the SQL transaction: these functions run on
+ * the connection they are given, inside whatever transaction it has open.
+ */
+const COLUMNS = 'id, batch_id, occurred_at, account_id, merchant, merchant_category, txn_type, amount_minor, currency';
+
+/** Rows per INSERT statement: 9 placeholders a row keeps a statement far below the 65,535 limit. */
+export const INSERT_CHUNK_ROWS = 1000;
+
+function rowValues(txn: Transaction): unknown[] {
+  return [txn.id, txn.batchId, txn.occurredAt, txn.accountId, txn.merchant, txn.merchantCategory, txn.type, txn.amountMinor.toString(), txn.currency];
+}
+
+/** Multi-row parameterized INSERTs, `chunkRows` rows per statement. */
+export async function insertTransactions(connection: PoolConnection, txns: readonly Transaction[], chunkRows = INSERT_CHUNK_ROWS): Promise<void> {
+  for (let start = 0; start < txns.length; start += chunkRows) {
+    const chunk = txns.slice(start, start + chunkRows);
+    const placeholders = chunk.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
+    await connection.query(`INSERT INTO transactions (${COLUMNS}) VALUES ${placeholders}`, chunk.flatMap(rowValues));
+  }
+}
+
+export class StoredTransactionError extends Error {
+  readonly code = 'STORED_TRANSACTION_INVALID';
+}
+
+function toTransaction(row: RowDataPacket): Transaction {
+  const { txn_type: type, currency } = row;
+  if (!isTransactionType(type)) throw new StoredTransactionError(`transaction ${row.id}: unknown txn_type "${type}"`);
+  if (!isCurrency(currency)) throw new StoredTransactionError(`transaction ${row.id}: unknown currency "${currency}"`);
+  return {
+    id: row.id,
+    batchId: row.batch_id,
+    occurredAt: row.occurred_at,
+    accountId: row.account_id,
+    merchant: row.merchant,
+    merchantCategory: row.merchant_category,
+    type,
+    amountMinor: BigInt(row.amount_minor),
+    currency,
+  };
+}
+
+/**
+ * Locks up to `limit` unsent transactions, oldest first, skipping rows another replicator holds.
+ * Must run inside a transaction; the locks last until it commits or rolls back (or the connection dies).
+ */
+export async function claimUnsent(connection: PoolConnection, limit: number): Promise<Transaction[]> {
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT ${COLUMNS} FROM transactions FORCE INDEX (idx_unsent)
+      WHERE sent_to_big_table = FALSE ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows.map(toTransaction);
+}
+
+export async function markSent(connection: PoolConnection, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const [result] = await connection.query<ResultSetHeader>('UPDATE transactions SET sent_to_big_table = TRUE WHERE id IN (?)', [ids]);
+  return result.affectedRows;
+}
+
+export async function countTransactions(connection: PoolConnection, where: { batchId?: string; sent?: boolean } = {}): Promise<number> {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  if (where.batchId !== undefined) {
+    clauses.push('batch_id = ?');
+    params.push(where.batchId);
+  }
+  if (where.sent !== undefined) {
+    clauses.push('sent_to_big_table = ?');
+    params.push(where.sent);
+  }
+  const [rows] = await connection.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM transactions${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''}`,
+    params,
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Every transaction of a batch, by id: for tests and checks. */
+export async function readBatch(connection: PoolConnection, batchId: string): Promise<Transaction[]> {
+  const [rows] = await connection.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`, [batchId]);
+  return rows.map(toTransaction);
+}

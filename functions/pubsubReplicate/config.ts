@@ -1,0 +1,44 @@
+import { type Env, readConfig } from '../../core/config';
+import type { ReplicationOptions } from '../../core/replication/replicate';
+import { type Resources, defaultResources } from '../../core/resources';
+import { type SqlConnection, readSqlConnection } from '../../core/sql/connect';
+
+/** pubsubReplicate's configuration, read from the environment once when the instance starts. */
+export interface ReplicateConfig {
+  project: string;
+  bigtable: Resources['bigtable'];
+  options: Omit<ReplicationOptions, 'now' | 'afterBigtableWrite'>;
+  sql: SqlConnection;
+}
+
+const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
+const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
+
+export function readReplicateConfig(env: Env): ReplicateConfig {
+  return readConfig(env, (read) => {
+    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
+    const resources = defaultResources(project || 'placeholder-project');
+    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
+    return {
+      project,
+      bigtable: {
+        ...resources.bigtable,
+        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
+        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
+        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
+      },
+      options: {
+        batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
+        workers: read.integer('REPLICATE_WORKERS', { default: 4, min: 1, max: 32 }),
+        // Cloud Functions' event timeout is 540 s: stop claiming well before it.
+        budgetMs: read.integer('REPLICATE_BUDGET_MS', { default: 420_000, min: 1000, max: 3_600_000 }),
+        writeTimeoutMs: read.integer('BIGTABLE_WRITE_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
+        watermark: {
+          graceMs: read.integer('WATERMARK_GRACE_MINUTES', { default: 60, min: 0, max: 7 * 24 * 60 }) * 60_000,
+          leaseTtlMs: read.integer('GENERATION_LEASE_TTL_MINUTES', { default: 60, min: 1, max: 24 * 60 }) * 60_000,
+        },
+      },
+      sql: readSqlConnection(read, { database: resources.sql.database }),
+    };
+  });
+}

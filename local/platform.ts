@@ -42,6 +42,8 @@ export interface Platform {
   dir: string;
   /** Milliseconds from the call to every service answering. */
   startupMs: number;
+  /** Milliseconds from the call to each service answering. */
+  serviceStartupMs: Partial<Record<ServiceName, number>>;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     ports,
     dir,
     startupMs: 0,
+    serviceStartupMs: {},
     stop: () => {
       stopping ??= (async () => {
         await Promise.all(started.map((s) => stopService(s)));
@@ -117,6 +120,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     services.map(async (name, i) => {
       const result = await startService(name, programs, dir, ports[i]!);
       started.push(result.service);
+      platform.serviceStartupMs[name] = Math.round(performance.now() - began);
       return result;
     }),
   );

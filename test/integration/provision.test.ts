@@ -1,0 +1,81 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { provisionAll } from '../../core/provision/provision';
+import { readTransactionAvsc } from '../../core/provision/transaction-avsc';
+import { platformClients } from '../support/suite-env';
+import { provisionedState } from '../support/provisioned-state';
+import { suiteResources } from '../support/suite-resources';
+
+const resources = suiteResources('provision');
+const { bigtable, pubsub, storage, adminPool } = platformClients(resources.project);
+const sqlPool = adminPool();
+const clients = { bigtable, pubsub, storage, sqlPool };
+const options = { pubsub: { pushEndpoint: 'http://127.0.0.1:9/projects/p/topics/t', avroEncoding: 'JSON' as const } };
+
+test.after(async () => {
+  await Promise.allSettled([sqlPool.end(), bigtable.close(), pubsub.close()]);
+});
+
+let first: Awaited<ReturnType<typeof provisionedState>>;
+
+test('provisioning creates every resource', async () => {
+  await provisionAll(clients, resources, options);
+  first = await provisionedState(clients, resources);
+
+  assert.equal(
+    first.bigtable.map((t) => t.table),
+    [resources.bigtable.txn.id, resources.bigtable.state.id, resources.bigtable.summaries.id].sort(),
+  );
+  const txn = first.bigtable.find((t) => t.table === resources.bigtable.txn.id);
+  assert.equal(txn?.families.map((f) => f.id), ['delivery', 'txn']);
+
+  const topic = (name: string) => `projects/${resources.project}/topics/${name}`;
+  assert.equal(
+    first.pubsub.topics.map((t) => t.name),
+    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic].map(topic).sort(),
+  );
+  const avro = first.pubsub.topics.find((t) => t.name === topic(resources.pubsub.avroTopic));
+  assert.equal(avro?.schemaSettings?.schema, `projects/${resources.project}/schemas/${resources.pubsub.avroSchema}`);
+  assert.equal(avro?.schemaSettings?.encoding, 'JSON');
+  const replicate = first.pubsub.subscriptions.find((s) => s.name.endsWith(`/${resources.pubsub.replicateSubscription}`));
+  assert.equal(replicate?.topic, topic(resources.pubsub.generatedTopic));
+  assert.equal(replicate?.pushEndpoint, options.pubsub.pushEndpoint);
+  assert.equal(replicate?.deadLetterPolicy?.deadLetterTopic, topic(resources.pubsub.generatedDeadLetterTopic));
+  assert.equal(replicate?.deadLetterPolicy?.maxDeliveryAttempts, resources.pubsub.maxDeliveryAttempts);
+  assert.equal(first.pubsub.schemas.length, 1);
+  assert.equal(JSON.parse(first.pubsub.schemas[0]?.definition ?? ''), JSON.parse(readTransactionAvsc()));
+
+  assert.ok(first.storage.exists);
+  const tables = new Set(first.sql.columns.map((c) => c.TABLE_NAME));
+  assert.ok(tables.has('transactions'), 'transactions table');
+  assert.ok(first.sql.migrations.length > 0, 'migrations recorded');
+});
+
+test('provisioning again leaves the same state', async () => {
+  await provisionAll(clients, resources, options);
+  assert.equal(await provisionedState(clients, resources), first);
+});
+
+test('provisioning twice at once does not fail', async () => {
+  await Promise.all([provisionAll(clients, resources, options), provisionAll(clients, resources, options)]);
+  assert.equal(await provisionedState(clients, resources), first);
+});
+
+test('a missing column family is added back', async () => {
+  const table = bigtable.instance(resources.bigtable.instance).table(resources.bigtable.txn.id);
+  await table.family(resources.bigtable.txn.families.delivery).delete();
+  const [families] = await table.getFamilies();
+  assert.equal(families.map((f) => f.id), [resources.bigtable.txn.families.transaction]);
+  await provisionAll(clients, resources, options);
+  assert.equal(await provisionedState(clients, resources), first);
+});
+
+test('a drifted subscription is set back to its policies', async () => {
+  const subscription = pubsub.subscription(resources.pubsub.replicateSubscription);
+  await subscription.setMetadata({ deadLetterPolicy: { deadLetterTopic: pubsub.topic(resources.pubsub.generatedDeadLetterTopic).name, maxDeliveryAttempts: 5 } });
+  await subscription.modifyPushConfig({});
+  await provisionAll(clients, resources, options);
+  assert.equal(await provisionedState(clients, resources), first);
+});
+
+test.run();

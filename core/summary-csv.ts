@@ -89,7 +89,7 @@ function decodeRecord(record: Record<string, string>): SummaryRow {
  * reason; good lines are kept. A wrong header rejects the whole file (line 1).
  */
 export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
+  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy' });
   const rows: DecodedSummaryCsv['rows'] = [];
   const rejected: RejectedLine[] = [];
   const header = parsed.meta.fields ?? [];

@@ -10,6 +10,8 @@ export interface JobConfig {
   bigtableInstance: string;
   /** `gs://bucket/prefix` or a local directory. */
   outputUri: string;
+  /** Cloud Storage API endpoint override (fake-gcs-server locally); undefined: Google's. */
+  storageApiEndpoint: string | undefined;
   scope: DayScope;
   task: TaskShare;
   dryRun: boolean;
@@ -35,11 +37,13 @@ Environment:
   SUMMARY_LOOKBACK_DAYS    days before today that a run looks at (default 31, 1..3660)
   SUMMARY_FIRST_DAY        first day of data: earlier days are never summarized (optional)
   CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_COUNT   set by Cloud Run Jobs: this task's share of the days
+  STORAGE_API_ENDPOINT     Cloud Storage endpoint override (local: fake-gcs-server, with STORAGE_EMULATOR_HOST)
+  BIGTABLE_EMULATOR_HOST   local: the Bigtable emulator (read by the client itself)
+  LOG_LEVEL                debug, info (default), warn, error
 `;
 
 const DEFAULT_INSTANCE = 'fin-bt';
 const DEFAULT_LOOKBACK_DAYS = 31;
-const DAY_RULE = { pattern: /^\d{4}-\d{2}-\d{2}$/, description: 'a day yyyy-mm-dd' };
 
 export type ParsedCommand = { help: true } | { help: false; config: JobConfig };
 
@@ -74,8 +78,8 @@ export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
   if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
 
   const config = readConfig(env, (read) => {
-    const firstDay = read.has('SUMMARY_FIRST_DAY') ? read.string('SUMMARY_FIRST_DAY', DAY_RULE) : undefined;
-    if (firstDay !== undefined && firstDay !== '' && !isDay(firstDay)) read.problems.push({ variable: 'SUMMARY_FIRST_DAY', problem: `is not a calendar day: "${firstDay}"` });
+    const firstDay = read.optionalString('SUMMARY_FIRST_DAY');
+    if (firstDay !== undefined && !isDay(firstDay)) read.problems.push({ variable: 'SUMMARY_FIRST_DAY', problem: `must be a calendar day yyyy-mm-dd, got "${firstDay}"` });
     const lookbackDays = read.integer('SUMMARY_LOOKBACK_DAYS', { default: DEFAULT_LOOKBACK_DAYS, min: 1, max: 3660 });
     const count = read.integer('CLOUD_RUN_TASK_COUNT', { default: 1, min: 1, max: 10_000 });
     const index = read.integer('CLOUD_RUN_TASK_INDEX', { default: 0, min: 0, max: 9_999 });
@@ -88,6 +92,7 @@ export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
       project: read.optionalString('GOOGLE_CLOUD_PROJECT'),
       bigtableInstance: read.string('BIGTABLE_INSTANCE', { default: DEFAULT_INSTANCE, pattern: /^[a-z][a-z0-9-]{5,32}$/, description: 'a Bigtable instance id' }),
       outputUri: read.string('OUTPUT_URI'),
+      storageApiEndpoint: read.optionalString('STORAGE_API_ENDPOINT'),
       scope,
       task: { index, count },
       dryRun: values['dry-run'] ?? false,

@@ -22,7 +22,14 @@ async function run(config: JobConfig): Promise<number> {
   const bigtable = new Bigtable(config.project ? { projectId: config.project } : {});
   try {
     const instance = bigtable.instance(config.bigtableInstance);
-    const store = openObjectStore(config.outputUri, () => new Storage(config.project ? { projectId: config.project } : {}));
+    const store = openObjectStore(
+      config.outputUri,
+      () =>
+        new Storage({
+          ...(config.project ? { projectId: config.project } : {}),
+          ...(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}),
+        }),
+    );
     const report = await runDailySummary(
       {
         txnTable: instance.table(resources.bigtable.txn.id),

@@ -61,7 +61,12 @@ async function summarizeAndWrite(deps: DailySummaryDeps, day: Day, dryRun: boole
   const csv = encodeSummaryCsv(summary.totals.toRows());
   const transactions = summary.totals.count;
   if (dryRun) return { day, status: 'dry-run', file, rowsRead, transactions, csv };
-  const created = await deps.store.createIfAbsent(file, csv);
+  let created: boolean;
+  try {
+    created = await deps.store.createIfAbsent(file, csv);
+  } catch (error) {
+    throw new Error(`writing ${file} to ${deps.store.location} failed: ${(error as Error).message}`, { cause: error });
+  }
   return { day, status: created ? 'written' : 'written-by-another-run', file, rowsRead, transactions };
 }
 

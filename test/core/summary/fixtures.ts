@@ -24,7 +24,7 @@ export function random(seed: number): () => number {
   };
 }
 
-/** `count` transactions spread over the day, with amounts up to 10^12 minor units so that sums overflow doubles. */
+/** `count` transactions spread over the day; 5% of amounts are up to 10^15 minor units, so that sums outgrow a double's exact range. */
 export function* transactionsOf(day: Day, count: number, seed = 1, idPrefix = 't'): Generator<Transaction> {
   const next = random(seed);
   const start = startOfDay(day).getTime();
@@ -39,7 +39,7 @@ export function* transactionsOf(day: Day, count: number, seed = 1, idPrefix = 't
       merchant: `merchant-${Math.floor(next() * 300)}`,
       merchantCategory: 'retail',
       type: TRANSACTION_TYPES[Math.floor(next() * TRANSACTION_TYPES.length)]!,
-      amountMinor: BigInt(1 + Math.floor(next() * (big ? 1e12 : 1e6))),
+      amountMinor: BigInt(1 + Math.floor(next() * (big ? 1e15 - 2 : 1e6))),
       currency,
     };
   }

@@ -1,0 +1,106 @@
+import { readdirSync } from 'node:fs';
+import { suite, test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { GcsStore } from '../../../core/storage/gcs-store';
+import { LocalDirectoryStore } from '../../../core/storage/local-directory-store';
+import { ObjectStoreError } from '../../../core/storage/object-store';
+import { openObjectStore } from '../../../core/storage/open';
+import { gcsStore, localStore, storageClient, type TestStore } from '../summary/stores';
+
+// The same contract, run against both implementations.
+for (const kind of ['local', 'gcs'] as const) {
+  const it = suite(`ObjectStore contract (${kind})`);
+  let s: TestStore;
+  it.before.each(async () => {
+    s = kind === 'local' ? localStore() : await gcsStore('some/prefix');
+  });
+  it.after.each(async () => {
+    await s.cleanup();
+  });
+
+  it('an empty store lists nothing', async () => {
+    assert.equal(await s.store.list(), []);
+  });
+
+  it('write, read, and list by prefix, sorted, names relative to the root', async () => {
+    await s.store.write('b.csv', 'B');
+    await s.store.write('a.csv', Buffer.from('A'));
+    await s.store.write('dir/c.csv', 'C');
+    assert.equal(await s.store.list(), ['a.csv', 'b.csv', 'dir/c.csv']);
+    assert.equal(await s.store.list('dir/'), ['dir/c.csv']);
+    assert.equal(await s.store.list('a'), ['a.csv']);
+    assert.is((await s.store.read('dir/c.csv')).toString(), 'C');
+    await s.store.write('a.csv', 'A2');
+    assert.is((await s.store.read('a.csv')).toString(), 'A2');
+  });
+
+  it('createIfAbsent creates once, then refuses and leaves the object untouched', async () => {
+    assert.is(await s.store.createIfAbsent('x.csv', 'first'), true);
+    assert.is(await s.store.createIfAbsent('x.csv', 'second'), false);
+    assert.is((await s.store.read('x.csv')).toString(), 'first');
+    assert.equal(await s.store.list(), ['x.csv']);
+  });
+
+  it('concurrent createIfAbsent: exactly one of 16 callers wins, and the object is the winner\'s whole content', async () => {
+    for (let round = 0; round < 3; round++) {
+      const name = `race-${round}.csv`;
+      const contents = Array.from({ length: 16 }, (_, i) => `writer ${i}\n`.repeat(2000 + i));
+      const results = await Promise.all(contents.map((content) => s.store.createIfAbsent(name, content)));
+      const winners = results.flatMap((won, i) => (won ? [i] : []));
+      assert.is(winners.length, 1, `round ${round}: winners ${winners.join(',')}`);
+      assert.is((await s.store.read(name)).toString(), contents[winners[0]!]);
+    }
+    assert.equal(await s.store.list(), ['race-0.csv', 'race-1.csv', 'race-2.csv']);
+  });
+
+  it('reading a missing object fails', async () => {
+    let failed = false;
+    await s.store.read('missing.csv').catch(() => (failed = true));
+    assert.ok(failed);
+  });
+
+  it.run();
+}
+
+test('local store: no temp files are left behind, and names cannot escape the directory', async () => {
+  const s = localStore();
+  try {
+    await Promise.all(Array.from({ length: 8 }, () => s.store.createIfAbsent('y.csv', 'y')));
+    assert.equal(readdirSync(s.uri), ['y.csv']);
+    let error: unknown;
+    await s.store.write('../outside.csv', 'no').catch((e: unknown) => (error = e));
+    assert.instance(error, ObjectStoreError);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('GCS store: objects outside its prefix are neither listed nor replaced', async () => {
+  const storage = storageClient();
+  const s = await gcsStore('daily');
+  try {
+    const bucket = storage.bucket(s.uri.slice('gs://'.length).split('/')[0]!);
+    await bucket.file('elsewhere/x.csv').save('other', { resumable: false });
+    await bucket.file('dailyish.csv').save('other', { resumable: false });
+    assert.equal(await s.store.list(), []);
+    assert.is(await s.store.createIfAbsent('x.csv', 'mine'), true);
+    assert.equal(await s.store.list(), ['x.csv']);
+    assert.is((await bucket.file('daily/x.csv').download())[0].toString(), 'mine');
+    assert.is((await bucket.file('elsewhere/x.csv').download())[0].toString(), 'other');
+  } finally {
+    await s.cleanup();
+  }
+});
+
+test('openObjectStore: gs:// URIs get a GCS store with a normalized prefix, anything else a directory', () => {
+  const storage = storageClient();
+  const plain = openObjectStore('gs://my-bucket', () => storage);
+  assert.instance(plain, GcsStore);
+  assert.is(plain.location, 'gs://my-bucket/');
+  assert.is(openObjectStore('gs://my-bucket/daily', () => storage).location, 'gs://my-bucket/daily/');
+  assert.is(openObjectStore('gs://my-bucket/daily/', () => storage).location, 'gs://my-bucket/daily/');
+  assert.instance(openObjectStore('/tmp/summaries', () => storage), LocalDirectoryStore);
+  assert.throws(() => openObjectStore('gs://Bad_Bucket!/x', () => storage), /not a valid gs:\/\/bucket\/prefix/);
+});
+
+test.run();

@@ -1,0 +1,70 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { addDays, daysBetween } from '../../../core/day';
+import { daysInScope, isComplete, MAX_DAYS_IN_SCOPE, PlanError, planDays, type PlanInput } from '../../../core/summary/plan';
+
+const NOW = new Date('2026-11-27T01:00:00Z');
+const base: PlanInput = {
+  scope: { kind: 'recent', lookbackDays: 7 },
+  watermark: new Date('2026-11-27T00:00:00Z'),
+  now: NOW,
+  written: new Set(),
+  task: { index: 0, count: 1 },
+};
+
+test('a day is complete once the watermark reaches its end, not a millisecond before', () => {
+  assert.ok(isComplete('2026-11-26', new Date('2026-11-27T00:00:00.000Z')));
+  assert.not.ok(isComplete('2026-11-26', new Date('2026-11-26T23:59:59.999Z')));
+  assert.not.ok(isComplete('2026-11-26', undefined));
+});
+
+test('recent scope: the lookback window ends yesterday', () => {
+  assert.equal(daysInScope({ kind: 'recent', lookbackDays: 3 }, NOW), ['2026-11-24', '2026-11-25', '2026-11-26']);
+  assert.equal(daysInScope({ kind: 'recent', lookbackDays: 1 }, NOW), ['2026-11-26']);
+});
+
+test('recent scope: the first day of data cuts the window', () => {
+  assert.equal(daysInScope({ kind: 'recent', lookbackDays: 30, firstDay: '2026-11-25' }, NOW), ['2026-11-25', '2026-11-26']);
+  assert.equal(daysInScope({ kind: 'recent', lookbackDays: 30, firstDay: '2026-11-27' }, NOW), []);
+});
+
+test('range scope: both ends included; an inverted or huge range is refused', () => {
+  assert.equal(daysInScope({ kind: 'range', from: '2024-02-28', to: '2024-03-01' }, NOW), ['2024-02-28', '2024-02-29', '2024-03-01']);
+  assert.throws(() => daysInScope({ kind: 'range', from: '2026-01-02', to: '2026-01-01' }, NOW), (e: unknown) => e instanceof PlanError);
+  assert.throws(() => daysInScope({ kind: 'range', from: '2000-01-01', to: addDays('2000-01-01', MAX_DAYS_IN_SCOPE) }, NOW), /spans/);
+});
+
+test('each candidate is exactly one of written, held back, to summarize', () => {
+  const plan = planDays({ ...base, watermark: new Date('2026-11-25T07:00:00Z'), written: new Set(['2026-11-21', '2026-11-25']) });
+  assert.equal(plan.candidates, daysBetween('2026-11-20', '2026-11-26'));
+  assert.equal(plan.alreadyWritten, ['2026-11-21', '2026-11-25']);
+  assert.equal(plan.heldBack, ['2026-11-26']);
+  assert.equal(plan.toSummarize, ['2026-11-20', '2026-11-22', '2026-11-23', '2026-11-24']);
+});
+
+test('a written day stays written even if the watermark went back', () => {
+  const plan = planDays({ ...base, watermark: new Date('2026-11-01T00:00:00Z'), written: new Set(['2026-11-26']) });
+  assert.equal(plan.alreadyWritten, ['2026-11-26']);
+  assert.equal(plan.toSummarize, []);
+  assert.is(plan.heldBack.length, 6);
+});
+
+test('tasks split the calendar: every day to exactly one task, whatever each task saw written', () => {
+  const count = 4;
+  const seen = new Map<string, number>();
+  for (let index = 0; index < count; index++) {
+    // Each task sees a different set of written files (they list at different moments).
+    const written = new Set(index % 2 === 0 ? [] : ['2026-11-22']);
+    const plan = planDays({ ...base, scope: { kind: 'recent', lookbackDays: 30 }, written, task: { index, count } });
+    for (const day of plan.candidates) seen.set(day, (seen.get(day) ?? 0) + 1);
+  }
+  assert.is(seen.size, 30);
+  assert.ok([...seen.values()].every((n) => n === 1));
+});
+
+test('an invalid task share is refused', () => {
+  assert.throws(() => planDays({ ...base, task: { index: 2, count: 2 } }), /not a valid task share/);
+  assert.throws(() => planDays({ ...base, task: { index: 0, count: 0 } }), /not a valid task share/);
+});
+
+test.run();

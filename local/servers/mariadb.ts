@@ -3,14 +3,13 @@
  * directory, bound to 127.0.0.1. The system service is never used. An init file creates a TCP
  * user with a random password and every privilege, so clients never need root.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createConnection } from 'mysql2/promise';
 import { spawnService, type ServiceProcess } from '../service-process';
 import { waitUntil } from '../wait-until';
+import { createDatadir } from './mariadb-datadir';
 
 export interface MysqlCredentials {
   host: string;
@@ -43,13 +42,7 @@ export async function startMariadb(
   const datadir = join(dir, 'mariadb-data');
   const tmpdir = join(dir, 'mariadb-tmp');
   mkdirSync(tmpdir, { recursive: true });
-  await promisify(execFile)(
-    programs.mariadbInstallDb,
-    ['--no-defaults', `--datadir=${datadir}`, '--skip-test-db', ...runAsOptions(), ...SERVER_OPTIONS],
-    { cwd: dir },
-  ).catch((error: Error & { stderr?: string }) => {
-    throw new Error(`mariadb-install-db failed: ${error.message}\n${error.stderr ?? ''}`);
-  });
+  await createDatadir(programs, datadir, [...runAsOptions(), ...SERVER_OPTIONS]);
 
   const credentials: MysqlCredentials = {
     host: '127.0.0.1',

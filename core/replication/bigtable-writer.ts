@@ -1,4 +1,4 @@
-import { PartialFailureError, type Table } from '@google-cloud/bigtable';
+import type { Table } from '@google-cloud/bigtable';
 import type { TxnTableSchema } from '../resources';
 import type { Transaction } from '../transaction';
 import { toRowEntry } from '../txn-row';
@@ -20,6 +20,14 @@ export class BigtableWriteError extends Error {
   readonly retryable = true;
 }
 
+/**
+ * The client's PartialFailureError, recognized by shape: the package's index re-exports the class
+ * through a circular import and hands out `undefined` for it, so `instanceof` cannot be used.
+ */
+function isPartialFailure(error: unknown): error is Error & { errors: Array<{ entry?: { key?: unknown } }> } {
+  return error instanceof Error && error.name === 'PartialFailureError' && Array.isArray((error as { errors?: unknown }).errors);
+}
+
 export async function writeTransactions(table: Table, schema: TxnTableSchema, txns: readonly Transaction[], timeoutMs: number): Promise<WriteResult> {
   if (txns.length === 0) return { accepted: [], failed: [] };
   const idByKey = new Map<string, string>();
@@ -35,9 +43,9 @@ export async function writeTransactions(table: Table, schema: TxnTableSchema, tx
     const all = txns.map((t) => t.id);
     // A PartialFailureError lists the entries that failed, unless the RPC itself also failed
     // (its message then ends with the RPC error), in which case rows may be unaccounted for.
-    if (error instanceof PartialFailureError && !error.message.includes('Request failed with')) {
+    if (isPartialFailure(error) && !error.message.includes('Request failed with')) {
       const failedSet = new Set<string>();
-      for (const detail of error.errors as Array<{ entry?: { key?: unknown } }>) {
+      for (const detail of error.errors) {
         const key = detail.entry?.key;
         const id = idByKey.get(Buffer.isBuffer(key) ? key.toString('utf8') : String(key));
         // An error we cannot map to a row makes the whole batch unaccounted for.

@@ -48,6 +48,15 @@ export interface ReplicationReport {
   elapsedMs: number;
 }
 
+const MAX_LOCK_CONFLICTS = 5;
+const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ER_LOCK_DEADLOCK = 1213;
+
+function isLockConflict(error: unknown): boolean {
+  const errno = (error as { errno?: number }).errno;
+  return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
+}
+
 export async function replicateUnsent(deps: ReplicationDeps, options: ReplicationOptions): Promise<ReplicationReport> {
   const started = Date.now();
   const deadline = started + options.budgetMs;
@@ -55,12 +64,16 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   let claims = 0;
   let drained = false;
   let failed = false;
+  let lockConflicts = 0;
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
       const connection = await deps.sql.acquire();
       let broken = false;
       try {
+        // READ COMMITTED: locking reads take record locks only, no gap locks, so claimers that
+        // flip rows in the same index range do not deadlock each other.
+        await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
         await connection.beginTransaction();
         const claimed = await claimUnsent(connection, options.batchSize);
         if (claimed.length === 0) {
@@ -80,10 +93,15 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
           });
         }
       } catch (error) {
-        failed = true;
         await connection.rollback().catch(() => {
           broken = true;
         });
+        // A deadlock or lock timeout victim just claims again (what it wrote is safe to write again).
+        if (isLockConflict(error) && ++lockConflicts <= MAX_LOCK_CONFLICTS) {
+          deps.log.warn({ err: error }, 'claim lost a lock conflict: claiming again');
+          continue;
+        }
+        failed = true;
         throw error;
       } finally {
         if (broken) connection.destroy();

@@ -1,7 +1,11 @@
 /** Helpers shared by the function suites: push envelopes, Bigtable dumps, waiting, counting. */
 import type { Table } from '@google-cloud/bigtable';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { type Generator, loadGenerator } from '../../core/generation/generator';
 import { type BatchSignal, encodeSignal, signalAttributes } from '../../core/generation/signal';
+import { batchIdForKey } from '../../core/generation/slot';
+import type { SqlPool } from '../../core/sql/connect';
+import { insertBatch } from '../../core/sql/generation-batches';
 
 /** What a Pub/Sub push subscription POSTs. */
 export function pushEnvelope(signal: BatchSignal | { raw: string }, subscription: string, messageId = String(Date.now())) {
@@ -72,4 +76,39 @@ export function logLines(text: string): Array<Record<string, unknown>> {
 export function pastHour(hoursAgo: number): Date {
   const hour = 3_600_000;
   return new Date(Math.floor(Date.now() / hour) * hour - hoursAgo * hour);
+}
+
+/** The suite's pool in the shape core code takes. */
+export function sqlPoolOf(pool: Pool): SqlPool {
+  return { pool, acquire: () => pool.getConnection(), close: async () => {} };
+}
+
+let generator: Generator | undefined;
+
+/** Commits `batches` generated batches of `perBatch` rows (keyed `prefix-i`) straight through core. */
+export async function seedBatches(pool: Pool, prefix: string, batches: number, perBatch: number, hoursAgo = 4): Promise<number> {
+  generator ??= await loadGenerator();
+  const slotStart = pastHour(hoursAgo);
+  for (let i = 0; i < batches; i++) {
+    const batchId = batchIdForKey(`${prefix}-${i}`);
+    const transactions = generator.generate({ batchId, slotStart, count: perBatch });
+    await insertBatch(sqlPoolOf(pool), { batchId, slotStart, transactions });
+  }
+  return batches * perBatch;
+}
+
+/** Versions per cell across the table: [min, max]. Exactly-once content means [1, 1]. */
+export async function cellVersionRange(table: Table): Promise<[number, number]> {
+  const [rows] = await table.getRows();
+  let min = Infinity;
+  let max = 0;
+  for (const row of rows) {
+    for (const family of Object.values(row.data as Record<string, Record<string, unknown[]>>)) {
+      for (const cells of Object.values(family)) {
+        min = Math.min(min, cells.length);
+        max = Math.max(max, cells.length);
+      }
+    }
+  }
+  return [min, max];
 }

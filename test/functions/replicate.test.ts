@@ -1,0 +1,128 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { freePorts } from '../../local/free-ports';
+import { createLogger } from '../../core/log';
+import { BigtableWriteError } from '../../core/replication/bigtable-writer';
+import { replicateUnsent } from '../../core/replication/replicate';
+import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
+import { type SuiteEnv, suiteEnv } from '../support/suite-env';
+import { Bigtable } from '@google-cloud/bigtable';
+import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches, sqlPoolOf } from './fixtures';
+import { type ServedFunction, serveFunction } from './served-function';
+
+let env: SuiteEnv;
+let replicate: ServedFunction;
+
+test.before(async () => {
+  try {
+    env = await suiteEnv('fn-replicate');
+    replicate = await serveFunction('pubsubReplicate', env.vars);
+  } catch (error) {
+    console.error(error);
+    throw error;
+  }
+});
+
+test.after(async () => {
+  await replicate?.stop();
+  await env?.close();
+});
+
+const signal = () => ({ batchId: 'key-any', rowCount: 1, slotStart: pastHour(4), firstOccurredAt: null, lastOccurredAt: null });
+const send = (url: string, envelope: unknown) =>
+  deliver(url, env.resources.project, env.resources.pubsub.generatedTopic, envelope);
+const txnTable = () => env.bigtable.instance(env.resources.bigtable.instance).table(env.resources.bigtable.txn.id);
+
+test('the same event delivered three times leaves Bigtable identical to a single delivery', async () => {
+  const total = await seedBatches(env.pool, 'triple', 3, 1500);
+  const envelope = pushEnvelope(signal(), 'projects/x/subscriptions/pubsub-replicate', 'm-1');
+  const answers = await Promise.all([1, 2, 3].map(() => send(replicate.url, envelope)));
+  for (const answer of answers) assert.ok(answer.ok, `status ${answer.status}`);
+  assert.is(await countRows(env.pool, 'sent_to_big_table = TRUE'), total);
+  const afterThree = await dumpTable(txnTable());
+
+  // The reference: an empty table, every flag reset, one delivery.
+  await txnTable().truncate();
+  await env.pool.query('UPDATE transactions SET sent_to_big_table = FALSE');
+  const once = await send(replicate.url, envelope);
+  assert.ok(once.ok);
+  const afterOne = await dumpTable(txnTable());
+  assert.is(JSON.parse(afterOne).length, total);
+  assert.is(afterThree, afterOne);
+  assert.equal(await cellVersionRange(txnTable()), [1, 1]);
+});
+
+test('a malformed event is acknowledged (2xx) and does nothing', async () => {
+  await seedBatches(env.pool, 'malformed', 1, 100);
+  const unsent = await countRows(env.pool, 'sent_to_big_table = FALSE');
+  assert.is(unsent, 100);
+  const bad = [
+    pushEnvelope({ raw: 'not json at all' }, 's'),
+    pushEnvelope({ raw: '{"rowCount":"3"}' }, 's'),
+    pushEnvelope({ raw: '[]' }, 's'),
+    { message: { attributes: {}, messageId: '9' }, subscription: 's' },
+  ];
+  for (const envelope of bad) {
+    const answer = await send(replicate.url, envelope);
+    assert.ok(answer.ok, `status ${answer.status}`);
+  }
+  assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), unsent);
+  assert.ok(replicate.log().includes('malformed event acknowledged'));
+});
+
+test('Bigtable unavailable: the served function fails (redelivery) and no flag is flipped', async () => {
+  const unsent = await countRows(env.pool, 'sent_to_big_table = FALSE');
+  assert.ok(unsent > 0);
+  const [closedPort] = await freePorts(1);
+  const broken = await serveFunction('pubsubReplicate', {
+    ...env.vars,
+    BIGTABLE_EMULATOR_HOST: `127.0.0.1:${closedPort}`,
+    BIGTABLE_WRITE_TIMEOUT_MS: '2000',
+  });
+  try {
+    const answer = await send(broken.url, pushEnvelope(signal(), 's'));
+    assert.ok(answer.status >= 500, `status ${answer.status}`);
+  } finally {
+    await broken.stop();
+  }
+  assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), unsent);
+});
+
+test('Bigtable unavailable, in process: a retryable BigtableWriteError, and no flag is flipped', async () => {
+  const unsent = await countRows(env.pool, 'sent_to_big_table = FALSE');
+  const [closedPort] = await freePorts(1);
+  const saved = process.env.BIGTABLE_EMULATOR_HOST;
+  process.env.BIGTABLE_EMULATOR_HOST = `127.0.0.1:${closedPort}`;
+  const unreachable = new Bigtable({ projectId: env.resources.project });
+  process.env.BIGTABLE_EMULATOR_HOST = saved;
+  const instance = unreachable.instance(env.resources.bigtable.instance);
+  try {
+    await replicateUnsent(
+      {
+        sql: sqlPoolOf(env.pool),
+        txnTable: instance.table(env.resources.bigtable.txn.id),
+        txnSchema: env.resources.bigtable.txn,
+        stateTable: instance.table(env.resources.bigtable.state.id),
+        stateSchema: env.resources.bigtable.state,
+        log: createLogger('test', undefined, 'silent'),
+      },
+      { batchSize: 50, workers: 2, budgetMs: 30_000, writeTimeoutMs: 1500, watermark: DEFAULT_WATERMARK_RULE },
+    );
+    assert.unreachable('replication should have failed');
+  } catch (error) {
+    assert.instance(error, BigtableWriteError, String(error));
+    assert.is((error as BigtableWriteError).retryable, true);
+  } finally {
+    await unreachable.close();
+  }
+  assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), unsent);
+});
+
+test('after the outage the next delivery completes the work', async () => {
+  const answer = await send(replicate.url, pushEnvelope(signal(), 's'));
+  assert.ok(answer.ok);
+  assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), 0);
+  assert.is(JSON.parse(await dumpTable(txnTable())).length, await countRows(env.pool));
+});
+
+test.run();

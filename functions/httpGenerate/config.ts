@@ -1,7 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { RequestLimits } from '../../core/generation/request';
 import { defaultResources } from '../../core/resources';
-import { type SqlConnection, readSqlConnection } from '../../core/sql/connect';
+import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** httpGenerate's configuration, read from the environment once when the instance starts. */
 export interface GenerateConfig {

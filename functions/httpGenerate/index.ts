@@ -6,33 +6,26 @@ import { readGenerateConfig } from './config';
 
 /**
  * httpGenerate: called hourly by Cloud Scheduler (POST). Config is read when the instance starts;
- * the clients, the pool and the generator are built on the first request and reused after it.
+ * the clients, the pool and the generator (./runtime, a separate bundle) are built on the first
+ * request and reused after it.
  */
 const config = readGenerateConfig(process.env);
 const log = createLogger('httpGenerate');
 let deps: Promise<GenerateDeps> | undefined;
 
-async function build(): Promise<GenerateDeps> {
-  const [{ openSqlPool }, { CachedSecrets, SecretManagerSecrets }, { loadGenerator }, { PubSub }, { topicPublisher }] = await Promise.all([
-    import('../../core/sql/connect'),
-    import('../../core/secrets'),
-    import('../../core/generation/generator'),
-    import('@google-cloud/pubsub'),
-    import('../../core/generation/topic-publisher'),
-  ]);
-  const [sql, generator] = await Promise.all([
-    openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) }),
-    loadGenerator(),
-  ]);
-  const publisher = topicPublisher(new PubSub({ projectId: config.project }), config.generatedTopic, config.publishTimeoutMs);
-  return { sql, generator, publisher, log };
-}
+/**
+ * A plain require, left as is by the bundler (./runtime is external there and bundled on its own):
+ * nothing of the runtime is read or compiled before the first request needs it.
+ */
+const loadRuntime = (): typeof import('./runtime') => require('./runtime');
 
 function resolve(): Promise<GenerateDeps> {
-  deps ??= build().catch((error) => {
-    deps = undefined; // the next request tries again
-    throw error;
-  });
+  deps ??= Promise.resolve()
+    .then(() => loadRuntime().buildDeps(config, log))
+    .catch((error) => {
+      deps = undefined; // the next request tries again
+      throw error;
+    });
   return deps;
 }
 

@@ -3,42 +3,33 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { MalformedSignalError } from '../../core/generation/signal';
 import { createLogger } from '../../core/log';
 import { signalFromEvent } from '../../core/replication/event';
-import type { ReplicationDeps } from '../../core/replication/replicate';
 import { readReplicateConfig } from './config';
+import type { Replicator } from './runtime';
 
 /**
  * pubsubReplicate: behind an Eventarc Pub/Sub trigger on the generated-batches topic. The message
  * is only a signal; the work is whatever is unsent in Cloud SQL. Returning acknowledges; throwing
- * makes Pub/Sub redeliver (and, after maxDeliveryAttempts, dead-letter) the signal.
+ * makes Pub/Sub redeliver (and, after maxDeliveryAttempts, dead-letter) the signal. The pool and
+ * clients (./runtime, a separate bundle) are built by the first event and reused after it.
  */
 const config = readReplicateConfig(process.env);
 const log = createLogger('pubsubReplicate');
-let deps: Promise<ReplicationDeps> | undefined;
+let replicator: Promise<Replicator> | undefined;
 
-async function build(): Promise<ReplicationDeps> {
-  const [{ openSqlPool }, { CachedSecrets, SecretManagerSecrets }, { Bigtable }] = await Promise.all([
-    import('../../core/sql/connect'),
-    import('../../core/secrets'),
-    import('@google-cloud/bigtable'),
-  ]);
-  const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
-  const instance = new Bigtable({ projectId: config.project }).instance(config.bigtable.instance);
-  return {
-    sql,
-    txnTable: instance.table(config.bigtable.txn.id),
-    txnSchema: config.bigtable.txn,
-    stateTable: instance.table(config.bigtable.state.id),
-    stateSchema: config.bigtable.state,
-    log,
-  };
-}
+/**
+ * A plain require, left as is by the bundler (./runtime is external there and bundled on its own):
+ * nothing of the runtime is read or compiled before the first request needs it.
+ */
+const loadRuntime = (): typeof import('./runtime') => require('./runtime');
 
-function resolve(): Promise<ReplicationDeps> {
-  deps ??= build().catch((error) => {
-    deps = undefined;
-    throw error;
-  });
-  return deps;
+function resolve(): Promise<Replicator> {
+  replicator ??= Promise.resolve()
+    .then(() => loadRuntime().buildReplicator(config, log))
+    .catch((error) => {
+      replicator = undefined;
+      throw error;
+    });
+  return replicator;
 }
 
 functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknown>) => {
@@ -51,6 +42,5 @@ functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknow
     return;
   }
   log.info({ batchId: signal.signal.batchId, messageId: signal.messageId }, 'signal received');
-  const { replicateUnsent } = await import('../../core/replication/replicate');
-  await replicateUnsent(await resolve(), config.options);
+  await (await resolve()).run();
 });

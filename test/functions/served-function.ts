@@ -29,10 +29,13 @@ export interface ServedFunction {
   stop(): Promise<void>;
 }
 
-export async function serveFunction(name: FunctionName, env: Record<string, string>): Promise<ServedFunction> {
+/** `bundle`: serve dist/<name>/ (the esbuild output that deploys) instead of the TypeScript source. */
+export async function serveFunction(name: FunctionName, env: Record<string, string>, options: { bundle?: boolean } = {}): Promise<ServedFunction> {
   const dir = mkdtempSync(join(tmpdir(), `served-${name}-`));
   const [port] = await freePorts(1);
-  const args = ['--import', tsx, cli, `--target=${name}`, `--signature-type=${SIGNATURE[name]}`, `--source=${join(root, 'functions', name, 'index.ts')}`, `--port=${port}`];
+  const source = options.bundle ? join(root, 'dist', name) : join(root, 'functions', name, 'index.ts');
+  const loader = options.bundle ? [] : ['--import', tsx];
+  const args = [...loader, cli, `--target=${name}`, `--signature-type=${SIGNATURE[name]}`, `--source=${source}`, `--port=${port}`];
   const child = spawnService(name, process.execPath, args, {
     dir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'info', ...env, NODE_ENV: 'production' },

@@ -1,0 +1,22 @@
+import { PubSub } from '@google-cloud/pubsub';
+import type { GenerateDeps } from '../../core/generation/generate';
+import { loadGenerator } from '../../core/generation/generator';
+import { topicPublisher } from '../../core/generation/topic-publisher';
+import type { Logger } from '../../core/log';
+import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
+import { openSqlPool } from '../../core/sql/connect';
+import type { GenerateConfig } from './config';
+
+/**
+ * The heavy half of httpGenerate (database driver, Cloud clients, Faker), bundled as its own file
+ * (dist/httpGenerate/runtime.js) and loaded by the first request, so a cold start only compiles
+ * the small entry.
+ */
+export async function buildDeps(config: GenerateConfig, log: Logger): Promise<GenerateDeps> {
+  const [sql, generator] = await Promise.all([
+    openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) }),
+    loadGenerator(),
+  ]);
+  const publisher = topicPublisher(new PubSub({ projectId: config.project }), config.generatedTopic, config.publishTimeoutMs);
+  return { sql, generator, publisher, log };
+}

@@ -1,0 +1,29 @@
+import { Bigtable } from '@google-cloud/bigtable';
+import type { Logger } from '../../core/log';
+import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
+import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
+import { openSqlPool } from '../../core/sql/connect';
+import type { ReplicateConfig } from './config';
+
+/**
+ * The heavy half of pubsubReplicate (database driver, Bigtable client), bundled as its own file
+ * (dist/pubsubReplicate/runtime.js) and loaded by the first event, so a cold start only compiles
+ * the small entry.
+ */
+export interface Replicator {
+  run(): Promise<ReplicationReport>;
+}
+
+export async function buildReplicator(config: ReplicateConfig, log: Logger): Promise<Replicator> {
+  const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
+  const instance = new Bigtable({ projectId: config.project }).instance(config.bigtable.instance);
+  const deps: ReplicationDeps = {
+    sql,
+    txnTable: instance.table(config.bigtable.txn.id),
+    txnSchema: config.bigtable.txn,
+    stateTable: instance.table(config.bigtable.state.id),
+    stateSchema: config.bigtable.state,
+    log,
+  };
+  return { run: () => replicateUnsent(deps, config.options) };
+}

@@ -1,0 +1,54 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type SuiteEnv, suiteEnv } from '../support/suite-env';
+import { countRows, pastHour, waitFor } from './fixtures';
+import { type ServedFunction, serveFunction } from './served-function';
+
+/** The deployable artifacts themselves: dist/<name>/index.js plus its lazily required runtime.js. */
+const root = join(__dirname, '..', '..');
+let env: SuiteEnv;
+let served: ServedFunction[] = [];
+
+test.before(async () => {
+  try {
+    const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'httpGenerate', 'pubsubReplicate'], { cwd: root, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
+    env = await suiteEnv('fn-bundles');
+    served = await Promise.all([serveFunction('httpGenerate', env.vars, { bundle: true }), serveFunction('pubsubReplicate', env.vars, { bundle: true })]);
+    const { project, pubsub } = env.resources;
+    await env.pubsub
+      .subscription(pubsub.replicateSubscription)
+      .modifyPushConfig({ pushEndpoint: `${served[1]!.url}/projects/${project}/topics/${pubsub.generatedTopic}` });
+  } catch (error) {
+    console.error(error);
+    throw error;
+  }
+});
+
+test.after(async () => {
+  await Promise.allSettled(served.map((s) => s.stop()));
+  await env?.close();
+});
+
+test('each function bundle is a small entry plus a runtime loaded on first use', () => {
+  for (const name of ['httpGenerate', 'pubsubReplicate']) {
+    assert.ok(existsSync(join(root, 'dist', name, 'runtime.js')), `${name}/runtime.js`);
+  }
+});
+
+test('the bundled functions generate and replicate end to end', async () => {
+  const response = await fetch(`${served[0]!.url}/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ count: 120, hour: pastHour(2).toISOString() }),
+  });
+  assert.is(response.status, 200, await response.clone().text());
+  await waitFor('every row flagged as sent', async () => (await countRows(env.pool, 'sent_to_big_table = TRUE')) === 120, 30_000);
+  const [rows] = await env.bigtable.instance(env.resources.bigtable.instance).table(env.resources.bigtable.txn.id).getRows();
+  assert.is(rows.length, 120);
+});
+
+test.run();

@@ -3,7 +3,8 @@
  * under one temp directory, started in parallel and declared ready only once each has answered
  * a real request. `stop()` (or the end of this process, however it ends) removes every process.
  */
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePorts } from './free-ports';
 import { createPlatformDir } from './platform-dir';
 import { findPrograms, type Programs, type ServiceName } from './prerequisites';
@@ -13,6 +14,7 @@ import { startMariadb, type MysqlCredentials } from './servers/mariadb';
 import { startPubsub } from './servers/pubsub';
 import { stopService, type ServiceProcess } from './service-process';
 import { registerRunning, unregisterRunning } from './shutdown-hooks';
+import { ServiceStartError } from './wait-until';
 
 export type { ServiceName } from './prerequisites';
 export type { MysqlCredentials } from './servers/mariadb';
@@ -86,6 +88,23 @@ async function startService(
   }
 }
 
+/**
+ * A port found free can be taken by someone else before the service binds it (another platform
+ * starting at the same moment): a service that fails to start gets one more try on a new port.
+ */
+async function startServiceRetryingPort(name: ServiceName, programs: Partial<Programs>, dir: string, ports: number[], i: number) {
+  try {
+    return await startService(name, programs, dir, ports[i]!);
+  } catch (error) {
+    if (!(error instanceof ServiceStartError)) throw error;
+    const [port] = await freePorts(1);
+    ports[i] = port!;
+    const retryDir = join(dir, `${name}-retry`);
+    mkdirSync(retryDir);
+    return startService(name, programs, retryDir, port!);
+  }
+}
+
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const began = performance.now();
   const services = [...new Set(options.services ?? ALL_SERVICES)];
@@ -118,7 +137,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const results = await Promise.allSettled(
     services.map(async (name, i) => {
-      const result = await startService(name, programs, dir, ports[i]!);
+      const result = await startServiceRetryingPort(name, programs, dir, ports, i);
       started.push(result.service);
       platform.serviceStartupMs[name] = Math.round(performance.now() - began);
       return result;

@@ -80,12 +80,15 @@ test('MariaDB answers over TCP as the platform user, who may create databases', 
 
 test('a second platform stops without leaving a process or a port behind', async () => {
   const second = await startPlatform();
-  console.log(`      second platform started in ${second.startupMs} ms`);
-  assert.is(second.pids.length, 4);
-  assert.is(second.ports.length, 4);
-  for (const pid of second.pids) assert.not.ok(isProcessGone(pid), `pid ${pid} runs`);
-  for (const port of second.ports) assert.ok(await isPortOpen(port), `port ${port} open`);
-  await second.stop();
+  try {
+    console.log(`      second platform started in ${second.startupMs} ms`);
+    assert.is(second.pids.length, 4);
+    assert.is(second.ports.length, 4);
+    for (const pid of second.pids) assert.not.ok(isProcessGone(pid), `pid ${pid} runs`);
+    for (const port of second.ports) assert.ok(await isPortOpen(port), `port ${port} open`);
+  } finally {
+    await second.stop();
+  }
   for (const pid of second.pids) assert.ok(isProcessGone(pid), `pid ${pid} gone`);
   for (const port of second.ports) assert.not.ok(await isPortOpen(port), `port ${port} closed`);
   assert.not.ok(existsSync(second.dir), 'its directory is removed');
@@ -104,6 +107,7 @@ test("a platform's services die with their parent, even one killed by SIGKILL", 
   });
   const held = JSON.parse(line) as { pids: number[]; ports: number[]; dir: string };
   child.kill('SIGKILL');
+  await new Promise((resolve) => child.once('close', resolve));
   const left = await waitUntilGone(held.pids, held.ports);
   assert.equal(left, { pids: [], ports: [] });
   // Its directory outlives it, until the next platform starts and sweeps it away.

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provisionAll } from '../../core/provision/provision';
 import { readTransactionAvsc } from '../../core/provision/transaction-avsc';
-import { platformClients } from '../support/suite-env';
+import type { RowDataPacket } from 'mysql2/promise';
+import { platformClients, suiteEnv } from '../support/suite-env';
 import { provisionedState } from '../support/provisioned-state';
 import { suiteResources } from '../support/suite-resources';
 
@@ -76,6 +77,27 @@ test('a drifted subscription is set back to its policies', async () => {
   await subscription.modifyPushConfig({});
   await provisionAll(clients, resources, options);
   assert.equal(await provisionedState(clients, resources), first);
+});
+
+test('suiteEnv gives each suite its own provisioned resources and ready clients', async () => {
+  const [a, b] = await Promise.all([suiteEnv('isolation'), suiteEnv('isolation')]);
+  try {
+    assert.is.not(a.resources.project, b.resources.project);
+    assert.is.not(a.resources.sql.database, b.resources.sql.database);
+    assert.is.not(a.resources.bigtable.instance, b.resources.bigtable.instance);
+    assert.is.not(a.resources.storage.bucket, b.resources.storage.bucket);
+    const [rows] = await a.pool.query<RowDataPacket[]>('SELECT DATABASE() AS db, COUNT(*) AS n FROM transactions');
+    assert.equal([rows[0]?.db, Number(rows[0]?.n)], [a.resources.sql.database, 0]);
+    const [exists] = await a.bigtable.instance(a.resources.bigtable.instance).table(a.resources.bigtable.txn.id).exists();
+    assert.ok(exists);
+    const [topics] = await b.pubsub.getTopics();
+    assert.ok(topics.every((t) => t.name.startsWith(`projects/${b.resources.project}/`)));
+    const [bucketExists] = await a.storage.bucket(a.resources.storage.bucket).exists();
+    assert.ok(bucketExists);
+    assert.is(a.vars.SQL_DATABASE, a.resources.sql.database);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+  }
 });
 
 test.run();

@@ -88,7 +88,9 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         replicated += result.accepted.length;
         claims++;
         if (result.error) {
-          throw new BigtableWriteError(`${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${result.error.message}`, {
+          // The client's message lists every failed row: keep the first line only.
+          const reason = result.error.message.split('\n').find((line) => /\S/.test(line) && !line.startsWith('Multiple errors')) ?? '';
+          throw new BigtableWriteError(`${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`, {
             cause: result.error,
           });
         }

@@ -1,0 +1,95 @@
+/**
+ * replicate: rows/s replicated by pubsubReplicate's core (SKIP LOCKED claims of 1,000 rows,
+ * Bigtable write, flags, commit; 4 claims in flight) against raw batched Bigtable writes of the same
+ * rows (the same entries, 1,000-row MutateRows, 4 in flight, nothing else) to the same emulator,
+ * same run. Between rounds the tables are truncated and the flags reset (not timed); rounds
+ * alternate which side goes first; the medians are compared.
+ */
+import { Bigtable, type Table } from '@google-cloud/bigtable';
+import { createLogger } from '../core/log';
+import { provisionBigtable } from '../core/provision/bigtable';
+import { replicateUnsent } from '../core/replication/replicate';
+import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
+import { defaultResources } from '../core/resources';
+import { insertBatch } from '../core/sql/generation-batches';
+import { toRowEntry } from '../core/txn-row';
+import { benchDatabase, benchLine, generatedBatches, median, platformFor } from './support';
+
+const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const BATCH = 1000;
+const IN_FLIGHT = 4;
+
+async function rawWrite(table: Table, entries: ReturnType<typeof toRowEntry>[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const start = next;
+      next += BATCH;
+      await table.insert(entries.slice(start, start + BATCH));
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+async function main(): Promise<void> {
+  const platform = await platformFor(['mariadb', 'bigtable'], ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_USER', 'BIGTABLE_EMULATOR_HOST']);
+  try {
+    const resources = defaultResources('bench-project');
+    const bigtable = new Bigtable({ projectId: resources.project });
+    const rawSchema = { ...resources.bigtable.txn, id: 'txn_raw' };
+    await provisionBigtable(bigtable, resources.bigtable);
+    await provisionBigtable(bigtable, { ...resources.bigtable, txn: rawSchema });
+    const instance = bigtable.instance(resources.bigtable.instance);
+    const txnTable = instance.table(resources.bigtable.txn.id);
+    const rawTable = instance.table(rawSchema.id);
+
+    const sql = await benchDatabase('bench_replicate');
+    const batches = await generatedBatches('bench', Math.ceil(ROWS / 10_000), Math.min(ROWS, 10_000));
+    for (const batch of batches) await insertBatch(sql, batch);
+    const entries = batches.flatMap((b) => b.transactions.map((t) => toRowEntry(t, rawSchema)));
+    const total = entries.length;
+
+    const deps = {
+      sql,
+      txnTable,
+      txnSchema: resources.bigtable.txn,
+      stateTable: instance.table(resources.bigtable.state.id),
+      stateSchema: resources.bigtable.state,
+      log: createLogger('bench', undefined, 'silent'),
+    };
+    const replicate = async () => {
+      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
+      if (report.replicated !== total) throw new Error(`replicated ${report.replicated} of ${total}`);
+    };
+    const timed = async (run: () => Promise<void>) => {
+      const started = performance.now();
+      await run();
+      return total / ((performance.now() - started) / 1000);
+    };
+
+    const pathRates: number[] = [];
+    const rawRates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
+      if (round % 2 === 0) {
+        rawRates.push(await timed(() => rawWrite(rawTable, entries)));
+        pathRates.push(await timed(replicate));
+      } else {
+        pathRates.push(await timed(replicate));
+        rawRates.push(await timed(() => rawWrite(rawTable, entries)));
+      }
+      console.log(`round ${round + 1}: replicate ${pathRates.at(-1)!.toFixed(0)} rows/s, raw Bigtable writes ${rawRates.at(-1)!.toFixed(0)} rows/s`);
+    }
+    await sql.close();
+    await bigtable.close();
+    console.log(benchLine('replicate', median(pathRates), median(rawRates), 'rows/s'));
+  } finally {
+    await platform?.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,51 @@
+/** Shared by bench/generate.ts and bench/replicate.ts: a platform, SQL pools and pre-generated rows. */
+import { createPool } from 'mysql2/promise';
+import { loadGenerator } from '../core/generation/generator';
+import { batchIdForKey } from '../core/generation/slot';
+import { provisionSql } from '../core/provision/sql';
+import { openSqlPool, type SqlPool } from '../core/sql/connect';
+import type { Transaction } from '../core/transaction';
+import { type Platform, type ServiceName, startPlatform } from '../local/platform';
+
+/** Starts the services this benchmark needs unless the environment already points at them. */
+export async function platformFor(services: ServiceName[], needs: string[]): Promise<Platform | undefined> {
+  if (needs.every((name) => process.env[name])) return undefined;
+  const platform = await startPlatform({ services });
+  Object.assign(process.env, platform.env);
+  return platform;
+}
+
+/** A provisioned database of its own, opened like the functions open theirs. */
+export async function benchDatabase(database: string): Promise<SqlPool> {
+  const mysql = { host: process.env.MYSQL_HOST!, port: Number(process.env.MYSQL_PORT), user: process.env.MYSQL_USER!, password: process.env.MYSQL_PASSWORD ?? '' };
+  const admin = createPool({ ...mysql, connectionLimit: 1 });
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await provisionSql(admin, { instance: 'bench', database });
+  } finally {
+    await admin.end();
+  }
+  return openSqlPool({ kind: 'tcp', ...mysql, database, limits: { size: 8, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000 } });
+}
+
+export interface GeneratedBatch {
+  batchId: string;
+  slotStart: Date;
+  transactions: Transaction[];
+}
+
+/** `batches` batches of `perBatch` rows from the real generator, keyed `prefix-i`. */
+export async function generatedBatches(prefix: string, batches: number, perBatch: number): Promise<GeneratedBatch[]> {
+  const generator = await loadGenerator();
+  const slotStart = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000);
+  return Array.from({ length: batches }, (_, i) => {
+    const batchId = batchIdForKey(`${prefix}-${i}`);
+    return { batchId, slotStart, transactions: generator.generate({ batchId, slotStart, count: perBatch }) };
+  });
+}
+
+export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export function benchLine(name: string, value: number, baseline: number, unit: string): string {
+  return `bench ${name}: ${value.toFixed(0)} ${unit}; baseline ${baseline.toFixed(0)} ${unit}; ratio ${(value / baseline).toFixed(2)}`;
+}

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import * as beam from 'apache-beam';
+import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
 import { OptionsError, parseOptions, type FlexOptions } from './options';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
 
@@ -21,15 +22,25 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
   };
 }
 
+/**
+ * direct: in process. portable: a job service already running at --job_endpoint. universal: Beam
+ * starts Python's local job service itself. dataflow: Beam starts Python's Dataflow job service,
+ * which submits the job.
+ */
 export function runnerFor(options: FlexOptions): beam.Runner {
-  const runner = options.runner === 'portable' ? 'universal' : options.runner;
-  return beam.createRunner({ ...options.runnerOptions, runner });
+  if (options.runner === 'portable') {
+    if (!options.runnerOptions.jobEndpoint) throw new OptionsError('job_endpoint', 'is required with --runner=portable (host:port of a Beam job service)');
+    return new PortableRunner(options.runnerOptions as { jobEndpoint: string });
+  }
+  return beam.createRunner({ ...options.runnerOptions, runner: options.runner });
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let options: FlexOptions;
+  let runner: beam.Runner;
   try {
     options = parseOptions(argv, env);
+    runner = runnerFor(options);
   } catch (err) {
     if (err instanceof OptionsError) {
       console.error(`flex-template: ${err.message}`);
@@ -38,7 +49,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     throw err;
   }
   const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
-  const runner = runnerFor(options);
   if (options.runner === 'dataflow') {
     await runner.runAsync(pipeline);
     console.info('flex-template: job submitted to Dataflow');

@@ -1,0 +1,48 @@
+/**
+ * A Beam external worker pool for the portable-runner test: for each StartWorker request it starts
+ * flex-template/worker/boot.ts as its own process, with the same arguments a runner gives the worker
+ * container. Run as a script it prints `pool ready HOST:PORT` and serves until killed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { beamFnExternalWorkerPoolDefinition } from 'apache-beam/proto/beam_fn_api.grpc-server';
+
+const BOOT = path.join(__dirname, '../../flex-template/worker/boot.ts');
+
+export async function startWorkerPool(): Promise<{ address: string; stop(): Promise<void> }> {
+  const workers = new Map<string, ChildProcess>();
+  const server = new grpc.Server();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const definition = beamFnExternalWorkerPoolDefinition as any;
+  server.addService(definition, {
+    startWorker(call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) {
+      const r = call.request;
+      const args = [
+        `--id=${r.workerId}`,
+        `--control_endpoint=${r.controlEndpoint?.url}`,
+        `--provision_endpoint=${r.provisionEndpoint?.url}`,
+        `--logging_endpoint=${r.loggingEndpoint?.url}`,
+        `--artifact_endpoint=${r.artifactEndpoint?.url}`,
+      ];
+      const child = spawn(process.execPath, [...process.execArgv, BOOT, ...args], { stdio: 'inherit', env: process.env });
+      workers.set(r.workerId, child);
+      child.on('exit', () => workers.delete(r.workerId));
+      callback(null, { error: '' });
+    },
+    stopWorker(call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) {
+      workers.get(call.request.workerId)?.kill();
+      callback(null, { error: '' });
+    },
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  return {
+    address: `127.0.0.1:${port}`,
+    async stop() {
+      for (const child of workers.values()) child.kill();
+      server.forceShutdown();
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
-import { parseUvuTotals, verdict } from './support/uvu-summary';
+import { parseUvuProgress, parseUvuTotals, verdict } from './support/uvu-summary';
 import { listTestFiles, selectTestFiles, uvuPatternFor } from './support/test-files';
 
 const root = join(__dirname, '..');
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
     if (platform) console.log(`platform: stopped in ${Math.round(performance.now() - began)} ms`);
   }
 
-  const outcome = verdict(parseUvuTotals(result.output), result.code);
+  const outcome = verdict(parseUvuTotals(result.output), result.code, parseUvuProgress(result.output));
   console.log(`tests: ${outcome.passed} passed, ${outcome.failed} failed`);
   return outcome.ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseUvuTotals, verdict } from './uvu-summary';
+import { parseUvuProgress, parseUvuTotals, verdict } from './uvu-summary';
 
 const closing = (total: number, passed: number, skipped: number) =>
   `\n  Total:     ${total}\n  Passed:    ${passed}\n  Skipped:   ${skipped}\n  Duration:  12.3ms\n`;
@@ -17,6 +17,13 @@ test('a run passes only with tests run, none failed and exit 0', () => {
   assert.equal(verdict({ total: 0, passed: 0, skipped: 0 }, 0).ok, false);
   assert.equal(verdict({ total: 2, passed: 2, skipped: 0 }, 1), { passed: 2, failed: 1, ok: false });
   assert.equal(verdict(undefined, 1), { passed: 0, failed: 1, ok: false });
+});
+
+test('a crashed run still counts the files that finished, plus one failure', () => {
+  const output = 'a.test.ts\n• • •   (3 / 3)\n\nb.test.ts\n• ✘   (1 / 2)\n\nc.test.ts\nError: Could not load\n';
+  const progress = parseUvuProgress(output);
+  assert.equal(progress, { total: 5, passed: 4 });
+  assert.equal(verdict(parseUvuTotals(output), 1, progress), { passed: 4, failed: 2, ok: false });
 });
 
 test.run();

@@ -97,7 +97,8 @@ function parseHour(value: unknown, now: Date): Date {
   if (typeof value !== 'string' || !HOUR_PATTERN.test(value)) {
     throw new BadRequestError('hour', `must be a UTC hour like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
   }
-  const hour = new Date(value);
+  // `2026-11-27T09Z` is not a form Date parses: give it its minutes.
+  const hour = new Date(value.replace(/T(\d{2})(?=Z|[+-])/, 'T$1:00'));
   if (Number.isNaN(hour.getTime()) || floorToHour(hour).getTime() !== hour.getTime()) throw new BadRequestError('hour', `"${value}" is not a valid hour`);
   if (hour.getUTCFullYear() < 2000) throw new BadRequestError('hour', `"${value}" is before the year 2000`);
   if (hour > floorToHour(now)) throw new BadRequestError('hour', `"${value}" is in the future`);

@@ -15,6 +15,11 @@ export interface PubsubProvisionOptions {
    * is a pull one (still with its dead-letter policy).
    */
   pushEndpoint?: string;
+  /**
+   * False when Eventarc owns the subscription (the cloud): a pull subscription nobody pulls would
+   * only pile messages up. Default true.
+   */
+  withReplicateSubscription?: boolean;
   ackDeadlineSeconds?: number;
 }
 
@@ -53,6 +58,7 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
     provisionAvroTopic(pubsub, resources, options),
   ]);
   await createIfAbsent(() => deadLetter.createSubscription(resources.generatedDeadLetterTopic));
+  if (options.withReplicateSubscription === false) return;
 
   const policies: SubscriptionMetadata = {
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,

@@ -79,6 +79,22 @@ test('a drifted subscription is set back to its policies', async () => {
   assert.equal(await provisionedState(clients, resources), first);
 });
 
+test('the AVRO topic accepts a transaction record and refuses anything else', async () => {
+  const topic = pubsub.topic(resources.pubsub.avroTopic);
+  const record = {
+    id: 'txn-1', batchId: 'b-1', occurredAt: Date.UTC(2026, 0, 2), accountId: 'acc-1', merchant: 'Shop',
+    merchantCategory: 'grocery', type: 'purchase', amountMinor: 1234, currency: 'EUR',
+  };
+  const id = await topic.publishMessage({ data: Buffer.from(JSON.stringify(record)) });
+  assert.ok(id);
+  try {
+    await topic.publishMessage({ data: Buffer.from(JSON.stringify({ ...record, type: 'gift' })) });
+    assert.unreachable('an invalid record was accepted');
+  } catch (error) {
+    assert.is((error as { code?: number }).code, 3, 'INVALID_ARGUMENT');
+  }
+});
+
 test('suiteEnv gives each suite its own provisioned resources and ready clients', async () => {
   const [a, b] = await Promise.all([suiteEnv('isolation'), suiteEnv('isolation')]);
   try {

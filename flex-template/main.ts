@@ -3,13 +3,14 @@
  *
  *   node --import tsx flex-template/main.ts --input=gs://bucket/summaries/ [--dates_suffixes=auto] ...
  *
- * Direct/universal runs wait for the job and exit non-zero if it failed; --runner=dataflow submits
- * the job and exits (what a flex-template launcher must do).
+ * Direct/portable/universal runs wait for the job and exit non-zero if it failed; --runner=dataflow
+ * returns once Dataflow has created the job (what a flex-template launcher must do).
  */
 import { randomUUID } from 'node:crypto';
 import * as beam from 'apache-beam';
 import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
 import { OptionsError, parseOptions, type FlexOptions } from './options';
+import { submitToDataflow } from './dataflow-submit';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
 
 export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`): PipelineConfig {
@@ -24,10 +25,10 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
 
 /**
  * direct: in process. portable: a job service already running at --job_endpoint. universal: Beam
- * starts Python's local job service itself. dataflow: Beam starts Python's Dataflow job service,
- * which submits the job.
+ * starts Python's local job service itself. (dataflow: see dataflow-submit.ts.)
  */
 export function runnerFor(options: FlexOptions): beam.Runner {
+  if (options.runner === 'dataflow') throw new OptionsError('runner', 'dataflow jobs are submitted with submitToDataflow, not run');
   if (options.runner === 'portable') {
     if (!options.runnerOptions.jobEndpoint) throw new OptionsError('job_endpoint', 'is required with --runner=portable (host:port of a Beam job service)');
     return new PortableRunner(options.runnerOptions as { jobEndpoint: string });
@@ -35,12 +36,26 @@ export function runnerFor(options: FlexOptions): beam.Runner {
   return beam.createRunner({ ...options.runnerOptions, runner: options.runner });
 }
 
+/**
+ * The worker image (Node 22, code and dependencies baked in) defaults to FLEX_WORKER_IMAGE, which the
+ * launcher image sets; with it nothing is npm-packed or staged (patched runner option skipNpmStaging).
+ */
+export function dataflowRunnerOptions(options: FlexOptions, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const sdkContainerImage = options.runnerOptions.sdkContainerImage ?? env.FLEX_WORKER_IMAGE;
+  if (!sdkContainerImage) {
+    throw new OptionsError('sdk_container_image', 'is required with --runner=dataflow (or FLEX_WORKER_IMAGE): the worker image built from flex-template/Dockerfile.worker');
+  }
+  return { ...options.runnerOptions, sdkContainerImage, skipNpmStaging: true };
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let options: FlexOptions;
-  let runner: beam.Runner;
+  let runner: beam.Runner | undefined;
+  let dataflowOptions: Record<string, unknown> | undefined;
   try {
     options = parseOptions(argv, env);
-    runner = runnerFor(options);
+    if (options.runner === 'dataflow') dataflowOptions = dataflowRunnerOptions(options, env);
+    else runner = runnerFor(options);
   } catch (err) {
     if (err instanceof OptionsError) {
       console.error(`flex-template: ${err.message}`);
@@ -49,12 +64,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     throw err;
   }
   const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
-  if (options.runner === 'dataflow') {
-    await runner.runAsync(pipeline);
-    console.info('flex-template: job submitted to Dataflow');
+  if (dataflowOptions) {
+    const { dataflowJobId } = await submitToDataflow(pipeline, dataflowOptions, env);
+    console.info(`flex-template: Dataflow job ${dataflowJobId} created; not waiting for it`);
     return 0;
   }
-  const result = await runner.run(pipeline);
+  const result = await runner!.run(pipeline);
   console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
   return 0;
 }

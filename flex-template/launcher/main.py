@@ -1,0 +1,31 @@
+"""Flex-template launcher shim.
+
+Dataflow's Python launcher runs this file (FLEX_TEMPLATE_PYTHON_PY_FILE) with the template
+parameters and pipeline options as --flags. The pipeline is TypeScript, so the flags go to node
+unchanged. The Python apache-beam installed in this image is the Dataflow job service that the
+TypeScript side starts to submit the job (FLEX_BEAM_PYTHON points it at this Python, so nothing
+is pip-installed at launch). node returns once Dataflow has created the job; so does this.
+"""
+import os
+import sys
+
+APP_DIR = os.environ.get("FLEX_APP_DIR", "/app")
+
+
+def node_command(argv):
+    args = list(argv)
+    if not any(a == "--runner" or a.startswith("--runner=") for a in args):
+        args.append("--runner=dataflow")
+    return ["node", "--import", "tsx", os.path.join(APP_DIR, "flex-template", "main.ts"), *args]
+
+
+def main():
+    env = dict(os.environ)
+    env.setdefault("FLEX_BEAM_PYTHON", sys.executable)
+    os.chdir(APP_DIR)
+    command = node_command(sys.argv[1:])
+    os.execvpe(command[0], command, env)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+/**
+ * The launcher shim (flex-template/launcher/main.py, what Dataflow's Python launcher runs) hands its
+ * flags to node unchanged: run here with --runner=direct against the emulator, as a real process.
+ * The Dataflow options get the worker image from the launcher image's FLEX_WORKER_IMAGE.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { dataflowRunnerOptions } from '../../flex-template/main';
+import { OptionsError, parseOptions } from '../../flex-template/options';
+import { suiteEnv, type SuiteEnv } from '../support/suite-env';
+import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
+
+const ROOT = path.join(__dirname, '../..');
+let env: SuiteEnv;
+let dir: string;
+
+test.before(async () => {
+  env = await suiteEnv('flex-launcher');
+  dir = mkdtempSync(path.join(os.tmpdir(), 'flex-launcher-'));
+});
+
+test.after(async () => {
+  await env.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the launcher shim runs the TypeScript pipeline with the flags it was given', () => {
+  const dates = writeSummaryFiles(dir, '2025-07-01', 3);
+  const r = env.resources;
+  const run = (extra: string[]) =>
+    spawnSync(
+      'python3',
+      [path.join(ROOT, 'flex-template/launcher/main.py'), `--input=${dir}`, `--bigtable_project=${r.project}`, `--bigtable_instance=${r.bigtable.instance}`, '--runner=direct', ...extra],
+      { env: { ...process.env, ...env.vars, FLEX_APP_DIR: ROOT, PATH: `${path.join(ROOT, 'node_modules/.bin')}:${process.env.PATH}` }, encoding: 'utf8', timeout: 120_000 },
+    );
+  const ok = run([]);
+  assert.is(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout + ok.stderr, /"dates_written":3/);
+  const bad = run(['--dates_suffixes=2025-02-30']);
+  assert.is(bad.status, 2, 'a bad parameter exits 2');
+  assert.match(bad.stderr, /--dates_suffixes: "2025-02-30" is invalid/);
+  return readSummaryTable(r.project, r.bigtable.instance, r.bigtable.summaries.id).then((rows) => assert.equal(rows.map((x) => x.key), dates));
+});
+
+test('Dataflow options: worker image from FLEX_WORKER_IMAGE or --sdk_container_image, nothing npm-staged', () => {
+  const options = parseOptions(['--input=gs://bucket-x/s/', '--project=my-project', '--region=europe-west1', '--runner=dataflow', '--temp_location=gs://bucket-x/tmp']);
+  assert.equal(dataflowRunnerOptions(options, { FLEX_WORKER_IMAGE: 'img:1' }), {
+    project: 'my-project',
+    region: 'europe-west1',
+    tempLocation: 'gs://bucket-x/tmp',
+    sdkContainerImage: 'img:1',
+    skipNpmStaging: true,
+  });
+  assert.throws(() => dataflowRunnerOptions(options, {}), (e: unknown) => e instanceof OptionsError && e.option === 'sdk_container_image');
+});
+
+test.run();

@@ -7,10 +7,10 @@
  *
  * Uses Application Default Credentials. The SQL user and password come from Secret Manager.
  */
-import { Bigtable } from '@google-cloud/bigtable';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { parseArgs } from 'node:util';
+import { createBigtableClient } from '../core/bigtable-client';
 import { createLogger } from '../core/log';
 import { provisionAll } from '../core/provision/provision';
 import { defaultResources } from '../core/resources';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   );
   try {
     await provisionAll(
-      { bigtable: new Bigtable({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }), sqlPool: sql.pool },
+      { bigtable: createBigtableClient({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }), sqlPool: sql.pool },
       resources,
       { pubsub: { withReplicateSubscription: false }, bucket: { location: values.region } },
     );

@@ -25,7 +25,19 @@ export interface SummaryFile {
   date: string;
 }
 
-export async function createService(config: IoConfig) {
+/**
+ * One MutateRows entry per date (applied atomically per row). Cells carry the date's midnight as
+ * timestamp, so rewriting a date replaces its cells (idempotent) instead of stacking versions.
+ */
+export function summaryRowEntry(row: SummaryCells) {
+  const timestamp = startOfDay(row.key);
+  const family = (cells: Record<string, string>) =>
+    Object.fromEntries(Object.entries(cells).map(([column, value]) => [column, { value, timestamp }]));
+  return { key: row.key, method: 'insert', data: { count: family(row.count), sum: family(row.sum) } };
+}
+
+/** Clients and write state for one configuration (input, errors prefix, table). */
+export function openIo(config: IoConfig) {
   let storage: Storage | undefined;
   const storageClient = () => (storage ??= new Storage(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}));
   const input: ObjectStore = openObjectStore(config.input, storageClient);
@@ -71,26 +83,33 @@ export async function createService(config: IoConfig) {
       return (await input.read(name)).toString('utf8');
     },
 
+    /** Reads several objects at once (at most `concurrency` requests outstanding), in order. */
+    async readTexts(names: string[], concurrency = 16): Promise<string[]> {
+      const texts = new Array<string>(names.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < names.length) {
+          const i = next++;
+          texts[i] = (await input.read(names[i]!)).toString('utf8');
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
+      return texts;
+    },
+
     async writeErrors(name: string, text: string): Promise<string> {
       await errors.write(name, text);
       return `${errors.location}${errors.location.endsWith('/') ? '' : '/'}${name}`;
     },
 
     /**
-     * Queues rows for writing and returns once fewer than maxInFlight requests are outstanding.
-     * Each row is one entry of a MutateRows request, which Bigtable applies atomically per row.
-     * Cells carry the date's midnight as timestamp, so rewriting a date replaces its cells
-     * (idempotent) instead of stacking versions.
+     * Queues rows for writing (see summaryRowEntry) and returns once fewer than maxInFlight
+     * requests are outstanding.
      */
     async enqueueRows(rows: SummaryCells[]): Promise<void> {
       rethrowFailure();
       if (rows.length === 0) return;
-      const entries = rows.map((row) => {
-        const timestamp = startOfDay(row.key);
-        const family = (cells: Record<string, string>) =>
-          Object.fromEntries(Object.entries(cells).map(([column, value]) => [column, { value, timestamp }]));
-        return { key: row.key, method: 'insert', data: { count: family(row.count), sum: family(row.sum) } };
-      });
+      const entries = rows.map(summaryRowEntry);
       const request: Promise<void> = table
         .mutate(entries)
         .then(() => undefined)
@@ -111,4 +130,30 @@ export async function createService(config: IoConfig) {
   };
 }
 
-export type IoService = Awaited<ReturnType<typeof createService>>;
+type Io = ReturnType<typeof openIo>;
+
+/**
+ * The service the blocking client hosts: one per process (so a Beam worker loads the Google
+ * clients once), with an Io per configuration, opened on first use.
+ */
+export function createService() {
+  const opened = new Map<string, Io>();
+  const ioFor = (config: IoConfig): Io => {
+    const key = JSON.stringify(config);
+    let io = opened.get(key);
+    if (!io) {
+      io = openIo(config);
+      opened.set(key, io);
+    }
+    return io;
+  };
+  return {
+    listSummaryFiles: (config: IoConfig) => ioFor(config).listSummaryFiles(),
+    loadedDates: (config: IoConfig, dates: string[]) => ioFor(config).loadedDates(dates),
+    readText: (config: IoConfig, name: string) => ioFor(config).readText(name),
+    readTexts: (config: IoConfig, names: string[]) => ioFor(config).readTexts(names),
+    writeErrors: (config: IoConfig, name: string, text: string) => ioFor(config).writeErrors(name, text),
+    enqueueRows: (config: IoConfig, rows: SummaryCells[]) => ioFor(config).enqueueRows(rows),
+    flush: (config: IoConfig) => ioFor(config).flush(),
+  };
+}

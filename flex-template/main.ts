@@ -20,6 +20,7 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
     thresholds: { low: options.thresholdLow, high: options.thresholdHigh },
     runId,
     writeBatchRows: 500,
+    readChunkFiles: 16,
   };
 }
 

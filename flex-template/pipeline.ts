@@ -23,6 +23,8 @@ export interface PipelineConfig {
   runId: string;
   /** Rows per Bigtable MutateRows request. */
   writeBatchRows: number;
+  /** Files per chunk: the unit spread over workers and read concurrently. */
+  readChunkFiles: number;
 }
 
 export interface FileDeadLetters {
@@ -50,17 +52,34 @@ export class MissingSummaryFileError extends Error {
 
 const IO_SERVICE = path.join(__dirname, 'io-service.ts');
 
-function ioOf(config: PipelineConfig): BlockingClient {
-  return sharedBlockingClient(IO_SERVICE, config.io);
+/** io-service.ts methods, called synchronously with this pipeline's I/O configuration. */
+class PipelineIo {
+  constructor(
+    private readonly client: BlockingClient,
+    private readonly config: PipelineConfig,
+  ) {}
+
+  call<T>(method: string, ...args: unknown[]): T {
+    return this.client.call<T>(method, this.config.io, ...args);
+  }
+}
+
+function ioOf(config: PipelineConfig): PipelineIo {
+  return new PipelineIo(sharedBlockingClient(IO_SERVICE, null), config);
 }
 
 type Counted = { increment(n?: number): void };
 
+/** A file to load and the chunk it is read with (chunks are spread over workers, files of a chunk read together). */
+export interface ChunkedFile extends SummaryFile {
+  chunk: number;
+}
+
 /** Lists the input and keeps the files to load: the named dates, or (auto) dates not yet in Bigtable. */
-export class SelectSummaryFiles implements beam.DoFn<unknown, SummaryFile, { selected: Counted }> {
+export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { selected: Counted }> {
   constructor(readonly config: PipelineConfig) {}
 
-  process(_: unknown, context: { selected: Counted }): SummaryFile[] {
+  process(_: unknown, context: { selected: Counted }): ChunkedFile[] {
     const io = ioOf(this.config);
     const files = io.call<SummaryFile[]>('listSummaryFiles');
     let chosen: SummaryFile[];
@@ -77,20 +96,20 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, SummaryFile, { sel
     }
     context.selected.increment(chosen.length);
     console.info(`flex-template: ${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
-    return chosen;
+    return chosen.map((file, i) => ({ ...file, chunk: Math.floor(i / this.config.readChunkFiles) }));
   }
 }
 
-/** Reads and validates one file (after the group-by-date that spreads files over workers). */
-export class LoadSummaryFile implements beam.DoFn<{ key: string; value: Iterable<SummaryFile> }, FileOutcome, { valid: Counted; rejected: Counted }> {
+/** Reads a chunk of files in one concurrent read, then validates each (after the group-by-chunk that spreads chunks over workers). */
+export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterable<ChunkedFile> }, FileOutcome, { valid: Counted; rejected: Counted }> {
   constructor(readonly config: PipelineConfig) {}
 
-  process(group: { key: string; value: Iterable<SummaryFile> }, context: { valid: Counted; rejected: Counted }): FileOutcome[] {
-    const io = ioOf(this.config);
+  process(group: { key: number; value: Iterable<ChunkedFile> }, context: { valid: Counted; rejected: Counted }): FileOutcome[] {
+    const files = [...group.value];
+    const texts = ioOf(this.config).call<string[]>('readTexts', files.map((f) => f.name));
     const out: FileOutcome[] = [];
-    for (const file of group.value) {
-      const text = io.call<string>('readText', file.name);
-      const load = dailySummaryLoad(file.name, file.date, text, this.config.thresholds);
+    for (const [i, file] of files.entries()) {
+      const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
       if (load.cells) out.push({ summary: load.cells });
       if (load.deadLetters.length > 0) out.push({ deadLetters: { file: file.name, date: file.date, deadLetters: load.deadLetters } });
       const rejectedRows = load.deadLetters.filter((d) => d.line > 0).length;
@@ -160,15 +179,15 @@ export class FailWithoutValidRows implements beam.DoFn<Iterable<FileStats>, File
 
 export function summaryLoadPipeline(config: PipelineConfig): (root: beam.Root) => void {
   return (root: beam.Root) => {
-    const files: beam.PCollection<SummaryFile> = root
+    const files: beam.PCollection<ChunkedFile> = root
       .apply(beam.withName('Start', beam.create([null])))
       .apply(beam.withName('SelectSummaryFiles', beam.parDo(new SelectSummaryFiles(config), { selected: beam.counter('files_selected') })));
     const outcomes: beam.PCollection<FileOutcome> = files
-      .apply(beam.withName('SpreadByDate', beam.groupBy<SummaryFile, string>('date')))
+      .apply(beam.withName('SpreadChunks', beam.groupBy<ChunkedFile, number>('chunk')))
       .apply(
         beam.withName(
-          'LoadSummaryFile',
-          beam.parDo(new LoadSummaryFile(config), { valid: beam.counter('rows_valid'), rejected: beam.counter('rows_rejected') }),
+          'LoadSummaryFiles',
+          beam.parDo(new LoadSummaryFiles(config), { valid: beam.counter('rows_valid'), rejected: beam.counter('rows_rejected') }),
         ),
       );
     const split = outcomes.apply(beam.withName('SplitOutcomes', beam.split(['summary', 'deadLetters', 'stats']))) as unknown as {
@@ -186,7 +205,7 @@ export function summaryLoadPipeline(config: PipelineConfig): (root: beam.Root) =
 
 requireForSerialization(__filename, {
   SelectSummaryFiles,
-  LoadSummaryFile,
+  LoadSummaryFiles,
   WriteSummaryRows,
   WriteDeadLetters,
   FailWithoutValidRows,

@@ -1,0 +1,107 @@
+/**
+ * flex-load: CSV rows/s loaded by the flex-template pipeline on the direct runner (list, select
+ * with auto, read, parse + validate, one Bigtable row per file through the blocking client) against
+ * a plain Node loop doing the same work (same object store, same dailySummaryLoad, same MutateRows
+ * entries in 500-row requests with 4 in flight) on the same emulator, same run. Each round loads
+ * every file into a fresh table; rounds alternate which side goes first; medians are compared.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Bigtable } from '@google-cloud/bigtable';
+import { Storage } from '@google-cloud/storage';
+import { openObjectStore } from '../core/storage/open';
+import { dayOfSummaryFile } from '../core/summary-csv';
+import { closeSharedBlockingClients } from '../flex-template/blocking-client';
+import { dailySummaryLoad, type SummaryCells } from '../flex-template/daily-summary-row';
+import { summaryRowEntry } from '../flex-template/io-service';
+import { pipelineConfig, runnerFor } from '../flex-template/main';
+import { parseOptions } from '../flex-template/options';
+import { summaryLoadPipeline } from '../flex-template/pipeline';
+import { createSummaryTable, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
+import { benchLine, median, platformFor } from './support';
+
+const DAYS = Number(process.env.BENCH_FLEX_DAYS ?? 1100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PROJECT = 'bench-project';
+const INSTANCE = 'bench-flex';
+const BATCH = 500;
+const IN_FLIGHT = 4;
+const THRESHOLDS = { low: 100, high: 1000 };
+
+async function plainLoop(input: string, tableId: string): Promise<number> {
+  const store = openObjectStore(input, () => new Storage());
+  const table = new Bigtable({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
+  const inFlight = new Set<Promise<unknown>>();
+  let batch: SummaryCells[] = [];
+  let rows = 0;
+  const send = async () => {
+    const request = table.mutate(batch.map(summaryRowEntry)).finally(() => inFlight.delete(request));
+    inFlight.add(request);
+    batch = [];
+    while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
+  };
+  for (const name of await store.list()) {
+    const date = dayOfSummaryFile(name);
+    if (!date || name.includes('/')) continue;
+    const load = dailySummaryLoad(name, date, (await store.read(name)).toString('utf8'), THRESHOLDS);
+    rows += load.validRows;
+    if (load.cells) batch.push(load.cells);
+    if (batch.length >= BATCH) await send();
+  }
+  if (batch.length > 0) await send();
+  await Promise.all(inFlight);
+  return rows;
+}
+
+async function pipeline(input: string, tableId: string): Promise<number> {
+  const options = parseOptions([`--input=${input}`, `--bigtable_project=${PROJECT}`, `--bigtable_instance=${INSTANCE}`, `--bigtable_table=${tableId}`]);
+  const result = await runnerFor(options).run(summaryLoadPipeline(pipelineConfig(options, process.env, 'bench')));
+  const counters = await result.counters();
+  if (counters.dates_written !== DAYS) throw new Error(`pipeline wrote ${counters.dates_written} dates, want ${DAYS}`);
+  return counters.rows_valid!;
+}
+
+async function timed(fn: () => Promise<number>): Promise<number> {
+  const started = performance.now();
+  const rows = await fn();
+  return rows / ((performance.now() - started) / 1000);
+}
+
+async function main(): Promise<void> {
+  const platform = await platformFor(['bigtable'], ['BIGTABLE_EMULATOR_HOST']);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-flex-'));
+  try {
+    writeSummaryFiles(dir, '2023-01-01', DAYS);
+    const piped: number[] = [];
+    const plain: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const sides: Array<[number[], (table: string) => Promise<number>, string]> = [
+        [piped, (t) => pipeline(dir, t), 'pipe'],
+        [plain, (t) => plainLoop(dir, t), 'plain'],
+      ];
+      if (round % 2 === 1) sides.reverse();
+      for (const [results, run, label] of sides) {
+        const tableId = `flex_bench_${label}_${round}`;
+        await createSummaryTable(PROJECT, INSTANCE, tableId);
+        const rate = await timed(() => run(tableId));
+        results.push(rate);
+        console.log(`round ${round + 1} ${label}: ${rate.toFixed(0)} rows/s`);
+      }
+    }
+    console.log(`${DAYS} daily files, ${ROUNDS} rounds`);
+    console.log(benchLine('flex-load', median(piped), median(plain), 'rows/s'));
+  } finally {
+    closeSharedBlockingClients();
+    rmSync(dir, { recursive: true, force: true });
+    await platform?.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

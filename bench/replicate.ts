@@ -1,6 +1,6 @@
 /**
- * replicate: rows/s replicated by pubsubReplicate's core (SKIP LOCKED claims of 1,000 rows,
- * Bigtable write, flags, commit; 4 claims in flight) against raw batched Bigtable writes of the same
+ * replicate: rows/s replicated by pubsubReplicate's core with the function's defaults (SKIP LOCKED
+ * claims of 1,000 rows, Bigtable write, flags, commit; 6 claimers, at most 4 writes in flight) against raw batched Bigtable writes of the same
  * rows (the same SetCell mutations, built beforehand, sent the same way: 1,000-row MutateRows,
  * 4 in flight, nothing else) to the same emulator,
  * same run. Between rounds the tables are truncated and the flags reset (not timed); rounds
@@ -61,7 +61,8 @@ async function main(): Promise<void> {
       log: createLogger('bench', undefined, 'silent'),
     };
     const replicate = async () => {
-      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
+      // The function's defaults: 6 claimers, at most 4 writes in flight (the baseline's 4).
+      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: 6, writesInFlight: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
       if (report.replicated !== total) throw new Error(`replicated ${report.replicated} of ${total}`);
     };
     const timed = async (run: () => Promise<void>) => {

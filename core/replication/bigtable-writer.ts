@@ -34,14 +34,27 @@ interface RawEntry {
  */
 export function toRawEntry(entry: TxnRowEntry): RawEntry {
   const mutations: RawEntry['mutations'] = [];
-  for (const [familyName, columns] of Object.entries(entry.data)) {
-    for (const [qualifier, cell] of Object.entries(columns)) {
+  for (const familyName in entry.data) {
+    const columns = entry.data[familyName]!;
+    for (const qualifier in columns) {
+      const cell = columns[qualifier]!;
       mutations.push({
-        setCell: { familyName, columnQualifier: Buffer.from(qualifier), timestampMicros: cell.timestamp.getTime() * 1000, value: Buffer.from(cell.value) },
+        setCell: { familyName, columnQualifier: qualifierBytes(qualifier), timestampMicros: cell.timestamp.getTime() * 1000, value: Buffer.from(cell.value) },
       });
     }
   }
   return { rowKey: Buffer.from(entry.key), mutations };
+}
+
+/** The handful of column names, encoded once: they are only read when the request is serialized. */
+const QUALIFIERS = new Map<string, Buffer>();
+function qualifierBytes(name: string): Buffer {
+  let bytes = QUALIFIERS.get(name);
+  if (!bytes) {
+    bytes = Buffer.from(name);
+    QUALIFIERS.set(name, bytes);
+  }
+  return bytes;
 }
 
 /**

@@ -30,6 +30,12 @@ export interface ReplicationOptions {
   batchSize: number;
   /** Claims in flight at once, each on its own connection. */
   workers: number;
+  /**
+   * MutateRows calls in flight at once, across workers (the emulator and small clusters answer
+   * DEADLINE_EXCEEDED to unbounded concurrency). With more workers than this, one worker's SQL
+   * (claim, flags, commit) overlaps another's write. Defaults to `workers`.
+   */
+  writesInFlight?: number;
   /** Stop claiming after this long, safely below the function timeout. */
   budgetMs: number;
   writeTimeoutMs: number;
@@ -46,6 +52,25 @@ export interface ReplicationReport {
   drained: boolean;
   watermark: Date;
   elapsedMs: number;
+}
+
+/** At most `limit` tasks at once; the others wait their turn in order. */
+class Gate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await task();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
 }
 
 const MAX_LOCK_CONFLICTS = 5;
@@ -65,6 +90,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   let drained = false;
   let failed = false;
   let lockConflicts = 0;
+  const writes = new Gate(options.writesInFlight ?? options.workers);
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
@@ -81,7 +107,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
           drained = true;
           return;
         }
-        const result = await writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs);
+        const result = await writes.run(() => writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs));
         await options.afterBigtableWrite?.(result.accepted);
         await markSent(connection, result.accepted);
         await connection.commit();

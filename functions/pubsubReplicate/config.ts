@@ -29,7 +29,8 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
       },
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
-        workers: read.integer('REPLICATE_WORKERS', { default: 4, min: 1, max: 32 }),
+        workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),
+        writesInFlight: read.integer('BIGTABLE_WRITES_IN_FLIGHT', { default: 4, min: 1, max: 32 }),
         // Cloud Functions' event timeout is 540 s: stop claiming well before it.
         budgetMs: read.integer('REPLICATE_BUDGET_MS', { default: 420_000, min: 1000, max: 3_600_000 }),
         writeTimeoutMs: read.integer('BIGTABLE_WRITE_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),

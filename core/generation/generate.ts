@@ -39,8 +39,12 @@ export async function generateBatch(deps: GenerateDeps, request: GenerateRequest
   try {
     result = await insertBatch(deps.sql, { batchId: request.batchId, slotStart: request.slotStart, transactions, leaseId });
   } finally {
-    // After a commit the lease is already gone (deleted in the same transaction); otherwise drop it now.
-    if (!result?.created) await closeGenerationLease(deps.sql, leaseId);
+    // After a commit the lease is already gone (deleted in the same transaction); otherwise drop it
+    // now. Best effort: an orphaned lease only holds the watermark until its time to live, and a
+    // failure here must not hide the error that brought us here.
+    if (!result?.created) {
+      await closeGenerationLease(deps.sql, leaseId).catch((error) => deps.log.warn({ err: error, leaseId }, 'lease left to expire'));
+    }
   }
   const { batch, created } = result;
   deps.log.info({ batchId: batch.batchId, rowCount: batch.rowCount, created }, created ? 'batch committed' : 'batch already committed: re-signalling');

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RowDataPacket } from 'mysql2/promise';
+import { freePorts } from '../../local/free-ports';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, pastHour } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
@@ -144,6 +145,22 @@ test('publish failure -> 5xx with the batch committed; the retry re-publishes wi
   assert.is(message.attributes.batchId, failedBody.batchId);
   assert.is(message.attributes.rowCount, '30');
   assert.is(message.attributes.slotStart, hour);
+});
+
+test('database unreachable: 5xx with a JSON reason that names no user or host', async () => {
+  const [closedPort] = await freePorts(1);
+  const down = await serveFunction('httpGenerate', { ...env.vars, MYSQL_PORT: String(closedPort), DB_CONNECT_TIMEOUT_MS: '500', DB_ACQUIRE_TIMEOUT_MS: '1000' });
+  try {
+    const response = await fetch(`${down.url}/`, { method: 'POST', headers: json, body: '{"count":5}' });
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.is(response.status, 500);
+    assert.is(body.error, 'internal');
+    assert.not.match(JSON.stringify(body), env.vars.MYSQL_USER!);
+    assert.not.match(JSON.stringify(body), String(closedPort));
+    assert.not.match(down.log(), env.vars.MYSQL_PASSWORD!);
+  } finally {
+    await down.stop();
+  }
 });
 
 test.run();

@@ -19,7 +19,7 @@ export const EXIT_USAGE = 2;
 async function run(config: JobConfig): Promise<number> {
   const log = createLogger('daily-summary');
   const resources = defaultResources(config.project ?? 'local');
-  const bigtable = new Bigtable(config.project ? { projectId: config.project } : {});
+  const bigtable = new Bigtable({ ...(config.project ? { projectId: config.project } : {}), metricsEnabled: config.bigtableClientMetrics });
   try {
     const instance = bigtable.instance(config.bigtableInstance);
     const store = openObjectStore(

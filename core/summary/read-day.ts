@@ -2,8 +2,9 @@ import type { Table } from '@google-cloud/bigtable';
 import type { Day } from '../day';
 import type { TxnTableSchema } from '../resources';
 import { dayRanges, type RowRange } from '../row-key';
-import { fromRow, MalformedRowError, type ReadRow } from '../txn-row';
+import { MalformedRowError, type ReadRow } from '../txn-row';
 import { DayTotals } from './day-totals';
+import { summaryFieldsOf } from './summary-fields';
 
 /** How many malformed keys a day keeps for its report; the count is always exact. */
 export const MALFORMED_KEYS_KEPT = 100;
@@ -33,26 +34,52 @@ export function rangeReadOptions(range: RowRange) {
 }
 
 /**
- * Reads exactly one day from `txn_tbl` by its SALT_BUCKETS row ranges, all in parallel, streaming:
- * each row is folded into the day's totals and dropped, so memory does not grow with the day.
- * A malformed row is counted and reported with its key; it never stops the read.
+ * Streams every row of the ranges, all ranges at once, into `onRow` (synchronous, so nothing piles
+ * up: memory stays flat however many rows there are). The first error stops every stream.
+ */
+export function forEachRow(table: Table, ranges: RowRange[], onRow: (row: ReadRow) => void): Promise<void> {
+  const streams = ranges.map((range) => table.createReadStream(rangeReadOptions(range)));
+  const stopAll = () => streams.forEach((stream) => stream.destroy());
+  return Promise.all(
+    streams.map(
+      (stream) =>
+        new Promise<void>((resolve, reject) => {
+          stream.on('data', (row: ReadRow) => {
+            try {
+              onRow(row);
+            } catch (error) {
+              reject(error);
+              stopAll();
+            }
+          });
+          stream.once('error', (error) => {
+            reject(error);
+            stopAll();
+          });
+          stream.once('end', () => resolve());
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+/**
+ * Reads exactly one day from `txn_tbl` by its SALT_BUCKETS row ranges, in parallel, folding each
+ * row into the day's totals. A malformed row is counted and reported with its key; it never stops
+ * the read.
  */
 export async function summarizeDay(table: Table, schema: TxnTableSchema, day: Day): Promise<DaySummary> {
   const totals = new DayTotals(day);
   const malformed: MalformedRows = { count: 0, examples: [] };
   let rowsRead = 0;
-  const readRange = async (range: RowRange): Promise<void> => {
-    for await (const row of table.createReadStream(rangeReadOptions(range))) {
-      rowsRead += 1;
-      try {
-        totals.add(fromRow(row as ReadRow, schema));
-      } catch (error) {
-        if (!(error instanceof MalformedRowError)) throw error;
-        malformed.count += 1;
-        if (malformed.examples.length < MALFORMED_KEYS_KEPT) malformed.examples.push({ key: error.key, reason: error.message });
-      }
+  await forEachRow(table, dayRanges(day), (row) => {
+    rowsRead += 1;
+    try {
+      totals.add(summaryFieldsOf(row, schema, day));
+    } catch (error) {
+      if (!(error instanceof MalformedRowError)) throw error;
+      malformed.count += 1;
+      if (malformed.examples.length < MALFORMED_KEYS_KEPT) malformed.examples.push({ key: error.key, reason: error.message });
     }
-  };
-  await Promise.all(dayRanges(day).map(readRange));
+  });
   return { day, totals, rowsRead, malformed };
 }

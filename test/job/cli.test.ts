@@ -48,7 +48,7 @@ let t: TestBigtable;
 let local: TestStore;
 let gcs: TestStore;
 const yesterday = addDays(dayOf(new Date()), -1);
-const jobEnv = () => ({ BIGTABLE_INSTANCE: t.instanceId, SUMMARY_LOOKBACK_DAYS: '3' });
+const jobEnv = () => ({ GOOGLE_CLOUD_PROJECT: t.resources.project, BIGTABLE_INSTANCE: t.instanceId, SUMMARY_LOOKBACK_DAYS: '3' });
 
 test.before(async () => {
   t = await isolatedBigtable('job-cli');

@@ -15,6 +15,7 @@ test('defaults: the recent window of 31 days, one task, the default instance', (
   assert.equal(config([]), {
     project: undefined,
     bigtableInstance: 'fin-bt',
+    bigtableClientMetrics: true,
     outputUri: 'gs://bucket/daily',
     storageApiEndpoint: undefined,
     scope: { kind: 'recent', lookbackDays: 31 },
@@ -43,6 +44,12 @@ test('environment: lookback, first day, Cloud Run task share, project and instan
   assert.equal(c.task, { index: 2, count: 3 });
   assert.is(c.project, 'my-project');
   assert.is(c.bigtableInstance, 'other-bt');
+});
+
+test('Bigtable client metrics are off against the emulator unless asked for', () => {
+  assert.is(config([], { ...ENV, BIGTABLE_EMULATOR_HOST: '127.0.0.1:1' }).bigtableClientMetrics, false);
+  assert.is(config([], { ...ENV, BIGTABLE_EMULATOR_HOST: '127.0.0.1:1', BIGTABLE_CLIENT_METRICS: 'true' }).bigtableClientMetrics, true);
+  assert.is(config([], { ...ENV, BIGTABLE_CLIENT_METRICS: 'false' }).bigtableClientMetrics, false);
 });
 
 test('--help needs no environment', () => {

@@ -3,14 +3,15 @@
  * the txn and state tables, and bulk writes kept to a few requests in flight (the emulator answers
  * DEADLINE_EXCEEDED to unbounded concurrency).
  */
-import { randomBytes } from 'node:crypto';
 import { Bigtable, type Table } from '@google-cloud/bigtable';
 import { addDays, type Day, startOfDay } from '../../../core/day';
 import { CURRENCIES, type Currency } from '../../../core/money';
-import { defaultResources, type Resources } from '../../../core/resources';
+import { bigtableTableSpecs, provisionBigtable } from '../../../core/provision/bigtable';
+import type { Resources } from '../../../core/resources';
 import { TRANSACTION_TYPES, type Transaction } from '../../../core/transaction';
 import { toRowEntry } from '../../../core/txn-row';
 import { recordWatermark } from '../../../core/watermark';
+import { suiteResources } from '../../support/suite-resources';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same transactions in every run. */
 export function random(seed: number): () => number {
@@ -54,27 +55,27 @@ export interface TestBigtable {
   close(): Promise<void>;
 }
 
-/** A fresh emulator instance with txn_tbl and pipeline_state: no suite sees another's rows. */
+/**
+ * A Bigtable instance of the suite's own (test/support naming), provisioned by the same code as
+ * deploy: no suite sees another's rows.
+ */
 export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
-  if (!process.env.BIGTABLE_EMULATOR_HOST) throw new Error('BIGTABLE_EMULATOR_HOST is not set: run through npm test (test/run.ts)');
-  const resources = defaultResources(process.env.GOOGLE_CLOUD_PROJECT ?? 'finserv-local');
-  const instanceId = `${suite}-${randomBytes(4).toString('hex')}`;
-  resources.bigtable.instance = instanceId;
-  const bigtable = new Bigtable({ projectId: resources.project });
-  const instance = bigtable.instance(instanceId);
-  const { txn, state } = resources.bigtable;
-  const txnTable = instance.table(txn.id);
-  const stateTable = instance.table(state.id);
-  await txnTable.create({ families: [txn.families.transaction, txn.families.delivery] });
-  await stateTable.create({ families: [state.families.state] });
+  if (!process.env.BIGTABLE_EMULATOR_HOST) throw new Error('BIGTABLE_EMULATOR_HOST is not set: run the tests with `npm test`');
+  const resources = suiteResources(suite);
+  // Client-side metrics would be exported to Cloud Monitoring, which the emulator does not have.
+  const bigtable = new Bigtable({ projectId: resources.project, metricsEnabled: false });
+  await provisionBigtable(bigtable, resources.bigtable);
+  const instance = bigtable.instance(resources.bigtable.instance);
+  const txnTable = instance.table(resources.bigtable.txn.id);
+  const stateTable = instance.table(resources.bigtable.state.id);
   return {
     bigtable,
-    instanceId,
+    instanceId: resources.bigtable.instance,
     resources,
     txnTable,
     stateTable,
     close: async () => {
-      await Promise.all([txnTable.delete(), stateTable.delete()]).catch(() => undefined);
+      await Promise.all(bigtableTableSpecs(resources.bigtable).map((spec) => instance.table(spec.id).delete())).catch(() => undefined);
       await bigtable.close();
     },
   };

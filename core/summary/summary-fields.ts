@@ -1,0 +1,62 @@
+import { type Currency, isCurrency } from '../money';
+import type { TxnTableSchema } from '../resources';
+import { saltOf } from '../row-key';
+import { MAX_AMOUNT_MINOR, type TransactionType, TRANSACTION_TYPES } from '../transaction';
+import { DELIVERY_COLUMNS, fromRow, MalformedRowError, type ReadRow, TXN_COLUMNS } from '../txn-row';
+
+/** What a summary needs of a transaction. */
+export interface SummaryFields {
+  type: TransactionType;
+  currency: Currency;
+  amountMinor: bigint;
+}
+
+const KEY = /^(\d{2})#(\d{4})-\d{2}-\d{2}#([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}#([A-Za-z0-9_-]{1,64})$/;
+const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const MINOR = /^[1-9]\d{0,17}$/;
+const TYPES: ReadonlySet<string> = new Set(TRANSACTION_TYPES);
+
+type Family = ReadRow['data'][string] | undefined;
+
+function newest(family: Family, qualifier: string): string | undefined {
+  const value = family?.[qualifier]?.[0]?.value;
+  return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
+}
+
+function isText(value: string | undefined): value is string {
+  return value !== undefined && value.length > 0 && value.length <= 200;
+}
+
+/**
+ * The summary's fields of a `txn_tbl` row of `day`, checked by exactly the rules of `fromRow`
+ * (test/core/summary/summary-fields.test.ts holds the two to agreement), but without building a
+ * Transaction, Dates or closures per row: the job decodes every row of a day, and this is most of
+ * its own CPU. A row it refuses is handed to `fromRow` for the canonical reason.
+ */
+export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: string): SummaryFields {
+  const key = KEY.exec(row.id);
+  const txn = row.data[schema.families.transaction];
+  const type = newest(txn, TXN_COLUMNS.type);
+  const currency = newest(txn, TXN_COLUMNS.currency);
+  const amount = newest(txn, TXN_COLUMNS.amountMinor);
+  if (
+    key !== null &&
+    row.id.slice(3, 13) === day &&
+    Number(key[2]) >= 2000 &&
+    Number(key[1]) === saltOf(key[4]!) &&
+    type !== undefined &&
+    TYPES.has(type) &&
+    isCurrency(currency) &&
+    amount !== undefined &&
+    MINOR.test(amount) &&
+    isText(newest(txn, TXN_COLUMNS.accountId)) &&
+    isText(newest(txn, TXN_COLUMNS.merchant)) &&
+    isText(newest(txn, TXN_COLUMNS.merchantCategory)) &&
+    BATCH_ID.test(newest(row.data[schema.families.delivery], DELIVERY_COLUMNS.batchId) ?? '')
+  ) {
+    const amountMinor = BigInt(amount);
+    if (amountMinor < MAX_AMOUNT_MINOR) return { type: type as TransactionType, currency, amountMinor };
+  }
+  fromRow(row, schema); // throws MalformedRowError with the reason
+  throw new MalformedRowError(row.id, `not a transaction of ${day}`);
+}

@@ -8,57 +8,16 @@
  * Here the job service is ours: we follow its message stream until "Created job with id" (or a
  * failure), then stop it.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { ChannelCredentials } from '@grpc/grpc-js';
 import { GrpcTransport } from '@protobuf-ts/grpc-transport';
 import type * as beam from 'apache-beam';
 import { JobServiceClient } from 'apache-beam/proto/beam_job_api.client';
 import { JobState_Enum } from 'apache-beam/proto/beam_job_api';
 import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
+import { startJobService } from './python-job-service';
 
 export class DataflowSubmitError extends Error {
   readonly code = 'FLEX_DATAFLOW_SUBMIT';
-}
-
-/** The Python with apache-beam[gcp]: FLEX_BEAM_PYTHON (the launcher image sets it), else the pinned venv. */
-export function beamPython(env: NodeJS.ProcessEnv): string {
-  if (env.FLEX_BEAM_PYTHON) return env.FLEX_BEAM_PYTHON;
-  const venv = env.BEAM_PYTHON_VENV ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'finserv-pipeline', 'beam-venv');
-  const python = path.join(venv, 'bin', 'python');
-  if (existsSync(python)) return python;
-  throw new DataflowSubmitError(`no Python apache-beam: set FLEX_BEAM_PYTHON or run \`bash scripts/setup-beam-python.sh\` (looked in ${venv})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: { exitCode: number | null }, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    if (child.exitCode !== null) throw new DataflowSubmitError(`the Dataflow job service exited (${child.exitCode}) before listening`);
-    if (Date.now() > deadline) throw new DataflowSubmitError(`the Dataflow job service did not listen within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const CREATED = /Created job with id: \[([^\]]+)\]/;
@@ -69,24 +28,9 @@ export async function submitToDataflow(
   env: NodeJS.ProcessEnv,
   timeoutMs = 15 * 60_000,
 ): Promise<{ dataflowJobId: string }> {
-  const port = await freePort();
-  const service = spawn(beamPython(env), ['-u', '-m', 'apache_beam.runners.dataflow.dataflow_job_service', '--port', String(port)], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env,
-  });
-  const stopService = () => {
-    if (service.exitCode === null) service.kill('SIGTERM');
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    stopService();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  process.once('exit', stopService);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const service = await startJobService('apache_beam.runners.dataflow.dataflow_job_service', env);
   try {
-    await waitForPort(port, service, 60_000);
-    const jobEndpoint = `127.0.0.1:${port}`;
+    const jobEndpoint = service.endpoint;
     // Beam's dataflow runner adds this experiment too: Node workers share one container.
     const options = { ...runnerOptions, jobEndpoint, experiments: ['use_sibling_sdk_workers'] };
     const result = await new PortableRunner(options as { jobEndpoint: string }).runAsync(pipeline);
@@ -117,9 +61,6 @@ export async function submitToDataflow(
     }
     throw new DataflowSubmitError(`the job service closed its message stream before Dataflow created the job:\n${errors.join('\n')}`);
   } finally {
-    stopService();
-    process.removeListener('exit', stopService);
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+    service.stop();
   }
 }

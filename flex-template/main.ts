@@ -11,6 +11,7 @@ import * as beam from 'apache-beam';
 import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
 import { OptionsError, parseOptions, type FlexOptions } from './options';
 import { submitToDataflow } from './dataflow-submit';
+import { startJobService } from './python-job-service';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
 
 export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`): PipelineConfig {
@@ -25,16 +26,13 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
 }
 
 /**
- * direct: in process. portable: a job service already running at --job_endpoint. universal: Beam
- * starts Python's local job service itself. (dataflow: see dataflow-submit.ts.)
+ * direct: in process. portable: a job service already running at --job_endpoint. (universal and
+ * dataflow start their Python job service in main(); see python-job-service.ts.)
  */
 export function runnerFor(options: FlexOptions): beam.Runner {
-  if (options.runner === 'dataflow') throw new OptionsError('runner', 'dataflow jobs are submitted with submitToDataflow, not run');
-  if (options.runner === 'portable') {
-    if (!options.runnerOptions.jobEndpoint) throw new OptionsError('job_endpoint', 'is required with --runner=portable (host:port of a Beam job service)');
-    return new PortableRunner(options.runnerOptions as { jobEndpoint: string });
-  }
-  return beam.createRunner({ ...options.runnerOptions, runner: options.runner });
+  if (options.runner === 'direct') return beam.createRunner({ ...options.runnerOptions, runner: 'direct' });
+  if (!options.runnerOptions.jobEndpoint) throw new OptionsError('job_endpoint', `is required with --runner=${options.runner} here (host:port of a Beam job service)`);
+  return new PortableRunner(options.runnerOptions as { jobEndpoint: string });
 }
 
 /**
@@ -51,12 +49,11 @@ export function dataflowRunnerOptions(options: FlexOptions, env: NodeJS.ProcessE
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let options: FlexOptions;
-  let runner: beam.Runner | undefined;
   let dataflowOptions: Record<string, unknown> | undefined;
   try {
     options = parseOptions(argv, env);
     if (options.runner === 'dataflow') dataflowOptions = dataflowRunnerOptions(options, env);
-    else runner = runnerFor(options);
+    else if (options.runner !== 'universal') runnerFor(options);
   } catch (err) {
     if (err instanceof OptionsError) {
       console.error(`flex-template: ${err.message}`);
@@ -70,9 +67,18 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     console.info(`flex-template: Dataflow job ${dataflowJobId} created; not waiting for it`);
     return 0;
   }
-  const result = await runner!.run(pipeline);
-  console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
-  return 0;
+  // universal: Python's local job service (pinned), workers in this process unless told otherwise.
+  const service = options.runner === 'universal' ? await startJobService('apache_beam.runners.portability.local_job_service_main', env) : undefined;
+  try {
+    const runnerOptions = service
+      ? { ...options, runner: 'portable' as const, runnerOptions: { environmentType: 'LOOPBACK', ...options.runnerOptions, jobEndpoint: service.endpoint } }
+      : options;
+    const result = await runnerFor(runnerOptions).run(pipeline);
+    console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
+    return 0;
+  } finally {
+    service?.stop();
+  }
 }
 
 if (require.main === module) {

@@ -14,20 +14,23 @@ import { summaryFileName } from '../../core/summary-csv';
 import { pipelineConfig, runnerFor } from '../../flex-template/main';
 import { parseOptions } from '../../flex-template/options';
 import { summaryLoadPipeline } from '../../flex-template/pipeline';
+import { startJobService, type JobService } from '../../flex-template/python-job-service';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
-import { startJobService } from './job-service';
 import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
 import { startWorkerPool } from './worker-pool';
 
 let env: SuiteEnv;
 let dir: string;
-let jobService: Awaited<ReturnType<typeof startJobService>>;
+let jobService: JobService;
 let pool: Awaited<ReturnType<typeof startWorkerPool>>;
 
 test.before(async () => {
   env = await suiteEnv('flex-portable');
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-portable-'));
-  [jobService, pool] = await Promise.all([startJobService(), startWorkerPool()]);
+  [jobService, pool] = await Promise.all([
+    startJobService('apache_beam.runners.portability.local_job_service_main', process.env, { quiet: true }),
+    startWorkerPool(),
+  ]);
 });
 
 test.after(async () => {

@@ -1,0 +1,83 @@
+/**
+ * Python's Beam job services (local for `universal`, Dataflow for `dataflow`), from the pinned Python
+ * apache-beam, on a free loopback port and owned by this process: stopped by stop(), on exit, and on
+ * SIGINT/SIGTERM. (Beam's own runners start them too, but leave them running when the caller exits.)
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export class JobServiceError extends Error {
+  readonly code = 'FLEX_JOB_SERVICE';
+}
+
+export type JobServiceModule = 'apache_beam.runners.portability.local_job_service_main' | 'apache_beam.runners.dataflow.dataflow_job_service';
+
+/** The Python with apache-beam: FLEX_BEAM_PYTHON (the launcher image sets it), else the pinned venv. */
+export function beamPython(env: NodeJS.ProcessEnv): string {
+  if (env.FLEX_BEAM_PYTHON) return env.FLEX_BEAM_PYTHON;
+  const venv = env.BEAM_PYTHON_VENV ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'finserv-pipeline', 'beam-venv');
+  const python = path.join(venv, 'bin', 'python');
+  if (existsSync(python)) return python;
+  throw new JobServiceError(`no Python apache-beam: set FLEX_BEAM_PYTHON or run \`bash scripts/setup-beam-python.sh\` (looked in ${venv})`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+export interface JobService {
+  endpoint: string;
+  stop(): void;
+}
+
+export async function startJobService(module: JobServiceModule, env: NodeJS.ProcessEnv, options: { quiet?: boolean } = {}): Promise<JobService> {
+  const port = await freePort();
+  const child = spawn(beamPython(env), ['-u', '-m', module, '--port', String(port)], {
+    stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', options.quiet ? 'pipe' : 'inherit'],
+    env,
+  });
+  let log = '';
+  child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  const onSignal = (signal: NodeJS.Signals) => {
+    stop();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  function stop(): void {
+    process.removeListener('exit', stop);
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGINT', onSignal);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  process.once('exit', stop);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  const deadline = Date.now() + 60_000;
+  while (!(await portOpen(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      stop();
+      throw new JobServiceError(`${module} did not start listening on 127.0.0.1:${port}${log ? `:\n${log}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { endpoint: `127.0.0.1:${port}`, stop };
+}

@@ -84,6 +84,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 }
 
 if (require.main === module) {
+  // As PID 1 in a container, node has no default SIGTERM action: Cloud Run's stop would wait for
+  // SIGKILL. Stopping at any point is safe, since every file is written whole or not at all.
+  process.once('SIGTERM', () => {
+    process.stderr.write('daily-summary: SIGTERM, stopping; days already written stay written\n');
+    process.exit(143);
+  });
   main(process.argv.slice(2), process.env).then(
     (code) => {
       process.exitCode = code;

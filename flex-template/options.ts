@@ -177,7 +177,8 @@ function asPrefix(location: string): string {
 
 /**
  * Parses argv (without node and script) into FlexOptions. `env` supplies the default Bigtable project
- * (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given.
+ * (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given, and
+ * FLEX_TEMPLATE_LAUNCHER=1 (set by launcher/main.py) makes unknown flags pipeline options.
  */
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
   const flags = readFlags(argv);
@@ -190,6 +191,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       params.set(name as TemplateParameter, value);
     } else if (RUNNER_OPTIONS.has(name)) {
       if (name !== 'runner') runnerOptions[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+    } else if (env.FLEX_TEMPLATE_LAUNCHER === '1') {
+      // Under Dataflow's launcher the parameters were already checked against metadata.json, and
+      // any other flag is a pipeline option of the launcher's: hand it to the job service.
+      runnerOptions[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
     } else {
       throw new OptionsError(name, 'unknown option');
     }

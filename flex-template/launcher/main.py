@@ -22,6 +22,8 @@ def node_command(argv):
 def main():
     env = dict(os.environ)
     env.setdefault("FLEX_BEAM_PYTHON", sys.executable)
+    # Flags the launcher adds beyond metadata.json's parameters are pipeline options: pass them on.
+    env["FLEX_TEMPLATE_LAUNCHER"] = "1"
     os.chdir(APP_DIR)
     command = node_command(sys.argv[1:])
     os.execvpe(command[0], command, env)

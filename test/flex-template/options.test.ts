@@ -136,4 +136,10 @@ test('errors name the option: unknown flags, bad runner, thresholds out of order
   has(['--input=/d', '--input=/e', '--project=my-project'], 'input');
 });
 
+test('under the flex launcher, unknown flags become pipeline options instead of errors', () => {
+  const o = parseOptions(['--input=/d', '--project=my-project', '--someLauncherOption=x', '--dataflow_endpoint=y'], { FLEX_TEMPLATE_LAUNCHER: '1' });
+  assert.equal(o.runnerOptions, { project: 'my-project', someLauncherOption: 'x', dataflowEndpoint: 'y' });
+  assert.throws(() => parseOptions(['--input=/d', '--project=my-project', '--threshold_low=x'], { FLEX_TEMPLATE_LAUNCHER: '1' }), /threshold_low/);
+});
+
 test.run();

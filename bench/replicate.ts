@@ -6,7 +6,8 @@
  * same run. Between rounds the tables are truncated and the flags reset (not timed); rounds
  * alternate which side goes first; the medians are compared.
  */
-import { Bigtable, type Table } from '@google-cloud/bigtable';
+import type { Table } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../core/bigtable-client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
 import { toRawEntry } from '../core/replication/bigtable-writer';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const platform = await platformFor(['mariadb', 'bigtable'], ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_USER', 'BIGTABLE_EMULATOR_HOST']);
   try {
     const resources = defaultResources('bench-project');
-    const bigtable = new Bigtable({ projectId: resources.project });
+    const bigtable = createBigtableClient({ projectId: resources.project });
     const rawSchema = { ...resources.bigtable.txn, id: 'txn_raw' };
     await provisionBigtable(bigtable, resources.bigtable);
     await provisionBigtable(bigtable, { ...resources.bigtable, txn: rawSchema });

@@ -1,4 +1,4 @@
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../../core/bigtable-client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
@@ -16,7 +16,7 @@ export interface Replicator {
 
 export async function buildReplicator(config: ReplicateConfig, log: Logger): Promise<Replicator> {
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
-  const instance = new Bigtable({ projectId: config.project }).instance(config.bigtable.instance);
+  const instance = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance);
   const deps: ReplicationDeps = {
     sql,
     txnTable: instance.table(config.bigtable.txn.id),

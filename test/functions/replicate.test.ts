@@ -6,7 +6,7 @@ import { BigtableWriteError } from '../../core/replication/bigtable-writer';
 import { replicateUnsent } from '../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../../core/bigtable-client';
 import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches, sqlPoolOf } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 
@@ -93,7 +93,7 @@ test('Bigtable unavailable, in process: a retryable BigtableWriteError, and no f
   const [closedPort] = await freePorts(1);
   const saved = process.env.BIGTABLE_EMULATOR_HOST;
   process.env.BIGTABLE_EMULATOR_HOST = `127.0.0.1:${closedPort}`;
-  const unreachable = new Bigtable({ projectId: env.resources.project });
+  const unreachable = createBigtableClient({ projectId: env.resources.project });
   process.env.BIGTABLE_EMULATOR_HOST = saved;
   const instance = unreachable.instance(env.resources.bigtable.instance);
   try {

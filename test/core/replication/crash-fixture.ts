@@ -3,7 +3,7 @@
  * write, before the flags and the SQL commit: a real crash (the database sees the connection die).
  * Configured like the function, from the environment.
  */
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../../../core/bigtable-client';
 import { readReplicateConfig } from '../../../functions/pubsubReplicate/config';
 import { createLogger } from '../../../core/log';
 import { replicateUnsent } from '../../../core/replication/replicate';
@@ -12,7 +12,7 @@ import { openSqlPool } from '../../../core/sql/connect';
 async function main() {
   const config = readReplicateConfig(process.env);
   const sql = await openSqlPool(config.sql);
-  const instance = new Bigtable({ projectId: config.project }).instance(config.bigtable.instance);
+  const instance = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance);
   await replicateUnsent(
     {
       sql,

@@ -3,7 +3,7 @@
  * blocking-client.ts so synchronous DoFns can use it. Loaded by the thread, never by a DoFn directly.
  */
 import { Bigtable } from '@google-cloud/bigtable';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { startOfDay } from '../core/day';
 import { openObjectStore } from '../core/storage/open';
 import type { ObjectStore } from '../core/storage/object-store';
@@ -39,7 +39,14 @@ export function summaryRowEntry(row: SummaryCells) {
 /** Clients and write state for one configuration (input, errors prefix, table). */
 export function openIo(config: IoConfig) {
   let storage: Storage | undefined;
-  const storageClient = () => (storage ??= new Storage(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}));
+  // Loaded on first use: a local-directory input never pays for the Cloud Storage client.
+  const storageClient = (): Storage => {
+    if (!storage) {
+      const { Storage: StorageClient } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
+      storage = new StorageClient(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {});
+    }
+    return storage;
+  };
   const input: ObjectStore = openObjectStore(config.input, storageClient);
   const errors: ObjectStore = openObjectStore(config.errorsPrefix, storageClient);
   const table = new Bigtable({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);

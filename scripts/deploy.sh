@@ -35,8 +35,7 @@ REPOSITORY=finserv
 REGISTRY=${REGION}-docker.pkg.dev/${PROJECT_ID}/${REPOSITORY}
 JOB_IMAGE=${REGISTRY}/daily-summary:${IMAGE_TAG}
 FLEX_LAUNCHER_IMAGE=${REGISTRY}/flex-launcher:${IMAGE_TAG}
-FLEX_WORKER_IMAGE=${REGISTRY}/flex-worker:${IMAGE_TAG}
-FLEX_TEMPLATE_PATH=gs://${BUCKET}/templates/daily-summaries-to-bigtable.json
+FLEX_TEMPLATE_PATH=gs://${BUCKET}/templates/summaries-csv-to-bigtable.json
 SUMMARIES_URI=gs://${BUCKET}/summaries/
 
 sa() { echo "$1@${PROJECT_ID}.iam.gserviceaccount.com"; }
@@ -231,7 +230,7 @@ grant run\ jobs daily-summary "serviceAccount:$SA_SCHEDULER" roles/run.invoker -
 # ---- Flex template (Beam TypeScript on Dataflow) -------------------------------------------------
 log "flex template"
 gc builds submit . --config=flex-template/cloudbuild.yaml --region="$REGION" \
-  --substitutions="_LAUNCHER_IMAGE=${FLEX_LAUNCHER_IMAGE},_WORKER_IMAGE=${FLEX_WORKER_IMAGE}"
+  --substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG}"
 gc dataflow flex-template build "$FLEX_TEMPLATE_PATH" --image="$FLEX_LAUNCHER_IMAGE" --sdk-language=PYTHON \
   --metadata-file=flex-template/metadata.json
 project_role "$SA_SCHEDULER" roles/dataflow.developer
@@ -254,7 +253,7 @@ group_kind=http create_or_update "scheduler jobs" daily-summary-0100 "" "" \
 LAUNCH_BODY=$(cat <<JSON
 {"launchParameter":{"jobName":"daily-summaries-to-bigtable","containerSpecGcsPath":"${FLEX_TEMPLATE_PATH}",
 "parameters":{"input":"${SUMMARIES_URI}","dates_suffixes":"auto","bigtable_project":"${PROJECT_ID}","bigtable_instance":"${BIGTABLE_INSTANCE}"},
-"environment":{"serviceAccountEmail":"${SA_DATAFLOW}","tempLocation":"gs://${BUCKET}/dataflow/tmp","sdkContainerImage":"${FLEX_WORKER_IMAGE}"}}}
+"environment":{"serviceAccountEmail":"${SA_DATAFLOW}","tempLocation":"gs://${BUCKET}/dataflow/tmp"}}}
 JSON
 )
 group_kind=http create_or_update "scheduler jobs" flex-template-0200 \

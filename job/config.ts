@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Env, readConfig } from '../core/config';
-import { type Day, isDay } from '../core/day';
-import type { DayScope, TaskShare } from '../core/summary/plan';
+import { type Day, isDay, startOfDay } from '../core/day';
+import { type DayScope, MAX_DAYS_IN_SCOPE, type TaskShare } from '../core/summary/plan';
 
 /** Everything the daily summary job needs, parsed once from its flags and environment. */
 export interface JobConfig {
@@ -78,7 +78,11 @@ export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
   const from = flagDay('from', values.from);
   const to = flagDay('to', values.to);
   if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together: give both, or neither');
-  if (from !== undefined && to !== undefined && from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+  if (from !== undefined && to !== undefined) {
+    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+    const span = (startOfDay(to).getTime() - startOfDay(from).getTime()) / 86_400_000 + 1;
+    if (span > MAX_DAYS_IN_SCOPE) throw new UsageError(`--from ${from} --to ${to} spans more than ${MAX_DAYS_IN_SCOPE} days: split the backfill`);
+  }
 
   const config = readConfig(env, (read) => {
     const firstDay = read.optionalString('SUMMARY_FIRST_DAY');

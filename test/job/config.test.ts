@@ -63,6 +63,7 @@ test('bad flags are usage errors that name the flag', () => {
   usage(['--from', '2026-01-01'], /--from and --to go together/);
   usage(['--from', '2026-02-30', '--to', '2026-03-01'], /--from must be a day yyyy-mm-dd, got "2026-02-30"/);
   usage(['--from', '2026-03-02', '--to', '2026-03-01'], /--from 2026-03-02 is after --to 2026-03-01/);
+  usage(['--from', '2000-01-01', '--to', '2026-01-01'], /spans more than 3660 days: split the backfill/);
   usage(['--days', '3'], /--days/);
   usage(['yesterday'], /yesterday/);
 });

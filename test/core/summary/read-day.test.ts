@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { encodeRowKey } from '../../../core/row-key';
-import { summarizeDay } from '../../../core/summary/read-day';
+import { dayRanges, encodeRowKey } from '../../../core/row-key';
+import { forEachRow, summarizeDay } from '../../../core/summary/read-day';
 import { toRowEntry } from '../../../core/txn-row';
 import { isolatedBigtable, type TestBigtable, transactionsOf, writeTransactions } from './fixtures';
 
@@ -89,6 +89,16 @@ test('a row whose key is not a txn key but falls in the day range is malformed',
   const summary = await summarizeDay(t.txnTable, t.resources.bigtable.txn, day);
   assert.is(summary.malformed.count, 1);
   assert.is(summary.malformed.examples[0]!.key, key);
+});
+
+test('an error in the row callback stops every range and rejects', async () => {
+  let seen = 0;
+  let error: unknown;
+  await forEachRow(t.txnTable, dayRanges(DAY), () => {
+    if (++seen === 10) throw new Error('boom');
+  }).catch((e: unknown) => (error = e));
+  assert.match(String(error), /boom/);
+  assert.ok(seen < 2000, `callback kept running: ${seen} rows`);
 });
 
 test.run();

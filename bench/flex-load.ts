@@ -6,10 +6,10 @@
  * every file into a fresh table; rounds alternate which side goes first; medians are compared.
  * The pipeline reads each chunk of 16 files concurrently; the plain loop reads one file at a time.
  */
+import { createBigtableClient } from '../core/bigtable-client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Bigtable } from '@google-cloud/bigtable';
 import { Storage } from '@google-cloud/storage';
 import { openObjectStore } from '../core/storage/open';
 import { dayOfSummaryFile } from '../core/summary-csv';
@@ -32,12 +32,12 @@ const THRESHOLDS = { low: 100, high: 1000 };
 
 async function plainLoop(input: string, tableId: string): Promise<number> {
   const store = openObjectStore(input, () => new Storage());
-  const table = new Bigtable({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
+  const table = createBigtableClient({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
   const inFlight = new Set<Promise<unknown>>();
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
-    const request = table.mutate(batch.map(summaryRowEntry)).finally(() => inFlight.delete(request));
+    const request = table.mutate(batch.map(summaryRowEntry), { rawMutation: true }).finally(() => inFlight.delete(request));
     inFlight.add(request);
     batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);

@@ -2,7 +2,7 @@
  * The pipeline's async I/O (object store + Bigtable), run on a worker_thread behind
  * blocking-client.ts so synchronous DoFns can use it. Loaded by the thread, never by a DoFn directly.
  */
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../core/bigtable-client';
 import type { Storage } from '@google-cloud/storage';
 import { startOfDay } from '../core/day';
 import { openObjectStore } from '../core/storage/open';
@@ -30,10 +30,23 @@ export interface SummaryFile {
  * timestamp, so rewriting a date replaces its cells (idempotent) instead of stacking versions.
  */
 export function summaryRowEntry(row: SummaryCells) {
-  const timestamp = startOfDay(row.key);
-  const family = (cells: Record<string, string>) =>
-    Object.fromEntries(Object.entries(cells).map(([column, value]) => [column, { value, timestamp }]));
-  return { key: row.key, method: 'insert', data: { count: family(row.count), sum: family(row.sum) } };
+  const timestampMicros = startOfDay(row.key).getTime() * 1000;
+  const setCells = (familyName: string, cells: Record<string, string>) =>
+    Object.entries(cells).map(([column, value]) => ({
+      setCell: { familyName, columnQualifier: Buffer.from(column), timestampMicros, value: Buffer.from(value) },
+    }));
+  // One entry is applied atomically and in order: clear both families, then write the file's cells,
+  // so reloading a corrected file leaves no column of the old one behind, and a reader never sees
+  // a half-written date.
+  return {
+    rowKey: Buffer.from(row.key),
+    mutations: [
+      { deleteFromFamily: { familyName: 'count' } },
+      { deleteFromFamily: { familyName: 'sum' } },
+      ...setCells('count', row.count),
+      ...setCells('sum', row.sum),
+    ],
+  };
 }
 
 /** Clients and write state for one configuration (input, errors prefix, table). */
@@ -49,7 +62,7 @@ export function openIo(config: IoConfig) {
   };
   const input: ObjectStore = openObjectStore(config.input, storageClient);
   const errors: ObjectStore = openObjectStore(config.errorsPrefix, storageClient);
-  const table = new Bigtable({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);
+  const table = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);
   const maxInFlight = config.maxInFlight ?? 4;
   const inFlight = new Set<Promise<void>>();
   let firstFailure: unknown;
@@ -118,7 +131,7 @@ export function openIo(config: IoConfig) {
       if (rows.length === 0) return;
       const entries = rows.map(summaryRowEntry);
       const request: Promise<void> = table
-        .mutate(entries)
+        .mutate(entries, { rawMutation: true })
         .then(() => undefined)
         .catch((err: unknown) => {
           firstFailure ??= err;

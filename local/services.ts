@@ -5,7 +5,7 @@
  *
  *   npm run services -- [--push-endpoint URL]   (where the replicate subscription pushes)
  */
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../core/bigtable-client';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ function argument(name: string): string | undefined {
 
 async function provisionDefaults(platform: Platform): Promise<void> {
   const resources = defaultResources(LOCAL_PROJECT);
-  const bigtable = new Bigtable({ projectId: LOCAL_PROJECT, metricsEnabled: false });
+  const bigtable = createBigtableClient({ projectId: LOCAL_PROJECT });
   const pubsub = new PubSub({ projectId: LOCAL_PROJECT });
   const storage = new Storage({ projectId: LOCAL_PROJECT, apiEndpoint: platform.env.STORAGE_API_ENDPOINT });
   const sqlPool = createPool({ ...platform.mysql!, connectionLimit: 2 });

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { encodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
@@ -84,6 +84,36 @@ test('reloading named dates is idempotent: same cells, no stacked versions', asy
   assert.is(counters.dates_written, 3);
   const after = await countCells(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id);
   assert.is(after, before);
+});
+
+test('reloading a corrected file replaces the whole row: no column of the old file stays', async () => {
+  const input = path.join(dir, 'corrected');
+  const day = '2023-06-15';
+  const rows = summaryRowsFor(day);
+  mkdirSync(input, { recursive: true });
+  writeFileSync(path.join(input, summaryFileName(day)), encodeSummaryCsv(rows));
+  await run([`--input=${input}`, `--dates_suffixes=${day}`]);
+  const group = rows.find((row) => row.kind === 'group');
+  assert.ok(group && group.kind === 'group');
+  const column = `${group.type}:${group.currency}`;
+  assert.ok((await table()).find((row) => row.key === day)?.count[column], 'the group is loaded first');
+  // The corrected file drops that group (and its currency total is re-derived from the rest).
+  const corrected = summaryRowsFor(day).filter((row) => !(row.kind === 'group' && row.type === group.type && row.currency === group.currency));
+  for (const row of corrected) {
+    if (row.kind === 'currency-total' && row.currency === group.currency) {
+      row.count -= group.count;
+      row.sumMinor -= group.sumMinor;
+    }
+    if (row.kind === 'grand-total') row.count -= group.count;
+  }
+  writeFileSync(path.join(input, summaryFileName(day)), encodeSummaryCsv(corrected.filter((row) => row.kind !== 'currency-total' || row.count > 0)));
+  const counters = await run([`--input=${input}`, `--dates_suffixes=${day}`]);
+  assert.is(counters.dates_written, 1);
+  const stored = (await table()).find((row) => row.key === day);
+  assert.ok(stored);
+  assert.is(stored.count[column], undefined);
+  assert.is(stored.sum[column], undefined);
+  assert.is(stored.count['TOTAL:ALL'], String(corrected.find((row) => row.kind === 'grand-total')!.count));
 });
 
 test('a file with bad rows (on fake-gcs-server) loads its good rows and dead-letters the bad ones by line', async () => {

@@ -1,7 +1,7 @@
 /** Daily summary CSVs for the flex-template tests and bench, made with core's own encoder. */
+import { createBigtableClient } from '../../core/bigtable-client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Bigtable } from '@google-cloud/bigtable';
 import { addDays } from '../../core/day';
 import { CURRENCIES, type Currency } from '../../core/money';
 import { encodeSummaryCsv, summaryFileName, type SummaryRow } from '../../core/summary-csv';
@@ -47,7 +47,7 @@ export function writeSummaryFiles(dir: string, first: string, days: number): str
 
 /** Creates the summaries table (families count and sum) on the emulator, if absent. */
 export async function createSummaryTable(project: string, instance: string, table: string): Promise<void> {
-  const t = new Bigtable({ projectId: project }).instance(instance).table(table);
+  const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
   const [exists] = await t.exists();
   if (!exists) await t.create({ families: ['count', 'sum'] });
 }
@@ -59,7 +59,7 @@ export interface StoredRow {
 }
 
 export async function readSummaryTable(project: string, instance: string, table: string): Promise<StoredRow[]> {
-  const t = new Bigtable({ projectId: project }).instance(instance).table(table);
+  const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
   const [rows] = await t.getRows({ filter: { column: { cellLimit: 1 } } });
   const family = (data: Record<string, Array<{ value: string | Buffer }>> | undefined) =>
     Object.fromEntries(Object.entries(data ?? {}).map(([column, cells]) => [column, String(cells[0]!.value)]));
@@ -68,7 +68,7 @@ export async function readSummaryTable(project: string, instance: string, table:
 
 /** Every version of every cell, to check that reloading a date does not stack versions. */
 export async function countCells(project: string, instance: string, table: string): Promise<number> {
-  const t = new Bigtable({ projectId: project }).instance(instance).table(table);
+  const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
   const [rows] = await t.getRows();
   let n = 0;
   for (const row of rows) for (const fam of Object.values(row.data as Record<string, Record<string, unknown[]>>)) for (const cells of Object.values(fam)) n += cells.length;

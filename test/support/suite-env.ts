@@ -5,7 +5,8 @@
  *   test.after(() => env.close());
  *   // env.resources, env.bigtable, env.pubsub, env.storage, env.pool, env.vars
  */
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../../core/bigtable-client';
+import type { Bigtable } from '@google-cloud/bigtable';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { createPool, type Pool } from 'mysql2/promise';
@@ -38,9 +39,7 @@ export function platformClients(project: string, env: NodeJS.ProcessEnv = proces
   const platform = platformEnv(env);
   return {
     platform,
-    // Bigtable 7 exports client-side metrics to Cloud Monitoring once a minute; against the
-    // emulator that needs credentials nobody has and crashes the process (NO_ADC_FOUND).
-    bigtable: new Bigtable({ projectId: project, metricsEnabled: false }),
+    bigtable: createBigtableClient({ projectId: project }),
     pubsub: new PubSub({ projectId: project }),
     storage: new Storage({ projectId: project, apiEndpoint: platform.storageApiEndpoint }),
     /** A pool not bound to any database, for provisioning. */

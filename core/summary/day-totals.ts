@@ -13,7 +13,8 @@ interface Bucket {
  * number of (type, currency) pairs, never by the number of transactions, and sums are bigint.
  */
 export class DayTotals {
-  private readonly groups = new Map<string, Bucket>();
+  /** type -> currency -> bucket (no per-row key strings: this runs once per row of the day). */
+  private readonly groups = new Map<string, Map<string, Bucket>>();
   private total = 0;
 
   constructor(readonly day: Day) {}
@@ -23,13 +24,14 @@ export class DayTotals {
   }
 
   add(txn: Pick<Transaction, 'type' | 'currency' | 'amountMinor'>): void {
-    const key = `${txn.type}|${txn.currency}`;
-    const bucket = this.groups.get(key);
+    let byCurrency = this.groups.get(txn.type);
+    if (byCurrency === undefined) this.groups.set(txn.type, (byCurrency = new Map()));
+    const bucket = byCurrency.get(txn.currency);
     if (bucket) {
       bucket.count += 1;
       bucket.sumMinor += txn.amountMinor;
     } else {
-      this.groups.set(key, { count: 1, sumMinor: txn.amountMinor });
+      byCurrency.set(txn.currency, { count: 1, sumMinor: txn.amountMinor });
     }
     this.total += 1;
   }
@@ -46,7 +48,7 @@ export class DayTotals {
       let count = 0;
       let sumMinor = 0n;
       for (const type of TRANSACTION_TYPES) {
-        const bucket = this.groups.get(`${type}|${currency}`);
+        const bucket = this.groups.get(type)?.get(currency);
         if (!bucket) continue;
         rows.push({ kind: 'group', date: this.day, type, currency, count: bucket.count, sumMinor: bucket.sumMinor });
         count += bucket.count;

@@ -11,7 +11,9 @@ export interface SummaryFields {
   amountMinor: bigint;
 }
 
-const KEY = /^(\d{2})#(\d{4})-\d{2}-\d{2}#([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}#([A-Za-z0-9_-]{1,64})$/;
+/** salt#yyyy-mm-dd#hh:mm:ss.SSS#id, fixed widths: the id starts at 27. */
+const KEY = /^\d{2}#\d{4}-\d{2}-\d{2}#(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}#[A-Za-z0-9_-]{1,64}$/;
+const ID_START = 27;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MINOR = /^[1-9]\d{0,17}$/;
 const TYPES: ReadonlySet<string> = new Set(TRANSACTION_TYPES);
@@ -34,16 +36,16 @@ function isText(value: string | undefined): value is string {
  * its own CPU. A row it refuses is handed to `fromRow` for the canonical reason.
  */
 export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: string): SummaryFields {
-  const key = KEY.exec(row.id);
+  const key = row.id;
   const txn = row.data[schema.families.transaction];
   const type = newest(txn, TXN_COLUMNS.type);
   const currency = newest(txn, TXN_COLUMNS.currency);
   const amount = newest(txn, TXN_COLUMNS.amountMinor);
   if (
-    key !== null &&
-    row.id.slice(3, 13) === day &&
-    Number(key[2]) >= 2000 &&
-    Number(key[1]) === saltOf(key[4]!) &&
+    KEY.test(key) &&
+    key.slice(3, 13) === day &&
+    Number(key.slice(3, 7)) >= 2000 &&
+    Number(key.slice(0, 2)) === saltOf(key.slice(ID_START)) &&
     type !== undefined &&
     TYPES.has(type) &&
     isCurrency(currency) &&

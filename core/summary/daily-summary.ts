@@ -76,7 +76,9 @@ function logOutcome(log: Logger, outcome: DayOutcome, location: string): void {
     case 'written-by-another-run':
     case 'dry-run': {
       const { day, status, file, rowsRead, transactions } = outcome;
-      log.info({ day, status, file, location, rowsRead, transactions }, `${day}: ${status} ${file} (${transactions} transactions)`);
+      // A dry run shows what it would have written (a day's CSV is a few dozen lines).
+      const csv = outcome.status === 'dry-run' ? { csv: outcome.csv } : {};
+      log.info({ day, status, file, location, rowsRead, transactions, ...csv }, `${day}: ${status} ${file} (${transactions} transactions)`);
       break;
     }
     case 'malformed-rows':

@@ -100,6 +100,8 @@ test('backfill to gs:// with two Cloud Run tasks, after a dry run that writes no
   const dry = await runJob([...args, '--dry-run'], { ...jobEnv(), OUTPUT_URI: gcs.uri });
   assert.is(dry.code, 0, dry.stdout + dry.stderr);
   assert.equal(await gcs.store.list(), []);
+  const shown = dry.logs.find((l) => l.day === '2026-02-02' && l.status === 'dry-run');
+  assert.match(String(shown?.csv), /^date,transaction_type,currency,transaction_count,amount_sum\n(.*\n)*2026-02-02,TOTAL,ALL,100,\n$/);
   const tasks = await Promise.all(
     [0, 1].map((index) => runJob(args, { ...jobEnv(), OUTPUT_URI: gcs.uri, CLOUD_RUN_TASK_INDEX: String(index), CLOUD_RUN_TASK_COUNT: '2' })),
   );

@@ -9,7 +9,7 @@ import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
 import { openObjectStore } from '../core/storage/open';
-import { runDailySummary } from '../core/summary/daily-summary';
+import { runDailySummary, verdictOf } from '../core/summary/daily-summary';
 import { type JobConfig, parseCommand, USAGE, UsageError } from './config';
 
 export const EXIT_OK = 0;
@@ -41,22 +41,10 @@ async function run(config: JobConfig): Promise<number> {
       },
       { scope: config.scope, task: config.task, dryRun: config.dryRun },
     );
-    const count = (status: string) => report.outcomes.filter((o) => o.status === status).length;
-    const summary = {
-      written: count('written'),
-      writtenByAnotherRun: count('written-by-another-run'),
-      dryRun: count('dry-run'),
-      heldBack: report.plan.heldBack.length,
-      malformed: count('malformed-rows'),
-      failed: count('failed'),
-    };
-    if (report.ok) {
-      log.info(summary, `done: ${summary.written} day(s) written, ${summary.heldBack} held back`);
-      return EXIT_OK;
-    }
-    const bad = report.outcomes.filter((o) => o.status === 'failed' || o.status === 'malformed-rows').map((o) => `${o.day} ${o.status}`);
-    log.error(summary, `daily summary incomplete: ${bad.join(', ')}; days already written stay written, rerun after fixing`);
-    return EXIT_FAILED;
+    const verdict = verdictOf(report);
+    if (verdict.ok) log.info(verdict.counts, verdict.message);
+    else log.error(verdict.counts, verdict.message);
+    return verdict.ok ? EXIT_OK : EXIT_FAILED;
   } catch (error) {
     log.error({ err: error }, `daily summary failed: ${(error as Error).message}`);
     return EXIT_FAILED;

@@ -138,3 +138,19 @@ export async function runDailySummary(deps: DailySummaryDeps, options: DailySumm
   const ok = outcomes.every((o) => o.status !== 'failed' && o.status !== 'malformed-rows');
   return { watermark, plan, outcomes, ok };
 }
+
+/** The one line a run ends with: counts per status, and what to do when it is not ok. */
+export function verdictOf(report: DailySummaryReport): { ok: boolean; counts: Record<string, number>; message: string } {
+  const count = (status: DayOutcome['status']) => report.outcomes.filter((o) => o.status === status).length;
+  const counts = {
+    written: count('written'),
+    writtenByAnotherRun: count('written-by-another-run'),
+    dryRun: count('dry-run'),
+    heldBack: report.plan.heldBack.length,
+    malformed: count('malformed-rows'),
+    failed: count('failed'),
+  };
+  if (report.ok) return { ok: true, counts, message: `done: ${counts.written} day(s) written, ${counts.heldBack} held back` };
+  const bad = report.outcomes.filter((o) => o.status === 'failed' || o.status === 'malformed-rows').map((o) => `${o.day} ${o.status}`);
+  return { ok: false, counts, message: `daily summary incomplete: ${bad.join(', ')}; days already written stay written, rerun after fixing` };
+}

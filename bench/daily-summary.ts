@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bigtable } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../core/bigtable-client';
 import { addDays, type Day } from '../core/day';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
@@ -110,7 +110,7 @@ async function throughput(): Promise<void> {
 async function memoryChild(project: string, instance: string, day: Day): Promise<void> {
   let peakHeap = 0;
   const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 5);
-  const bigtable = new Bigtable({ projectId: project, metricsEnabled: false });
+  const bigtable = createBigtableClient({ projectId: project });
   const { txn } = defaultResources('bench').bigtable;
   const summary = await summarizeDay(bigtable.instance(instance).table(txn.id), txn, day);
   clearInterval(sampler);

@@ -8,7 +8,7 @@ export interface JobConfig {
   /** Undefined: the clients find it themselves (metadata server on Cloud Run, emulators locally). */
   project: string | undefined;
   bigtableInstance: string;
-  /** Bigtable client-side metrics (exported to Cloud Monitoring): off against the emulator, which has none. */
+  /** Bigtable client-side metrics, exported to Cloud Monitoring: off unless asked for (see core/bigtable-client). */
   bigtableClientMetrics: boolean;
   /** `gs://bucket/prefix` or a local directory. */
   outputUri: string;
@@ -41,7 +41,8 @@ Environment:
   CLOUD_RUN_TASK_INDEX, CLOUD_RUN_TASK_COUNT   set by Cloud Run Jobs: this task's share of the days
   STORAGE_API_ENDPOINT     Cloud Storage endpoint override (local: fake-gcs-server, with STORAGE_EMULATOR_HOST)
   BIGTABLE_EMULATOR_HOST   local: the Bigtable emulator (read by the client itself)
-  BIGTABLE_CLIENT_METRICS  true/false: client-side metrics to Cloud Monitoring (default: true, false with the emulator)
+  BIGTABLE_CLIENT_METRICS  true/false: client-side metrics to Cloud Monitoring (default false; true needs
+                           roles/monitoring.metricWriter, and must stay false against the emulator)
   LOG_LEVEL                debug, info (default), warn, error
 `;
 
@@ -98,7 +99,7 @@ export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
     return {
       project: read.optionalString('GOOGLE_CLOUD_PROJECT'),
       bigtableInstance: read.string('BIGTABLE_INSTANCE', { default: DEFAULT_INSTANCE, pattern: /^[a-z][a-z0-9-]{5,32}$/, description: 'a Bigtable instance id' }),
-      bigtableClientMetrics: read.boolean('BIGTABLE_CLIENT_METRICS', !read.has('BIGTABLE_EMULATOR_HOST')),
+      bigtableClientMetrics: read.boolean('BIGTABLE_CLIENT_METRICS', false),
       outputUri: read.string('OUTPUT_URI'),
       storageApiEndpoint: read.optionalString('STORAGE_API_ENDPOINT'),
       scope,

@@ -3,8 +3,8 @@
  * Exit codes: 0 done or nothing to do; 1 a day failed or was held back for malformed rows (what was
  * written stays written); 2 bad flags or environment.
  */
-import { Bigtable } from '@google-cloud/bigtable';
 import { Storage } from '@google-cloud/storage';
+import { createBigtableClient } from '../core/bigtable-client';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
@@ -19,7 +19,7 @@ export const EXIT_USAGE = 2;
 async function run(config: JobConfig): Promise<number> {
   const log = createLogger('daily-summary');
   const resources = defaultResources(config.project ?? 'local');
-  const bigtable = new Bigtable({ ...(config.project ? { projectId: config.project } : {}), metricsEnabled: config.bigtableClientMetrics });
+  const bigtable = createBigtableClient({ ...(config.project ? { projectId: config.project } : {}), clientMetrics: config.bigtableClientMetrics });
   try {
     const instance = bigtable.instance(config.bigtableInstance);
     const store = openObjectStore(

@@ -15,7 +15,7 @@ test('defaults: the recent window of 31 days, one task, the default instance', (
   assert.equal(config([]), {
     project: undefined,
     bigtableInstance: 'fin-bt',
-    bigtableClientMetrics: true,
+    bigtableClientMetrics: false,
     outputUri: 'gs://bucket/daily',
     storageApiEndpoint: undefined,
     scope: { kind: 'recent', lookbackDays: 31 },
@@ -46,10 +46,10 @@ test('environment: lookback, first day, Cloud Run task share, project and instan
   assert.is(c.bigtableInstance, 'other-bt');
 });
 
-test('Bigtable client metrics are off against the emulator unless asked for', () => {
-  assert.is(config([], { ...ENV, BIGTABLE_EMULATOR_HOST: '127.0.0.1:1' }).bigtableClientMetrics, false);
-  assert.is(config([], { ...ENV, BIGTABLE_EMULATOR_HOST: '127.0.0.1:1', BIGTABLE_CLIENT_METRICS: 'true' }).bigtableClientMetrics, true);
-  assert.is(config([], { ...ENV, BIGTABLE_CLIENT_METRICS: 'false' }).bigtableClientMetrics, false);
+test('Bigtable client metrics are off unless asked for', () => {
+  assert.is(config([], ENV).bigtableClientMetrics, false);
+  assert.is(config([], { ...ENV, BIGTABLE_CLIENT_METRICS: 'true' }).bigtableClientMetrics, true);
+  assert.throws(() => config([], { ...ENV, BIGTABLE_CLIENT_METRICS: 'yes' }), /BIGTABLE_CLIENT_METRICS must be one of true, false/);
 });
 
 test('--help needs no environment', () => {

@@ -3,7 +3,8 @@
  * the txn and state tables, and bulk writes kept to a few requests in flight (the emulator answers
  * DEADLINE_EXCEEDED to unbounded concurrency).
  */
-import { Bigtable, type Table } from '@google-cloud/bigtable';
+import type { Bigtable, Table } from '@google-cloud/bigtable';
+import { createBigtableClient } from '../../../core/bigtable-client';
 import { addDays, type Day, startOfDay } from '../../../core/day';
 import { CURRENCIES, type Currency } from '../../../core/money';
 import { bigtableTableSpecs, provisionBigtable } from '../../../core/provision/bigtable';
@@ -62,8 +63,7 @@ export interface TestBigtable {
 export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
   if (!process.env.BIGTABLE_EMULATOR_HOST) throw new Error('BIGTABLE_EMULATOR_HOST is not set: run the tests with `npm test`');
   const resources = suiteResources(suite);
-  // Client-side metrics would be exported to Cloud Monitoring, which the emulator does not have.
-  const bigtable = new Bigtable({ projectId: resources.project, metricsEnabled: false });
+  const bigtable = createBigtableClient({ projectId: resources.project });
   await provisionBigtable(bigtable, resources.bigtable);
   const instance = bigtable.instance(resources.bigtable.instance);
   const txnTable = instance.table(resources.bigtable.txn.id);

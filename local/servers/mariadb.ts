@@ -18,9 +18,11 @@ export interface MysqlCredentials {
   password: string;
 }
 
-// Small and non-durable on purpose: a test database that dies with the run.
+// Non-durable on purpose: a test database that dies with the run. The buffer pool is sized like the
+// smallest Cloud SQL tier's, not smaller: InnoDB keeps row locks in it, and concurrent replicators
+// each holding a claimed batch ran a 64M pool out of lock space (ER_LOCK_TABLE_FULL, 1206).
 const SERVER_OPTIONS = [
-  '--innodb-buffer-pool-size=64M',
+  '--innodb-buffer-pool-size=512M',
   '--innodb-log-file-size=16M',
   '--innodb-flush-log-at-trx-commit=2',
   '--innodb-doublewrite=0',

@@ -34,7 +34,10 @@ test(`${REPLICATORS} replicators at once over ${ROWS} rows: every row in Bigtabl
     replicators.map((r, i) => deliver(r.url, env.resources.project, env.resources.pubsub.generatedTopic, pushEnvelope(signal, 's', `m-${i}`))),
   );
   const elapsed = Date.now() - started;
-  for (const answer of answers) assert.ok(answer.ok, `status ${answer.status}`);
+  answers.forEach((answer, i) => {
+    const errors = logLines(replicators[i]!.log()).filter((line) => line.severity === 'ERROR' || line.severity === 'WARNING');
+    assert.ok(answer.ok, `replicator ${i}: status ${answer.status}; ${JSON.stringify(errors).slice(0, 2000)}`);
+  });
 
   assert.is(await countRows(env.pool, 'sent_to_big_table = TRUE'), ROWS);
 

@@ -224,7 +224,7 @@ gc builds submit dist/job --tag="$JOB_IMAGE" --region="$REGION"
 JOB_ENV="GOOGLE_CLOUD_PROJECT=${PROJECT_ID},BIGTABLE_INSTANCE=${BIGTABLE_INSTANCE},OUTPUT_URI=${SUMMARIES_URI}"
 [ -n "${SUMMARY_FIRST_DAY:-}" ] && JOB_ENV="${JOB_ENV},SUMMARY_FIRST_DAY=${SUMMARY_FIRST_DAY}"
 gc run jobs deploy daily-summary --image="$JOB_IMAGE" --region="$REGION" --service-account="$SA_SUMMARY" \
-  --tasks=1 --max-retries=2 --task-timeout=3600s --memory=1Gi --cpu=1 --set-env-vars="$JOB_ENV"
+  --tasks=1 --max-retries=1 --task-timeout=3600s --memory=1Gi --cpu=1 --set-env-vars="$JOB_ENV"
 grant run\ jobs daily-summary "serviceAccount:$SA_SCHEDULER" roles/run.invoker --region="$REGION"
 
 # ---- Flex template (Beam TypeScript on Dataflow) -------------------------------------------------

@@ -1,6 +1,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { GenerateDeps } from '../../core/generation/generate';
 import { answerGenerate } from '../../core/generation/http';
+import { lazyInstance } from '../../core/lazy-instance';
 import { createLogger } from '../../core/log';
 import { readGenerateConfig } from './config';
 
@@ -11,7 +12,6 @@ import { readGenerateConfig } from './config';
  */
 const config = readGenerateConfig(process.env);
 const log = createLogger('httpGenerate');
-let deps: Promise<GenerateDeps> | undefined;
 
 /**
  * A plain require, left as is by the bundler (./runtime is external there and bundled on its own):
@@ -19,15 +19,7 @@ let deps: Promise<GenerateDeps> | undefined;
  */
 const loadRuntime = (): typeof import('./runtime') => require('./runtime');
 
-function resolve(): Promise<GenerateDeps> {
-  deps ??= Promise.resolve()
-    .then(() => loadRuntime().buildDeps(config, log))
-    .catch((error) => {
-      deps = undefined; // the next request tries again
-      throw error;
-    });
-  return deps;
-}
+const resolve: () => Promise<GenerateDeps> = lazyInstance(() => loadRuntime().buildDeps(config, log));
 
 functions.http('httpGenerate', async (req, res) => {
   const answer = await answerGenerate(

@@ -1,6 +1,7 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { MalformedSignalError } from '../../core/generation/signal';
+import { lazyInstance } from '../../core/lazy-instance';
 import { createLogger } from '../../core/log';
 import { signalFromEvent } from '../../core/replication/event';
 import { readReplicateConfig } from './config';
@@ -14,7 +15,6 @@ import type { Replicator } from './runtime';
  */
 const config = readReplicateConfig(process.env);
 const log = createLogger('pubsubReplicate');
-let replicator: Promise<Replicator> | undefined;
 
 /**
  * A plain require, left as is by the bundler (./runtime is external there and bundled on its own):
@@ -22,15 +22,7 @@ let replicator: Promise<Replicator> | undefined;
  */
 const loadRuntime = (): typeof import('./runtime') => require('./runtime');
 
-function resolve(): Promise<Replicator> {
-  replicator ??= Promise.resolve()
-    .then(() => loadRuntime().buildReplicator(config, log))
-    .catch((error) => {
-      replicator = undefined;
-      throw error;
-    });
-  return replicator;
-}
+const resolve: () => Promise<Replicator> = lazyInstance(() => loadRuntime().buildReplicator(config, log));
 
 functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknown>) => {
   let signal;

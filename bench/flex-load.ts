@@ -20,7 +20,7 @@ import { pipelineConfig, runnerFor } from '../flex-template/main';
 import { parseOptions } from '../flex-template/options';
 import { summaryLoadPipeline } from '../flex-template/pipeline';
 import { createSummaryTable, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
-import { benchLine, median, platformFor } from './support';
+import { benchLine, median, platformFor } from './_support';
 
 const DAYS = Number(process.env.BENCH_FLEX_DAYS ?? 1100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

@@ -9,7 +9,7 @@
 import { insertBatch, openGenerationLease } from '../core/sql/generation-batches';
 import type { SqlPool } from '../core/sql/connect';
 import { loadGenerator } from '../core/generation/generator';
-import { benchDatabase, benchLine, type GeneratedBatch, generatedBatches, median, platformFor } from './support';
+import { benchDatabase, benchLine, type GeneratedBatch, generatedBatches, median, platformFor } from './_support';
 
 const BATCHES = Number(process.env.BENCH_GENERATE_BATCHES ?? 5);
 const PER_BATCH = 10_000;

@@ -16,12 +16,14 @@ import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
 import { defaultResources } from '../core/resources';
 import { insertBatch } from '../core/sql/generation-batches';
 import { toRowEntry } from '../core/txn-row';
-import { benchDatabase, benchLine, generatedBatches, median, platformFor } from './support';
+import { benchDatabase, benchLine, generatedBatches, median, platformFor } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BATCH = 1000;
 const IN_FLIGHT = 4;
+/** Parallel claimers; the function's default is 6 (REPLICATE_WORKERS). */
+const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 6);
 
 async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]): Promise<void> {
   let next = 0;
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
     };
     const replicate = async () => {
       // The function's defaults: 6 claimers, at most 4 writes in flight (the baseline's 4).
-      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: 6, writesInFlight: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
+      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: WORKERS, writesInFlight: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
       if (report.replicated !== total) throw new Error(`replicated ${report.replicated} of ${total}`);
     };
     const timed = async (run: () => Promise<void>) => {

@@ -119,13 +119,24 @@ for account in fs-generate fs-replicate fs-replicate-trigger fs-daily-summary fs
 done
 
 # grant TARGET-COMMAND TARGET MEMBER ROLE [EXTRA...]: one IAM binding on one resource.
+# A service account just created can take a while to be visible to IAM: bindings are retried.
+with_retries() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    "$@" && return 0
+    [ -n "$DEPLOY_CHECK" ] && return 1
+    echo "retrying in $((attempt * 10)) s: $*" >&2
+    sleep $((attempt * 10))
+  done
+  "$@"
+}
 grant() {
   local target_group=$1 target=$2 member=$3 role=$4
   shift 4
   # shellcheck disable=SC2086
-  gc $target_group add-iam-policy-binding "$target" --member="$member" --role="$role" "$@" >/dev/null
+  with_retries gc $target_group add-iam-policy-binding "$target" --member="$member" --role="$role" "$@" >/dev/null
 }
-project_role() { gc projects add-iam-policy-binding "$PROJECT_ID" --member="serviceAccount:$1" --role="$2" --condition=None >/dev/null; }
+project_role() { with_retries gc projects add-iam-policy-binding "$PROJECT_ID" --member="serviceAccount:$1" --role="$2" --condition=None >/dev/null; }
 
 # ---- Cloud SQL + secrets --------------------------------------------------------------------------
 log "Cloud SQL $SQL_INSTANCE"

@@ -91,6 +91,10 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   let failed = false;
   let lockConflicts = 0;
   const writes = new Gate(options.writesInFlight ?? options.workers);
+  // Where the next claim starts: the newest occurred_at claimed so far, shared by the workers. It
+  // only spares claims the flagged rows' stale index entries (see claimUnsent); what it skips (a
+  // rolled-back claim, a late insert) the unnarrowed claim that must come before `drained` finds.
+  let resumeFrom: Date | undefined;
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
@@ -101,12 +105,18 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         // flip rows in the same index range do not deadlock each other.
         await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
         await connection.beginTransaction();
-        const claimed = await claimUnsent(connection, options.batchSize);
+        const from = resumeFrom;
+        let claimed = await claimUnsent(connection, options.batchSize, from);
+        if (claimed.length === 0 && from !== undefined) {
+          if (resumeFrom === from) resumeFrom = undefined;
+          claimed = await claimUnsent(connection, options.batchSize);
+        }
         if (claimed.length === 0) {
           await connection.commit();
           drained = true;
           return;
         }
+        for (const txn of claimed) if (resumeFrom === undefined || txn.occurredAt > resumeFrom) resumeFrom = txn.occurredAt;
         const result = await writes.run(() => writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs));
         await options.afterBigtableWrite?.(result.accepted);
         await markSent(connection, result.accepted);

@@ -48,12 +48,18 @@ function toTransaction(row: RowDataPacket): Transaction {
 /**
  * Locks up to `limit` unsent transactions, oldest first, skipping rows another replicator holds.
  * Must run inside a transaction; the locks last until it commits or rolls back (or the connection dies).
+ *
+ * `from` narrows the claim to `occurred_at >= from`. Flagging a row moves its idx_unsent entry, and
+ * the old entry stays behind, delete-marked, until InnoDB purges it; a claim from the start of the
+ * range steps over (and checks) every one of them, which was most of the claim's server CPU while
+ * a replication was under way. A narrowed claim can miss older unsent rows (a claim rolled back,
+ * a late insert), so only an empty claim without `from` means nothing is left.
  */
-export async function claimUnsent(connection: PoolConnection, limit: number): Promise<Transaction[]> {
+export async function claimUnsent(connection: PoolConnection, limit: number, from?: Date): Promise<Transaction[]> {
   const [rows] = await connection.query<RowDataPacket[]>(
     `SELECT ${COLUMNS} FROM transactions FORCE INDEX (idx_unsent)
-      WHERE sent_to_big_table = FALSE ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-    [limit],
+      WHERE sent_to_big_table = FALSE${from ? ' AND occurred_at >= ?' : ''} ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
+    from ? [from, limit] : [limit],
   );
   return rows.map(toTransaction);
 }

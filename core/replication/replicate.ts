@@ -149,6 +149,15 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   };
 
   const outcomes = await Promise.allSettled(Array.from({ length: options.workers }, worker));
+  // One more pass by a single worker once the others have stopped. A worker calls the range drained
+  // when its claim comes back empty, but SKIP LOCKED also passes over rows another claim holds at
+  // that moment, and a claim that then rolls back (a lock conflict here, a crashed replicator whose
+  // connection the server has not reaped yet) releases them unsent. The sweep takes them now
+  // instead of leaving them to the next signal.
+  if (drained && !failed && !outcomes.some((o) => o.status === 'rejected') && Date.now() < deadline) {
+    drained = false;
+    outcomes.push(...(await Promise.allSettled([worker()])));
+  }
   const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
   if (errors.length > 0) {
     deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');

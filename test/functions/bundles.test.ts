@@ -6,14 +6,15 @@ import { join } from 'node:path';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, pastHour, waitFor } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
+import { printingErrors } from '../support/hooks';
 
 /** The deployable artifacts themselves: dist/<name>/index.js plus its lazily required runtime.js. */
 const root = join(__dirname, '..', '..');
 let env: SuiteEnv;
 let served: ServedFunction[] = [];
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'httpGenerate', 'pubsubReplicate'], { cwd: root, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     env = await suiteEnv('fn-bundles');
@@ -22,11 +23,8 @@ test.before(async () => {
     await env.pubsub
       .subscription(pubsub.replicateSubscription)
       .modifyPushConfig({ pushEndpoint: `${served[1]!.url}/projects/${project}/topics/${pubsub.generatedTopic}` });
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await Promise.allSettled(served.map((s) => s.stop()));

@@ -4,6 +4,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { cellVersionRange, countRows, deliver, logLines, pastHour, pushEnvelope, seedBatches } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
+import { printingErrors } from '../support/hooks';
 
 const REPLICATORS = 4;
 const ROWS = 50_000;
@@ -11,16 +12,13 @@ const ROWS = 50_000;
 let env: SuiteEnv;
 let replicators: ServedFunction[] = [];
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('fn-concurrent');
     replicators = await Promise.all(Array.from({ length: REPLICATORS }, () => serveFunction('pubsubReplicate', env.vars)));
     assert.is(await seedBatches(env.pool, 'fifty', 5, ROWS / 5), ROWS);
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await Promise.allSettled(replicators.map((r) => r.stop()));

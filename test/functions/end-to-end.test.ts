@@ -6,19 +6,17 @@ import { readWatermark } from '../../core/watermark';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, dumpTable, pastHour, waitFor } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
+import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let generate: ServedFunction;
 let replicate: ServedFunction;
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     await setUp();
-  } catch (error) {
-    console.error(error); // uvu does not print what a hook threw
-    throw error;
-  }
-});
+  }),
+);
 
 async function setUp() {
   env = await suiteEnv('fn-e2e');

@@ -5,19 +5,17 @@ import { freePorts } from '../../local/free-ports';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, pastHour } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
+import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let generate: ServedFunction;
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('fn-generate');
     generate = await serveFunction('httpGenerate', env.vars);
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await generate?.stop();

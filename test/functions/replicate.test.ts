@@ -9,19 +9,17 @@ import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { createBigtableClient } from '../../core/bigtable-client';
 import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches, sqlPoolOf } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
+import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let replicate: ServedFunction;
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('fn-replicate');
     replicate = await serveFunction('pubsubReplicate', env.vars);
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await replicate?.stop();

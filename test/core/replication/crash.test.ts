@@ -9,17 +9,15 @@ import { DEFAULT_WATERMARK_RULE } from '../../../core/replication/watermark-rule
 import { fromRow } from '../../../core/txn-row';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
 import { cellVersionRange, countRows, seedBatches, sqlPoolOf } from '../../functions/fixtures';
+import { printingErrors } from '../../support/hooks';
 
 let env: SuiteEnv;
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('crash');
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await env?.close();

@@ -7,6 +7,7 @@ import { loadGenerator } from '../../../core/generation/generator';
 import { batchIdForKey } from '../../../core/generation/slot';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
 import { sqlPoolOf } from '../../functions/fixtures';
+import { printingErrors } from '../../support/hooks';
 
 const H = 3_600_000;
 const rule = { graceMs: 60 * 60_000, leaseTtlMs: 60 * 60_000 };
@@ -31,14 +32,11 @@ test('the watermark is the earliest of horizon, oldest unsent, oldest live lease
 
 let env: SuiteEnv;
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('watermark');
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await env?.close();

@@ -7,18 +7,16 @@ import { insertBatch, openGenerationLease, readBatchSummary } from '../../../cor
 import { claimUnsent, countTransactions, readBatch } from '../../../core/sql/transactions';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
 import { sqlPoolOf } from '../../functions/fixtures';
+import { printingErrors } from '../../support/hooks';
 
 let env: SuiteEnv;
 const slotStart = new Date('2026-11-20T14:00:00.000Z');
 
-test.before(async () => {
-  try {
+test.before(
+  printingErrors(async () => {
     env = await suiteEnv('sql-batches');
-  } catch (error) {
-    console.error(error);
-    throw error;
-  }
-});
+  }),
+);
 
 test.after(async () => {
   await env?.close();

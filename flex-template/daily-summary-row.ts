@@ -136,7 +136,7 @@ export function dailySummaryLoad(file: string, date: string, text: string, thres
     else cells.sum[column] = formatMinor(row.sumMinor, row.currency);
   }
   if (grandTotal !== undefined) cells.count[SIGNAL_COLUMN] = thresholdSignal(grandTotal, thresholds);
-  else deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}` });
+  else deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}, which auto selects again until a corrected file is loaded` });
   return { file, date, cells, deadLetters, validRows: kept.length };
 }
 

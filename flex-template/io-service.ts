@@ -8,7 +8,7 @@ import { startOfDay } from '../core/day';
 import { openObjectStore } from '../core/storage/open';
 import type { ObjectStore } from '../core/storage/object-store';
 import { dayOfSummaryFile } from '../core/summary-csv';
-import type { SummaryCells } from './daily-summary-row';
+import { SIGNAL_COLUMN, type SummaryCells } from './daily-summary-row';
 
 export interface IoConfig {
   input: string;
@@ -87,14 +87,18 @@ export function openIo(config: IoConfig) {
       return files.sort((a, b) => a.date.localeCompare(b.date));
     },
 
-    /** Which of `dates` already have a row: a row is written in one mutation, so present = loaded. */
+    /**
+     * Which of `dates` are loaded: their row has `count:threshold_signal`. A row is written in one
+     * entry, so one with its signal is a whole file's; a row without one came from a file whose
+     * TOTAL,ALL line was bad, and stays selected until a corrected file is loaded.
+     */
     async loadedDates(dates: string[]): Promise<string[]> {
       if (dates.length === 0) return [];
       const sorted = [...dates].sort();
       const wanted = new Set(sorted);
       const [rows] = await table.getRows({
         ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
-        filter: [{ row: { cellLimit: 1 } }, { value: { strip: true } }],
+        filter: [{ family: 'count' }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }],
       });
       return rows.map((row) => row.id).filter((id) => wanted.has(id));
     },

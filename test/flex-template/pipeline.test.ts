@@ -143,6 +143,42 @@ test('a file with bad rows (on fake-gcs-server) loads its good rows and dead-let
   assert.match(text, new RegExp(`^${summaryFileName(day)},3,"?transaction_count`, 'm'));
 });
 
+test('a file whose TOTAL,ALL line is bad loads without a signal, stays selected by auto, and loads whole once corrected', async () => {
+  const input = path.join(dir, 'bad-grand-total');
+  const day = '2032-03-10';
+  mkdirSync(input, { recursive: true });
+  const rows = summaryRowsFor(day);
+  const good = encodeSummaryCsv(rows);
+  const grand = rows.find((row) => row.kind === 'grand-total')!;
+  const lines = good.trimEnd().split('\n');
+  const grandLine = lines.findIndex((line) => line.startsWith(`${day},TOTAL,ALL,`));
+  lines[grandLine] = `${day},TOTAL,ALL,${grand.count + 1},`;
+  writeFileSync(path.join(input, summaryFileName(day)), lines.join('\n') + '\n');
+
+  const first = await run([`--input=${input}`]);
+  assert.is(first.files_selected, 1);
+  assert.is(first.dates_written, 1, 'the valid lines are loaded');
+  assert.is(first.rows_rejected, 1);
+  let stored = (await table()).find((row) => row.key === day);
+  assert.ok(stored);
+  assert.is(stored.count.threshold_signal, undefined);
+  assert.is(stored.count['TOTAL:ALL'], undefined);
+
+  const again = await run([`--input=${input}`]);
+  assert.is(again.files_selected, 1, 'a date without its signal is not loaded yet for auto');
+
+  writeFileSync(path.join(input, summaryFileName(day)), good);
+  const corrected = await run([`--input=${input}`]);
+  assert.is(corrected.files_selected, 1);
+  assert.is(corrected.rows_rejected ?? 0, 0);
+  stored = (await table()).find((row) => row.key === day);
+  assert.is(stored?.count['TOTAL:ALL'], String(grand.count));
+  assert.ok(['LOW', 'NORMAL', 'HIGH'].includes(stored?.count.threshold_signal ?? ''));
+
+  const after = await run([`--input=${input}`]);
+  assert.is(after.files_selected ?? 0, 0, 'loaded for good');
+});
+
 test('input with nothing valid fails the job', async () => {
   const input = path.join(dir, 'broken');
   writeSummaryFiles(input, '2031-01-01', 1);

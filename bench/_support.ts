@@ -1,5 +1,5 @@
 /** Shared by bench/generate.ts and bench/replicate.ts: a platform, SQL pools and pre-generated rows. */
-import { createPool } from 'mysql2/promise';
+import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadGenerator } from '../core/generation/generator';
 import { batchIdForKey } from '../core/generation/slot';
 import { provisionSql } from '../core/provision/sql';
@@ -42,6 +42,20 @@ export async function generatedBatches(prefix: string, batches: number, perBatch
     const batchId = batchIdForKey(`${prefix}-${i}`);
     return { batchId, slotStart, transactions: generator.generate({ batchId, slotStart, count: perBatch }) };
   });
+}
+
+/**
+ * Waits until InnoDB has purged what earlier statements left behind (undo logs, delete-marked index
+ * entries), so an untimed reset between rounds does not spend its clean-up inside the next timed run.
+ */
+export async function settlePurge(sql: SqlPool, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [rows] = await sql.pool.query<RowDataPacket[]>("SELECT `COUNT` AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'");
+    if (Number(rows[0]?.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`InnoDB purge still has ${rows[0]?.n} transactions to clean after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

@@ -13,15 +13,16 @@ import { dataflowRunnerOptions } from '../../flex-template/main';
 import { OptionsError, parseOptions } from '../../flex-template/options';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
+import { printingErrors } from '../support/hooks';
 
 const ROOT = path.join(__dirname, '../..');
 let env: SuiteEnv;
 let dir: string;
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   env = await suiteEnv('flex-launcher');
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-launcher-'));
-});
+}));
 
 test.after(async () => {
   await env.close();

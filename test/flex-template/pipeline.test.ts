@@ -14,16 +14,17 @@ import { pipelineConfig, runnerFor } from '../../flex-template/main';
 import { summaryLoadPipeline } from '../../flex-template/pipeline';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { countCells, readSummaryTable, summaryRowsFor, writeSummaryFiles } from './summary-fixtures';
+import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let dir: string;
 const DAYS = 1100;
 const FIRST = '2023-01-01';
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   env = await suiteEnv('flex-template');
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-template-'));
-});
+}));
 
 test.after(async () => {
   closeSharedBlockingClients();

@@ -18,20 +18,21 @@ import { startJobService, type JobService } from '../../flex-template/python-job
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
 import { startWorkerPool } from './worker-pool';
+import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let dir: string;
 let jobService: JobService;
 let pool: Awaited<ReturnType<typeof startWorkerPool>>;
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   env = await suiteEnv('flex-portable');
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-portable-'));
   [jobService, pool] = await Promise.all([
     startJobService('apache_beam.runners.portability.local_job_service_main', process.env, { quiet: true }),
     startWorkerPool(),
   ]);
-});
+}));
 
 test.after(async () => {
   jobService?.stop();
@@ -60,7 +61,7 @@ async function runPortable(args: string[]): Promise<{ state: JobState_Enum; coun
   return { state, counters: state === JobState_Enum.DONE ? await result.counters() : {} };
 }
 
-test('a few files load through the portable runner and out-of-process Node workers; auto then loads 0', async () => {
+test('a few files load through the portable runner and out-of-process Node workers; auto then takes only the date left without a signal', async () => {
   const input = path.join(dir, 'in');
   const dates = writeSummaryFiles(input, '2024-02-27', 4);
   writeFileSync(path.join(input, summaryFileName('2024-03-02')), 'date,transaction_type,currency,transaction_count,amount_sum\n2024-03-02,TOTAL,ALL,zero,\n2024-03-02,purchase,USD,1,1.00\n');
@@ -73,9 +74,13 @@ test('a few files load through the portable runner and out-of-process Node worke
   assert.equal(rows.map((r) => r.key), [...dates, '2024-03-02']);
   assert.ok(rows[0]!.count.threshold_signal);
 
+  assert.is(rows.at(-1)!.count.threshold_signal, undefined, 'its TOTAL,ALL line was bad');
+
+  // auto takes again only the date whose row has no signal yet.
   const rerun = await runPortable([`--input=${input}`]);
   assert.is(JobState_Enum[rerun.state], 'DONE');
-  assert.is(rerun.counters.dates_written ?? 0, 0);
+  assert.is(rerun.counters.files_selected, 1);
+  assert.is(rerun.counters.dates_written, 1);
 });
 
 test('a job whose input has nothing valid ends FAILED on the portable runner too', async () => {

@@ -11,13 +11,14 @@ import * as assert from 'uvu/assert';
 import { summaryFileName } from '../../core/summary-csv';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, writeTransactions } from '../core/summary/fixtures';
 import { gcsStore, type TestStore } from '../core/summary/stores';
+import { printingErrors } from '../support/hooks';
 
 const ROOT = join(__dirname, '..', '..');
 let t: TestBigtable;
 let gcs: TestStore;
 let image: string;
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   const build = spawnSync(process.execPath, [join(ROOT, 'esbuild.config.mjs'), 'job'], { cwd: ROOT, encoding: 'utf8' });
   assert.is(build.status, 0, build.stdout + build.stderr);
   image = mkdtempSync(join(tmpdir(), 'job-image-'));
@@ -26,7 +27,7 @@ test.before(async () => {
   gcs = await gcsStore('bundle');
   await writeTransactions(t, transactionsOf('2026-04-01', 300, 7));
   await setWatermark(t, new Date());
-});
+}));
 
 test.after(async () => {
   await gcs?.cleanup();

@@ -9,6 +9,7 @@ import { summaryFileName } from '../../core/summary-csv';
 import { toRowEntry } from '../../core/txn-row';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from '../core/summary/fixtures';
 import { gcsStore, localStore, type TestStore } from '../core/summary/stores';
+import { printingErrors } from '../support/hooks';
 
 const ROOT = join(__dirname, '..', '..');
 const ENTRY = join(ROOT, 'job', 'index.ts');
@@ -50,14 +51,14 @@ let gcs: TestStore;
 const yesterday = addDays(dayOf(new Date()), -1);
 const jobEnv = () => ({ GOOGLE_CLOUD_PROJECT: t.resources.project, BIGTABLE_INSTANCE: t.instanceId, SUMMARY_LOOKBACK_DAYS: '3' });
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   t = await isolatedBigtable('job-cli');
   local = localStore();
   gcs = await gcsStore('daily');
   await writeTransactions(t, transactionsOf(yesterday, 500, 1));
   await writeTransactions(t, transactionsOf('2026-02-02', 100, 2));
   await setWatermark(t, new Date());
-});
+}));
 
 test.after(async () => {
   await Promise.all([local.cleanup(), gcs.cleanup()]);

@@ -4,17 +4,18 @@ import { dayRanges, encodeRowKey } from '../../../core/row-key';
 import { forEachRow, summarizeDay } from '../../../core/summary/read-day';
 import { toRowEntry } from '../../../core/txn-row';
 import { isolatedBigtable, type TestBigtable, transactionsOf, writeTransactions } from './fixtures';
+import { printingErrors } from '../../support/hooks';
 
 let t: TestBigtable;
 const DAY = '2026-03-10';
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   t = await isolatedBigtable('read-day');
   // The day itself plus its neighbours, whose rows sit next to it in every salt range.
   await writeTransactions(t, transactionsOf('2026-03-09', 300, 1));
   await writeTransactions(t, transactionsOf(DAY, 2000, 2));
   await writeTransactions(t, transactionsOf('2026-03-11', 300, 3));
-});
+}));
 
 test.after(async () => {
   await t.close();

@@ -15,6 +15,7 @@ import { decodeSummaryCsv, summaryFileName, type SummaryRow } from '../../../cor
 import type { Transaction } from '../../../core/transaction';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from './fixtures';
 import { localStore, memoryLogger, type TestStore } from './stores';
+import { printingErrors } from '../../support/hooks';
 
 const DAY = '2026-06-15';
 const ROWS = 100_000;
@@ -66,7 +67,7 @@ async function summaryFromSql(): Promise<SummaryRow[]> {
 
 const keyOf = (r: SummaryRow) => (r.kind === 'group' ? `${r.type}|${r.currency}` : r.kind === 'currency-total' ? `TOTAL|${r.currency}` : 'TOTAL|ALL');
 
-test.before(async () => {
+test.before(printingErrors(async () => {
   if (!process.env.MYSQL_HOST) throw new Error('MYSQL_HOST is not set: run through npm test (test/run.ts)');
   t = await isolatedBigtable('reconcile');
   s = localStore();
@@ -93,7 +94,7 @@ test.before(async () => {
     })(),
   ]);
   await setWatermark(t, watermarkAfter(addDays(DAY, 1)));
-});
+}));
 
 test.after(async () => {
   await pool?.query(`DROP DATABASE IF EXISTS \`${database}\``).catch(() => undefined);

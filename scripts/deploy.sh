@@ -86,17 +86,17 @@ run() {
   if [ -n "$DEPLOY_CHECK" ]; then echo "would run: $*" >&2; else "$@"; fi
 }
 
-# create_or_update "GROUP" NAME "CREATE-ONLY FLAGS" "UPDATE-ONLY FLAGS" COMMON FLAGS...
-# Creates a resource or updates it in place; check mode parses both forms.
-create_or_update() {
-  local group=$1 name=$2 create_flags=$3 update_flags=$4
+# scheduler_http_job NAME LOCATION "CREATE-ONLY FLAGS" "UPDATE-ONLY FLAGS" COMMON FLAGS...
+# Creates a Cloud Scheduler HTTP job or updates it in place; check mode parses both forms.
+scheduler_http_job() {
+  local name=$1 location=$2 create_flags=$3 update_flags=$4
   shift 4
   # shellcheck disable=SC2086
-  if exists $group describe "$name" "${@:1:1}"; then
-    gc $group update "${group_kind:-}" "$name" $update_flags "$@"
+  if exists scheduler jobs describe "$name" --location="$location"; then
+    gc scheduler jobs update http "$name" --location="$location" $update_flags "$@"
   else
-    gc $group create "${group_kind:-}" "$name" $create_flags "$@"
-    if [ -n "$DEPLOY_CHECK" ]; then gc $group update "${group_kind:-}" "$name" $update_flags "$@"; fi
+    gc scheduler jobs create http "$name" --location="$location" $create_flags "$@"
+    if [ -n "$DEPLOY_CHECK" ]; then gc scheduler jobs update http "$name" --location="$location" $update_flags "$@"; fi
   fi
 }
 
@@ -253,12 +253,12 @@ GENERATE_URL="https://${REGION}-${PROJECT_ID}.cloudfunctions.net/httpGenerate"
 if [ -z "$DEPLOY_CHECK" ]; then
   GENERATE_URL=$(gcloud functions describe httpGenerate --gen2 --region="$REGION" --project="$PROJECT_ID" --format='value(serviceConfig.uri)')
 fi
-group_kind=http create_or_update "scheduler jobs" generate-hourly "" "" \
-  --location="$REGION" --schedule="0 * * * *" --time-zone=Etc/UTC --uri="$GENERATE_URL" --http-method=POST \
+scheduler_http_job generate-hourly "$REGION" "" "" \
+  --schedule="0 * * * *" --time-zone=Etc/UTC --uri="$GENERATE_URL" --http-method=POST \
   --oidc-service-account-email="$SA_SCHEDULER" --oidc-token-audience="$GENERATE_URL" \
   --attempt-deadline=320s --max-retry-attempts=5 --min-backoff=30s
-group_kind=http create_or_update "scheduler jobs" daily-summary-0100 "" "" \
-  --location="$REGION" --schedule="0 1 * * *" --time-zone=Etc/UTC --http-method=POST \
+scheduler_http_job daily-summary-0100 "$REGION" "" "" \
+  --schedule="0 1 * * *" --time-zone=Etc/UTC --http-method=POST \
   --uri="https://run.googleapis.com/v2/projects/${PROJECT_ID}/locations/${REGION}/jobs/daily-summary:run" \
   --oauth-service-account-email="$SA_SCHEDULER" --max-retry-attempts=3
 LAUNCH_BODY=$(cat <<JSON
@@ -267,9 +267,9 @@ LAUNCH_BODY=$(cat <<JSON
 "environment":{"serviceAccountEmail":"${SA_DATAFLOW}","tempLocation":"gs://${BUCKET}/dataflow/tmp"}}}
 JSON
 )
-group_kind=http create_or_update "scheduler jobs" flex-template-0200 \
+scheduler_http_job flex-template-0200 "$REGION" \
   "--headers=Content-Type=application/json" "--update-headers=Content-Type=application/json" \
-  --location="$REGION" --schedule="0 2 * * *" --time-zone=Etc/UTC --http-method=POST \
+  --schedule="0 2 * * *" --time-zone=Etc/UTC --http-method=POST \
   --uri="https://dataflow.googleapis.com/v1b3/projects/${PROJECT_ID}/locations/${REGION}/flexTemplates:launch" \
   --message-body="$LAUNCH_BODY" --oauth-service-account-email="$SA_SCHEDULER" --max-retry-attempts=3
 

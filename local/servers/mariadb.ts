@@ -21,15 +21,25 @@ export interface MysqlCredentials {
 // Non-durable on purpose: a test database that dies with the run. The buffer pool is sized like the
 // smallest Cloud SQL tier's, not smaller: InnoDB keeps row locks in it, and concurrent replicators
 // each holding a claimed batch ran a 64M pool out of lock space (ER_LOCK_TABLE_FULL, 1206).
+// The adaptive hash index is on, as in MySQL 8.0 (what deploy creates on Cloud SQL): replication
+// flags rows by primary key, and with it MariaDB spends about a tenth less CPU on a replication's
+// claims, flags and commits, purge included (610 vs 670 ms per 50,000 rows, one claimer).
 const SERVER_OPTIONS = [
   '--innodb-buffer-pool-size=512M',
-  '--innodb-log-file-size=16M',
   '--innodb-flush-log-at-trx-commit=2',
   '--innodb-doublewrite=0',
+  '--innodb-adaptive-hash-index=ON',
   '--skip-log-bin',
   '--character-set-server=utf8mb4',
   '--collation-server=utf8mb4_unicode_ci',
 ];
+
+// The redo log: the datadir template is made with a small one (it is copied for every server), and
+// the server starts with one near MySQL 8.0's default capacity (100M), which it makes itself in
+// well under a second. With 16M, InnoDB had to flush dirty pages early to free log space, and the
+// same replication cost MariaDB about an eighth more CPU (750 vs 670 ms per 50,000 rows).
+const INSTALL_LOG_SIZE = '--innodb-log-file-size=16M';
+const SERVER_LOG_SIZE = '--innodb-log-file-size=128M';
 
 function runAsOptions(): string[] {
   // mariadbd refuses to run as root unless told to; as another user it runs as that user.
@@ -44,7 +54,7 @@ export async function startMariadb(
   const datadir = join(dir, 'mariadb-data');
   const tmpdir = join(dir, 'mariadb-tmp');
   mkdirSync(tmpdir, { recursive: true });
-  await createDatadir(programs, datadir, [...runAsOptions(), ...SERVER_OPTIONS]);
+  await createDatadir(programs, datadir, [...runAsOptions(), ...SERVER_OPTIONS, INSTALL_LOG_SIZE]);
 
   const credentials: MysqlCredentials = {
     host: '127.0.0.1',
@@ -74,6 +84,7 @@ export async function startMariadb(
       `--init-file=${initFile}`,
       ...runAsOptions(),
       ...SERVER_OPTIONS,
+      SERVER_LOG_SIZE,
     ],
     { dir },
   );

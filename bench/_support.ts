@@ -1,4 +1,6 @@
 /** Shared by bench/generate.ts and bench/replicate.ts: a platform, SQL pools and pre-generated rows. */
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadGenerator } from '../core/generation/generator';
 import { batchIdForKey } from '../core/generation/slot';
@@ -55,6 +57,23 @@ export async function settlePurge(sql: SqlPool, timeoutMs = 30_000): Promise<voi
     if (Number(rows[0]?.n) === 0) return;
     if (Date.now() > deadline) throw new Error(`InnoDB purge still has ${rows[0]?.n} transactions to clean after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * Pins every thread of the given processes (and the threads they start later) to one CPU, with
+ * util-linux's taskset: Node has no call for it.
+ */
+export function pinToCpu(pids: number[], cpu: number): void {
+  if (cpus().length <= cpu) throw new Error(`pinning to CPU ${cpu} needs at least ${cpu + 1} CPUs; this machine has ${cpus().length}`);
+  for (const pid of pids) {
+    try {
+      execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    } catch (error) {
+      const { code, stderr } = error as { code?: string; stderr?: Buffer };
+      if (code === 'ENOENT') throw new Error('taskset not found: install util-linux (sudo apt-get install -y util-linux)');
+      throw new Error(`taskset could not pin process ${pid} to CPU ${cpu}: ${stderr?.toString().trim() ?? error}`);
+    }
   }
 }
 

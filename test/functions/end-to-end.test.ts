@@ -33,14 +33,19 @@ test.after(async () => {
   await env?.close();
 });
 
-test('HTTP call -> rows in SQL -> Pub/Sub push -> rows in Bigtable, flags set, watermark recorded', async () => {
-  const hour = pastHour(3);
+/** Asks httpGenerate for `count` rows of `hour`, as Cloud Scheduler would for a backfill. */
+async function generateHour(hour: Date, count: number): Promise<{ response: Response; body: Record<string, unknown> }> {
   const response = await fetch(`${generate.url}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count: 750, hour: hour.toISOString() }),
+    body: JSON.stringify({ count, hour: hour.toISOString() }),
   });
-  const body = (await response.json()) as Record<string, unknown>;
+  return { response, body: (await response.json()) as Record<string, unknown> };
+}
+
+test('HTTP call -> rows in SQL -> Pub/Sub push -> rows in Bigtable, flags set, watermark recorded', async () => {
+  const hour = pastHour(3);
+  const { response, body } = await generateHour(hour, 750);
   assert.is(response.status, 200, JSON.stringify(body));
   assert.is(body.created, true);
   assert.is(body.rowCount, 750);
@@ -74,12 +79,7 @@ test('a retry of the same slot writes nothing new, re-publishes, and changes not
   const table = env.bigtable.instance(env.resources.bigtable.instance).table(env.resources.bigtable.txn.id);
   const before = await dumpTable(table);
   const hour = pastHour(3);
-  const response = await fetch(`${generate.url}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count: 750, hour: hour.toISOString() }),
-  });
-  const body = (await response.json()) as Record<string, unknown>;
+  const { response, body } = await generateHour(hour, 750);
   assert.is(response.status, 200);
   assert.is(body.created, false);
   assert.type(body.messageId, 'string');

@@ -25,6 +25,10 @@ export interface SummaryFile {
   date: string;
 }
 
+/** The summary table's families: `count` (with threshold_signal) and `sum`. */
+const COUNT_FAMILY = 'count';
+const SUM_FAMILY = 'sum';
+
 /**
  * One MutateRows entry per date (applied atomically per row). Cells carry the date's midnight as
  * timestamp, so rewriting a date replaces its cells (idempotent) instead of stacking versions.
@@ -41,10 +45,10 @@ export function summaryRowEntry(row: SummaryCells) {
   return {
     rowKey: Buffer.from(row.key),
     mutations: [
-      { deleteFromFamily: { familyName: 'count' } },
-      { deleteFromFamily: { familyName: 'sum' } },
-      ...setCells('count', row.count),
-      ...setCells('sum', row.sum),
+      { deleteFromFamily: { familyName: COUNT_FAMILY } },
+      { deleteFromFamily: { familyName: SUM_FAMILY } },
+      ...setCells(COUNT_FAMILY, row.count),
+      ...setCells(SUM_FAMILY, row.sum),
     ],
   };
 }
@@ -98,7 +102,7 @@ export function openIo(config: IoConfig) {
       const wanted = new Set(sorted);
       const [rows] = await table.getRows({
         ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
-        filter: [{ family: 'count' }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }],
+        filter: [{ family: COUNT_FAMILY }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }],
       });
       return rows.map((row) => row.id).filter((id) => wanted.has(id));
     },

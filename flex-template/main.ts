@@ -4,7 +4,8 @@
  *   node --import tsx flex-template/main.ts --input=gs://bucket/summaries/ [--dates_suffixes=auto] ...
  *
  * Direct/portable/universal runs wait for the job and exit non-zero if it failed; --runner=dataflow
- * returns once Dataflow has created the job (what a flex-template launcher must do).
+ * writes the job file to --template_location and exits 0 (the flex-template launcher's contract),
+ * or, without one, returns once Dataflow has created the job.
  */
 import { randomUUID } from 'node:crypto';
 import * as beam from 'apache-beam';
@@ -44,7 +45,11 @@ export function dataflowRunnerOptions(options: FlexOptions, env: NodeJS.ProcessE
   if (!sdkContainerImage) {
     throw new OptionsError('sdk_container_image', 'is required with --runner=dataflow (or FLEX_WORKER_IMAGE): the worker image built from flex-template/Dockerfile.worker');
   }
-  return { ...options.runnerOptions, sdkContainerImage, skipNpmStaging: true };
+  // Beam's own dataflow runner adds use_sibling_sdk_workers too (the container runs one SDK
+  // worker per id it is given: worker/boot.ts); the user's experiments stay.
+  const given = options.runnerOptions.experiments;
+  const experiments = [...new Set([...(Array.isArray(given) ? given : []), 'use_sibling_sdk_workers'])];
+  return { ...options.runnerOptions, sdkContainerImage, skipNpmStaging: true, experiments };
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -63,8 +68,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   }
   const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
   if (dataflowOptions) {
-    const { dataflowJobId } = await submitToDataflow(pipeline, dataflowOptions, env);
-    console.info(`flex-template: Dataflow job ${dataflowJobId} created; not waiting for it`);
+    const submitted = await submitToDataflow(pipeline, dataflowOptions, env);
+    if (submitted.kind === 'template') console.info(`flex-template: job file written to ${submitted.templateLocation}; Dataflow creates the job from it`);
+    else console.info(`flex-template: Dataflow job ${submitted.dataflowJobId} created; not waiting for it`);
     return 0;
   }
   // universal: Python's local job service (pinned), workers in this process unless told otherwise.

@@ -132,6 +132,9 @@ export function openIo(config: IoConfig) {
 
 type Io = ReturnType<typeof openIo>;
 
+/** What pipeline.ts calls through the blocking client (each method takes the I/O configuration first). */
+export type IoService = ReturnType<typeof createService>;
+
 /**
  * The service the blocking client hosts: one per process (so a Beam worker loads the Google
  * clients once), with an Io per configuration, opened on first use.

@@ -10,10 +10,10 @@
 import * as path from 'node:path';
 import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
-import { sharedBlockingClient, type BlockingClient } from './blocking-client';
+import { sharedBlockingClient } from './blocking-client';
 import type { SummaryCells } from '../core/bigtable/summary-row';
 import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
-import type { IoConfig, SummaryFile } from './io-service';
+import type { IoConfig, IoService, SummaryFile } from './io-service';
 import type { DatesSelection } from './options';
 
 export interface PipelineConfig {
@@ -53,20 +53,14 @@ export class MissingSummaryFileError extends Error {
 
 const IO_SERVICE = path.join(__dirname, 'io-service.ts');
 
-/** io-service.ts methods, called synchronously with this pipeline's I/O configuration. */
-class PipelineIo {
-  constructor(
-    private readonly client: BlockingClient,
-    private readonly config: PipelineConfig,
-  ) {}
-
-  call<T>(method: string, ...args: unknown[]): T {
-    return this.client.call<T>(method, this.config.io, ...args);
-  }
-}
+/** io-service.ts's methods, synchronous, with this pipeline's I/O configuration as their first argument. */
+type PipelineIo = { [K in keyof IoService]: IoService[K] extends (config: IoConfig, ...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 function ioOf(config: PipelineConfig): PipelineIo {
-  return new PipelineIo(sharedBlockingClient(IO_SERVICE, null), config);
+  const { service } = sharedBlockingClient<IoService>(IO_SERVICE, null);
+  return new Proxy({} as PipelineIo, {
+    get: (_, method: keyof IoService) => (...args: unknown[]) => (service[method] as (...a: unknown[]) => unknown)(config.io, ...args),
+  });
 }
 
 type Counted = { increment(n?: number): void };
@@ -82,7 +76,7 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { sel
 
   process(_: unknown, context: { selected: Counted }): ChunkedFile[] {
     const io = ioOf(this.config);
-    const files = io.call<SummaryFile[]>('listSummaryFiles');
+    const files = io.listSummaryFiles();
     let chosen: SummaryFile[];
     if (this.config.dates.kind === 'dates') {
       const byDate = new Map(files.map((f) => [f.date, f]));
@@ -92,7 +86,7 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { sel
       }
       chosen = this.config.dates.dates.map((d) => byDate.get(d)!);
     } else {
-      const loaded = new Set(io.call<string[]>('loadedDates', files.map((f) => f.date)));
+      const loaded = new Set(io.loadedDates(files.map((f) => f.date)));
       chosen = files.filter((f) => !loaded.has(f.date));
     }
     context.selected.increment(chosen.length);
@@ -107,7 +101,7 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
 
   process(group: { key: number; value: Iterable<ChunkedFile> }, context: { valid: Counted; rejected: Counted }): FileOutcome[] {
     const files = [...group.value];
-    const texts = ioOf(this.config).call<string[]>('readTexts', files.map((f) => f.name));
+    const texts = ioOf(this.config).readTexts(files.map((f) => f.name));
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
       const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
@@ -139,12 +133,12 @@ export class WriteSummaryRows implements beam.DoFn<SummaryCells, never, { writte
 
   finishBundle(context: { written: Counted }): void {
     this.send(context);
-    ioOf(this.config).call('flush');
+    ioOf(this.config).flush();
   }
 
   private send(context: { written: Counted }): void {
     if (this.buffer.length === 0) return;
-    ioOf(this.config).call('enqueueRows', this.buffer);
+    ioOf(this.config).enqueueRows(this.buffer);
     context.written.increment(this.buffer.length);
     this.buffer = [];
   }
@@ -156,7 +150,7 @@ export class WriteDeadLetters implements beam.DoFn<FileDeadLetters, never, undef
 
   process(letters: FileDeadLetters): void {
     const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
-    const where = ioOf(this.config).call<string>('writeErrors', name, encodeDeadLetters(letters.deadLetters));
+    const where = ioOf(this.config).writeErrors(name, encodeDeadLetters(letters.deadLetters));
     console.warn(`flex-template: ${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`);
   }
 }

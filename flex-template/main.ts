@@ -14,6 +14,9 @@ import { OptionsError, parseOptions, type FlexOptions } from './options';
 import { submitToDataflow } from './dataflow-submit';
 import { startJobService } from './python-job-service';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
+import { createLogger } from '../core/log';
+
+const log = createLogger('flex-template');
 
 export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`): PipelineConfig {
   return {
@@ -23,6 +26,7 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
     runId,
     writeBatchRows: 500,
     readChunkFiles: 16,
+    leaseTtlMs: 60 * 60_000,
   };
 }
 
@@ -61,7 +65,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     else if (options.runner !== 'universal') runnerFor(options);
   } catch (err) {
     if (err instanceof OptionsError) {
-      console.error(`flex-template: ${err.message}`);
+      log.error({ code: err.code, option: err.option }, err.message);
       return 2;
     }
     throw err;
@@ -69,8 +73,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
   if (dataflowOptions) {
     const submitted = await submitToDataflow(pipeline, dataflowOptions, env);
-    if (submitted.kind === 'template') console.info(`flex-template: job file written to ${submitted.templateLocation}; Dataflow creates the job from it`);
-    else console.info(`flex-template: Dataflow job ${submitted.dataflowJobId} created; not waiting for it`);
+    if (submitted.kind === 'template') log.info({ templateLocation: submitted.templateLocation }, `job file written to ${submitted.templateLocation}; Dataflow creates the job from it`);
+    else log.info({ dataflowJobId: submitted.dataflowJobId }, `Dataflow job ${submitted.dataflowJobId} created; not waiting for it`);
     return 0;
   }
   // universal: Python's local job service (pinned), workers in this process unless told otherwise.
@@ -80,7 +84,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       ? { ...options, runner: 'portable' as const, runnerOptions: { environmentType: 'LOOPBACK', ...options.runnerOptions, jobEndpoint: service.endpoint } }
       : options;
     const result = await runnerFor(runnerOptions).run(pipeline);
-    console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
+    const counters = await result.counters();
+    log.info({ counters }, `done ${JSON.stringify(counters)}`);
     return 0;
   } finally {
     service?.stop();
@@ -91,7 +96,7 @@ if (require.main === module) {
   main(process.argv.slice(2), process.env).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(`flex-template: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      log.error({ err, code: (err as { code?: unknown }).code }, `failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

@@ -37,7 +37,7 @@ test('a day without transactions is only the grand total', () => {
   assert.equal(load.cells, { key: '2024-03-01', count: { 'TOTAL:ALL': '0', threshold_signal: 'LOW' }, sum: {} });
 });
 
-test('bad lines are dead-lettered with their line numbers; good lines are kept', () => {
+test('bad lines are dead-lettered with their line numbers, and the file yields no cells', () => {
   const lines = GOOD.split('\n');
   lines.splice(2, 0, '2024-03-01,purchase,USD,x,1.00'); // line 3: bad count
   lines.splice(3, 0, '2024-03-02,fee,USD,1,1.00'); // line 4: wrong date
@@ -53,14 +53,14 @@ test('bad lines are dead-lettered with their line numbers; good lines are kept',
   assert.match(byLine[11]!, /duplicate row for purchase,JPY \(first at line 7\)/);
   for (const d of load.deadLetters) assert.is(d.file, FILE);
   assert.is(load.validRows, 6);
-  assert.is(load.cells!.count['purchase:USD'], '3');
+  assert.is(load.cells, undefined, 'a summary with a rejected line is not loaded at all');
 });
 
 test('totals that disagree with their groups are rejected when every group line was valid', () => {
   const load = dailySummaryLoad(FILE, '2024-03-01', GOOD.replace('TOTAL,USD,4,1224.50', 'TOTAL,USD,4,1224.51'), T);
   assert.equal(load.deadLetters.map((d) => d.line), [6]);
   assert.match(load.deadLetters[0]!.reason, /TOTAL,USD does not match its groups \(groups: count 4, amount 1224.50\)/);
-  assert.not.ok('TOTAL:USD' in load.cells!.count);
+  assert.is(load.cells, undefined);
 });
 
 test('a wrong header rejects the whole file at line 1; an empty file is reported too', () => {
@@ -70,6 +70,12 @@ test('a wrong header rejects the whole file at line 1; an empty file is reported
   const empty = dailySummaryLoad(FILE, '2024-03-01', '', T);
   assert.is(empty.cells, undefined);
   assert.is(empty.deadLetters.length, 1);
+});
+
+test('a file without a TOTAL,ALL line yields no cells', () => {
+  const load = dailySummaryLoad(FILE, '2024-03-01', GOOD.split('\n').filter((l) => !l.includes('TOTAL,ALL')).join('\n'), T);
+  assert.is(load.cells, undefined);
+  assert.equal(load.deadLetters.map((d) => [d.line, d.reason]), [[0, 'no valid TOTAL,ALL row']]);
 });
 
 test('dead letters encode as CSV with quoting', () => {

@@ -8,24 +8,34 @@
  * the background; no side is charged for another's); rounds alternate which side goes first; the
  * medians are compared.
  *
- * Two figures, from the same data and services:
+ * Three figures, from the same data and services:
  * - `replicate`: every process shares the machine's cores, so MariaDB's work for the claims and
  *   flags takes CPU from the writer and the emulator.
+ * - `replicate-cpu`: CPU-seconds per 50,000 rows of every process involved (this one, the emulator,
+ *   MariaDB) for a replication, against the same job done the simplest way: a plain SELECT of the
+ *   rows, the same entries written the same way, one `UPDATE ... WHERE id IN (...)` per 1,000 rows,
+ *   on one connection, without claims, locks, leases or watermark. Each side's CPU includes
+ *   InnoDB's purge of its own flag flips (waited out before the window closes) and nothing else's.
  * - `replicate-db-own-core`: MariaDB on a core of its own, as Cloud SQL runs on machines of its own;
  *   this process and the emulator share another core, on both sides of the comparison.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Table } from '@google-cloud/bigtable';
 import { createBigtableClient } from '../core/bigtable-client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { toRawEntry } from '../core/replication/bigtable-writer';
+import { type RawEntry, toRawEntry } from '../core/replication/bigtable-writer';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
-import { defaultResources } from '../core/resources';
+import { type TxnTableSchema, defaultResources } from '../core/resources';
+import type { SqlPool } from '../core/sql/connect';
+import type { Transaction } from '../core/transaction';
 import { insertBatch } from '../core/sql/generation-batches';
+import { markSent, readBatch } from '../core/sql/transactions';
 import { toRowEntry } from '../core/txn-row';
-import { benchDatabase, benchLine, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
+import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -36,6 +46,12 @@ const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 6);
 
 function processName(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+}
+
+function onlyProcess(pids: number[], name: string): number {
+  const found = pids.filter((pid) => processName(pid) === name);
+  if (found.length !== 1) throw new Error(`expected one ${name} among the platform's processes, found ${found.length}`);
+  return found[0]!;
 }
 
 async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]): Promise<void> {
@@ -50,7 +66,38 @@ async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]):
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
 
-const FIGURES = ['replicate', 'replicate-db-own-core'] as const;
+/**
+ * The simplest way to do replication's job: read the rows (one plain SELECT per generated batch),
+ * write their entries as the raw side does (1,000 rows a MutateRows, 4 in flight, handed over nested
+ * as replication hands them), flag each 1,000 with one UPDATE, all on one autocommit connection.
+ */
+async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableSchema }, batchIds: string[]): Promise<number> {
+  const connection = await deps.sql.acquire();
+  try {
+    const txns: Transaction[] = [];
+    for (const batchId of batchIds) txns.push(...(await readBatch(connection, batchId)));
+    const entries = txns.map((txn) => toRawEntry(toRowEntry(txn, deps.schema)));
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const start = next;
+        next += BATCH;
+        await deps.table.mutate([entries.slice(start, start + BATCH)] as unknown as RawEntry[], { rawMutation: true });
+        await markSent(connection, txns.slice(start, start + BATCH).map((txn) => txn.id));
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    return txns.length;
+  } finally {
+    connection.release();
+  }
+}
+
+/** A full garbage collection, so one side's garbage is not collected on the next side's clock. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+const FIGURES = ['replicate', 'replicate-cpu', 'replicate-db-own-core'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(args: string[]): Promise<void> {
@@ -110,13 +157,55 @@ async function main(args: string[]): Promise<void> {
       console.log(benchLine(figure, median(pathRates), median(rawRates), 'rows/s'));
     };
 
+    const measureCpu = async () => {
+      if (!platform) throw new Error('replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
+      const processes = { node: process.pid, emulator: onlyProcess(platform.pids, 'cbtemulator'), mariadb: onlyProcess(platform.pids, 'mariadbd') };
+      type Split = Record<keyof typeof processes, number>;
+      const sample = (): Split => ({ node: cpuSeconds(processes.node), emulator: cpuSeconds(processes.emulator), mariadb: cpuSeconds(processes.mariadb) });
+      const perRows = (before: Split, after: Split): Split => {
+        const scale = 50_000 / total;
+        return { node: (after.node - before.node) * scale, emulator: (after.emulator - before.emulator) * scale, mariadb: (after.mariadb - before.mariadb) * scale };
+      };
+      const sum = (split: Split) => split.node + split.emulator + split.mariadb;
+      const show = (split: Split) => `${sum(split).toFixed(2)} cpu-s (node ${split.node.toFixed(2)}, emulator ${split.emulator.toFixed(2)}, mariadb ${split.mariadb.toFixed(2)})`;
+      const batchIds = batches.map((batch) => batch.batchId);
+      const sides = {
+        replicate,
+        simplest: async () => {
+          const flagged = await simplestJob({ sql, table: rawTable, schema: rawSchema }, batchIds);
+          if (flagged !== total) throw new Error(`the simplest job moved ${flagged} of ${total}`);
+        },
+      };
+      const splits: Record<keyof typeof sides, Split[]> = { replicate: [], simplest: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const side of round % 2 === 0 ? (['simplest', 'replicate'] as const) : (['replicate', 'simplest'] as const)) {
+          // Both sides flag the rows: each starts from empty tables and unsent rows, the reset's purge done.
+          await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
+          await settlePurge(sql);
+          collectGarbage();
+          const before = sample();
+          await sides[side]();
+          // Its own flag flips' purge belongs to this side: waited out inside its window.
+          await settlePurge(sql);
+          splits[side].push(perRows(before, sample()));
+        }
+        console.log(`replicate-cpu round ${round + 1}: replicate ${show(splits.replicate.at(-1)!)}; simplest ${show(splits.simplest.at(-1)!)}`);
+      }
+      const medianSplit = (all: Split[]): Split => ({ node: median(all.map((s) => s.node)), emulator: median(all.map((s) => s.emulator)), mariadb: median(all.map((s) => s.mariadb)) });
+      console.log(`replicate-cpu medians per process: replicate ${show(medianSplit(splits.replicate))}; simplest ${show(medianSplit(splits.simplest))}`);
+      console.log(benchLine('replicate-cpu', median(splits.replicate.map(sum)), median(splits.simplest.map(sum)), 'cpu-s', 2));
+    };
+
     for (const figure of figures) {
+      if (figure === 'replicate-cpu') {
+        await measureCpu();
+        continue;
+      }
       if (figure === 'replicate-db-own-core') {
         if (!platform) throw new Error('replicate-db-own-core pins the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
-        const mariadb = platform.pids.filter((pid) => processName(pid) === 'mariadbd');
-        if (mariadb.length !== 1) throw new Error(`expected one mariadbd among the platform's processes, found ${mariadb.length}`);
-        pinToCpu([process.pid, ...platform.pids.filter((pid) => pid !== mariadb[0])], 0);
-        pinToCpu(mariadb, 1);
+        const mariadb = onlyProcess(platform.pids, 'mariadbd');
+        pinToCpu([process.pid, ...platform.pids.filter((pid) => pid !== mariadb)], 0);
+        pinToCpu([mariadb], 1);
       }
       await measure(figure);
     }

@@ -35,6 +35,7 @@ import type { Transaction } from '../core/transaction';
 import { insertBatch } from '../core/sql/generation-batches';
 import { markSent, readBatch } from '../core/sql/transactions';
 import { toRowEntry } from '../core/txn-row';
+import type { Platform } from '../local/platform';
 import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
@@ -93,6 +94,27 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
   }
 }
 
+/** CPU-seconds per 50,000 rows of each process involved. */
+type CpuSplit = { node: number; emulator: number; mariadb: number };
+const cpuTotal = (split: CpuSplit) => split.node + split.emulator + split.mariadb;
+const showCpu = (split: CpuSplit) =>
+  `${cpuTotal(split).toFixed(2)} cpu-s (node ${split.node.toFixed(2)}, emulator ${split.emulator.toFixed(2)}, mariadb ${split.mariadb.toFixed(2)})`;
+const medianCpu = (all: CpuSplit[]): CpuSplit => ({ node: median(all.map((s) => s.node)), emulator: median(all.map((s) => s.emulator)), mariadb: median(all.map((s) => s.mariadb)) });
+
+/** Reads the CPU time of this process and the platform's emulator and MariaDB; `since` scales it to 50,000 rows. */
+function cpuMeter(platform: Platform, rows: number) {
+  const pids = { node: process.pid, emulator: onlyProcess(platform.pids, 'cbtemulator'), mariadb: onlyProcess(platform.pids, 'mariadbd') };
+  const sample = (): CpuSplit => ({ node: cpuSeconds(pids.node), emulator: cpuSeconds(pids.emulator), mariadb: cpuSeconds(pids.mariadb) });
+  return {
+    sample,
+    since(before: CpuSplit): CpuSplit {
+      const after = sample();
+      const scale = 50_000 / rows;
+      return { node: (after.node - before.node) * scale, emulator: (after.emulator - before.emulator) * scale, mariadb: (after.mariadb - before.mariadb) * scale };
+    },
+  };
+}
+
 /** A full garbage collection, so one side's garbage is not collected on the next side's clock. */
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
@@ -140,34 +162,32 @@ async function main(args: string[]): Promise<void> {
       return total / ((performance.now() - started) / 1000);
     };
 
+    // The CPU split of the rows/s figures' sides (the clock's window only) explains them; the
+    // replicate-cpu figure is made of it. It needs the services' process ids, so services it started.
+    const meter = platform && cpuMeter(platform, total);
+
     const measure = async (figure: Figure) => {
-      const pathRates: number[] = [];
-      const rawRates: number[] = [];
+      const rates = { replicate: [] as number[], raw: [] as number[] };
+      const cpu = { replicate: [] as CpuSplit[], raw: [] as CpuSplit[] };
       for (let round = 0; round < ROUNDS; round++) {
         await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
         await settlePurge(sql);
-        for (const side of round % 2 === 0 ? ['raw', 'replicate'] : ['replicate', 'raw']) {
-          if (side === 'raw') rawRates.push(await timed(() => rawWrite(rawTable, entries)));
-          else pathRates.push(await timed(replicate));
+        for (const side of round % 2 === 0 ? (['raw', 'replicate'] as const) : (['replicate', 'raw'] as const)) {
+          const before = meter?.sample();
+          rates[side].push(await timed(side === 'raw' ? () => rawWrite(rawTable, entries) : replicate));
+          if (meter && before) cpu[side].push(meter.since(before));
           // The flag flips leave InnoDB purge work behind: done before the other side is timed.
           await settlePurge(sql);
         }
-        console.log(`${figure} round ${round + 1}: replicate ${pathRates.at(-1)!.toFixed(0)} rows/s, raw Bigtable writes ${rawRates.at(-1)!.toFixed(0)} rows/s`);
+        const show = (side: 'replicate' | 'raw') => `${rates[side].at(-1)!.toFixed(0)} rows/s${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
+        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}`);
       }
-      console.log(benchLine(figure, median(pathRates), median(rawRates), 'rows/s'));
+      if (meter) console.log(`${figure} CPU medians: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
     };
 
     const measureCpu = async () => {
-      if (!platform) throw new Error('replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
-      const processes = { node: process.pid, emulator: onlyProcess(platform.pids, 'cbtemulator'), mariadb: onlyProcess(platform.pids, 'mariadbd') };
-      type Split = Record<keyof typeof processes, number>;
-      const sample = (): Split => ({ node: cpuSeconds(processes.node), emulator: cpuSeconds(processes.emulator), mariadb: cpuSeconds(processes.mariadb) });
-      const perRows = (before: Split, after: Split): Split => {
-        const scale = 50_000 / total;
-        return { node: (after.node - before.node) * scale, emulator: (after.emulator - before.emulator) * scale, mariadb: (after.mariadb - before.mariadb) * scale };
-      };
-      const sum = (split: Split) => split.node + split.emulator + split.mariadb;
-      const show = (split: Split) => `${sum(split).toFixed(2)} cpu-s (node ${split.node.toFixed(2)}, emulator ${split.emulator.toFixed(2)}, mariadb ${split.mariadb.toFixed(2)})`;
+      if (!meter) throw new Error('replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
       const batchIds = batches.map((batch) => batch.batchId);
       const sides = {
         replicate,
@@ -176,24 +196,23 @@ async function main(args: string[]): Promise<void> {
           if (flagged !== total) throw new Error(`the simplest job moved ${flagged} of ${total}`);
         },
       };
-      const splits: Record<keyof typeof sides, Split[]> = { replicate: [], simplest: [] };
+      const splits: Record<keyof typeof sides, CpuSplit[]> = { replicate: [], simplest: [] };
       for (let round = 0; round < ROUNDS; round++) {
         for (const side of round % 2 === 0 ? (['simplest', 'replicate'] as const) : (['replicate', 'simplest'] as const)) {
           // Both sides flag the rows: each starts from empty tables and unsent rows, the reset's purge done.
           await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
           await settlePurge(sql);
           collectGarbage();
-          const before = sample();
+          const before = meter.sample();
           await sides[side]();
           // Its own flag flips' purge belongs to this side: waited out inside its window.
           await settlePurge(sql);
-          splits[side].push(perRows(before, sample()));
+          splits[side].push(meter.since(before));
         }
-        console.log(`replicate-cpu round ${round + 1}: replicate ${show(splits.replicate.at(-1)!)}; simplest ${show(splits.simplest.at(-1)!)}`);
+        console.log(`replicate-cpu round ${round + 1}: replicate ${showCpu(splits.replicate.at(-1)!)}; simplest ${showCpu(splits.simplest.at(-1)!)}`);
       }
-      const medianSplit = (all: Split[]): Split => ({ node: median(all.map((s) => s.node)), emulator: median(all.map((s) => s.emulator)), mariadb: median(all.map((s) => s.mariadb)) });
-      console.log(`replicate-cpu medians per process: replicate ${show(medianSplit(splits.replicate))}; simplest ${show(medianSplit(splits.simplest))}`);
-      console.log(benchLine('replicate-cpu', median(splits.replicate.map(sum)), median(splits.simplest.map(sum)), 'cpu-s', 2));
+      console.log(`replicate-cpu medians per process: replicate ${showCpu(medianCpu(splits.replicate))}; simplest ${showCpu(medianCpu(splits.simplest))}`);
+      console.log(benchLine('replicate-cpu', median(splits.replicate.map(cpuTotal)), median(splits.simplest.map(cpuTotal)), 'cpu-s', 2));
     };
 
     for (const figure of figures) {

@@ -14,7 +14,7 @@
  * - `replicate-cpu`: CPU-seconds per 50,000 rows of every process involved (this one, the emulator,
  *   MariaDB) for a replication, against the same job done the simplest way: a plain SELECT of the
  *   rows, the same entries written the same way, one `UPDATE ... WHERE id IN (...)` per 1,000 rows,
- *   on one connection, without claims, locks, leases or watermark. Each side's CPU includes
+ *   on one connection, without claims, locks or watermark. Each side's CPU includes
  *   InnoDB's purge of its own flag flips (waited out before the window closes) and nothing else's.
  * - `replicate-db-own-core`: MariaDB on a core of its own, as Cloud SQL runs on machines of its own;
  *   this process and the emulator share another core, on both sides of the comparison.
@@ -23,10 +23,10 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { type RawEntry, toRawEntry } from '../core/replication/bigtable-writer';
+import { mutateEntries, toRawEntry } from '../core/bigtable/mutate-entries';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
 import { type TxnTableSchema, defaultResources } from '../core/resources';
@@ -34,7 +34,7 @@ import type { SqlPool } from '../core/sql/connect';
 import type { Transaction } from '../core/transaction';
 import { insertBatch } from '../core/sql/generation-batches';
 import { markSent, readBatch } from '../core/sql/transactions';
-import { toRowEntry } from '../core/txn-row';
+import { toRowEntry } from '../core/bigtable/txn-row';
 import type { Platform } from '../local/platform';
 import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
 
@@ -61,7 +61,7 @@ async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]):
     while (next < entries.length) {
       const start = next;
       next += BATCH;
-      await table.mutate(entries.slice(start, start + BATCH), { rawMutation: true });
+      await mutateEntries(table, entries.slice(start, start + BATCH));
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -69,8 +69,8 @@ async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]):
 
 /**
  * The simplest way to do replication's job: read the rows (one plain SELECT per generated batch),
- * write their entries as the raw side does (1,000 rows a MutateRows, 4 in flight, handed over nested
- * as replication hands them), flag each 1,000 with one UPDATE, all on one autocommit connection.
+ * write their entries as the raw side does (1,000 rows a MutateRows, 4 in flight, through
+ * mutateEntries as replication), flag each 1,000 with one UPDATE, all on one autocommit connection.
  */
 async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableSchema }, batchIds: string[]): Promise<number> {
   const connection = await deps.sql.acquire();
@@ -83,7 +83,7 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
       while (next < entries.length) {
         const start = next;
         next += BATCH;
-        await deps.table.mutate([entries.slice(start, start + BATCH)] as unknown as RawEntry[], { rawMutation: true });
+        await mutateEntries(deps.table, entries.slice(start, start + BATCH));
         await markSent(connection, txns.slice(start, start + BATCH).map((txn) => txn.id));
       }
     };

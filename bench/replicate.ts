@@ -182,7 +182,7 @@ async function main(args: string[]): Promise<void> {
         const show = (side: 'replicate' | 'raw') => `${rates[side].at(-1)!.toFixed(0)} rows/s${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
         console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}`);
       }
-      if (meter) console.log(`${figure} CPU medians: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      if (meter) console.log(`${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
       console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
     };
 

@@ -45,9 +45,13 @@ export function runnerFor(options: FlexOptions): beam.Runner {
  * launcher image sets; with it nothing is npm-packed or staged (patched runner option skipNpmStaging).
  */
 export function dataflowRunnerOptions(options: FlexOptions, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const sdkContainerImage = options.runnerOptions.sdkContainerImage ?? env.FLEX_WORKER_IMAGE;
+  const image = options.runnerOptions.sdkContainerImage;
+  const sdkContainerImage = typeof image === 'string' ? image : env.FLEX_WORKER_IMAGE;
   if (!sdkContainerImage) {
     throw new OptionsError('sdk_container_image', 'is required with --runner=dataflow (or FLEX_WORKER_IMAGE): the worker image built from flex-template/Dockerfile.worker');
+  }
+  if (!/@sha256:[0-9a-f]{64}$/.test(sdkContainerImage)) {
+    throw new OptionsError('sdk_container_image', `${JSON.stringify(sdkContainerImage)} is not pinned by digest: want IMAGE@sha256:<64 hex>, as pushed (gcloud artifacts docker images describe IMAGE:TAG --format='value(image_summary.fully_qualified_digest)')`);
   }
   // Beam's own dataflow runner adds use_sibling_sdk_workers too (the container runs one SDK
   // worker per id it is given: worker/boot.ts); the user's experiments stay.

@@ -163,7 +163,7 @@ test('with --template_location the launch writes the job file, typed options in 
 test('a bad typed option exits 2 naming it', async () => {
   const run = await launch([...common(), `--template_location=${dir}/x`, '--num_workers=one']);
   assert.is(run.status, 2, run.output);
-  assert.match(run.output, /--num_workers: "one" is invalid/);
+  assert.match(run.output, /--num_workers: \\"one\\" is invalid/, 'logged as a JSON line');
 });
 
 test('without --template_location the job is submitted to Dataflow and the launch returns its id', async () => {

@@ -66,19 +66,22 @@ test('the launcher shim runs the TypeScript pipeline with the flags it was given
   return readSummaryTable(r.project, r.bigtable.instance, r.bigtable.summaries.id).then((rows) => assert.equal(rows.map((x) => x.key), dates));
 });
 
-test('Dataflow options: worker image from FLEX_WORKER_IMAGE or --sdk_container_image, nothing npm-staged, experiments kept', () => {
+const IMAGE = `europe-docker.pkg.dev/p/r/flex-worker@sha256:${'0'.repeat(64)}`;
+
+test('Dataflow options: worker image by digest from FLEX_WORKER_IMAGE or --sdk_container_image, nothing npm-staged, experiments kept', () => {
   const options = parseOptions(['--input=gs://bucket-x/s/', '--project=my-project', '--region=europe-west1', '--runner=dataflow', '--temp_location=gs://bucket-x/tmp']);
-  assert.equal(dataflowRunnerOptions(options, { FLEX_WORKER_IMAGE: 'img:1' }), {
+  assert.equal(dataflowRunnerOptions(options, { FLEX_WORKER_IMAGE: IMAGE }), {
     project: 'my-project',
     region: 'europe-west1',
     tempLocation: 'gs://bucket-x/tmp',
-    sdkContainerImage: 'img:1',
+    sdkContainerImage: IMAGE,
     skipNpmStaging: true,
     experiments: ['use_sibling_sdk_workers'],
   });
   const withExperiments = parseOptions([...['--input=gs://bucket-x/s/', '--project=my-project', '--runner=dataflow'], '--experiments=shuffle_mode=service,use_sibling_sdk_workers']);
-  assert.equal(dataflowRunnerOptions(withExperiments, { FLEX_WORKER_IMAGE: 'img:1' }).experiments, ['shuffle_mode=service', 'use_sibling_sdk_workers']);
+  assert.equal(dataflowRunnerOptions(withExperiments, { FLEX_WORKER_IMAGE: IMAGE }).experiments, ['shuffle_mode=service', 'use_sibling_sdk_workers']);
   assert.throws(() => dataflowRunnerOptions(options, {}), (e: unknown) => e instanceof OptionsError && e.option === 'sdk_container_image');
+  assert.throws(() => dataflowRunnerOptions(options, { FLEX_WORKER_IMAGE: 'europe-docker.pkg.dev/p/r/flex-worker:latest' }), /not pinned by digest/);
 });
 
 test.run();

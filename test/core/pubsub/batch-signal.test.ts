@@ -1,14 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { decodeSignal, encodeSignal, signalAttributes } from '../../../core/pubsub/batch-signal';
+import { EXAMPLE_SIGNAL } from '../../support/example-signal';
 
-const signal = {
-  batchId: 'slot-2026112709',
-  rowCount: 1000,
-  slotStart: new Date('2026-11-27T09:00:00.000Z'),
-  firstOccurredAt: new Date('2026-11-27T09:00:01.250Z'),
-  lastOccurredAt: new Date('2026-11-27T09:59:58.001Z'),
-};
+const signal = EXAMPLE_SIGNAL;
 
 test('a signal round-trips through the message body and carries the facts as attributes', () => {
   assert.equal(decodeSignal(encodeSignal(signal)), signal);

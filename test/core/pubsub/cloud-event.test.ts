@@ -2,14 +2,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MalformedSignalError, encodeSignal } from '../../../core/pubsub/batch-signal';
 import { signalFromEvent } from '../../../core/pubsub/cloud-event';
+import { EXAMPLE_SIGNAL } from '../../support/example-signal';
 
-const signal = {
-  batchId: 'slot-2026112709',
-  rowCount: 1000,
-  slotStart: new Date('2026-11-27T09:00:00.000Z'),
-  firstOccurredAt: new Date('2026-11-27T09:00:01.250Z'),
-  lastOccurredAt: new Date('2026-11-27T09:59:58.001Z'),
-};
+const signal = EXAMPLE_SIGNAL;
 
 test('a CloudEvent from a push envelope or Eventarc yields the signal', () => {
   const event = { id: 'e1', data: { message: { data: encodeSignal(signal).toString('base64'), messageId: 'm1' }, subscription: 's' } };

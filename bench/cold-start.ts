@@ -16,7 +16,7 @@
  * (in a fresh process), and the same request answered again by the warm process.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { createBigtableClient } from '../core/bigtable/client';
@@ -61,8 +61,17 @@ const baseEnv = {
   NODE_ENV: 'production',
 };
 
-/** Milliseconds from spawn to the first answer; with `again`, also the same request on the warm process. */
-async function startAndAsk(target: Target, again = false): Promise<{ first: number; warm?: number }> {
+/** CPU milliseconds (user + system, every thread) a process has used so far, from /proc (10 ms ticks). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Milliseconds from spawn to the first answer and the CPU the process used until then; with
+ * `again`, also the same request answered by the warm process.
+ */
+async function startAndAsk(target: Target, again = false): Promise<{ first: number; cpu: number; warm?: number }> {
   await target.prepare?.();
   const [port] = await freePorts(1);
   const started = performance.now();
@@ -95,11 +104,12 @@ async function startAndAsk(target: Target, again = false): Promise<{ first: numb
       if (performance.now() - started > 60_000) throw new Error(`${target.name}: no answer within 60 s`);
     }
     const first = performance.now() - started;
-    if (!again) return { first };
+    const cpu = processCpuMs(child.pid!);
+    if (!again) return { first, cpu };
     await target.prepare?.();
     const warmStarted = performance.now();
     await ask();
-    return { first, warm: performance.now() - warmStarted };
+    return { first, cpu, warm: performance.now() - warmStarted };
   } finally {
     child.kill('SIGKILL');
     await exited;
@@ -199,22 +209,31 @@ async function unsentRows(sql: SqlPool): Promise<number> {
 /** Interleaved rounds (drift in machine load hits every target alike); medians. */
 async function measure(name: string, targets: Target[], hello: Target, extra?: (medians: Map<string, number>) => Promise<void>): Promise<void> {
   const samples = new Map<string, number[]>([hello, ...targets].map((t) => [t.name, []]));
+  const cpu = new Map<string, number[]>([hello, ...targets].map((t) => [t.name, []]));
   const warm = new Map<string, number[]>(targets.map((t) => [t.name, []]));
   await startAndAsk(hello); // warm the file cache, not counted
   for (const target of targets) await startAndAsk(target);
   for (let round = 0; round < ROUNDS; round++) {
-    samples.get('hello')!.push((await startAndAsk(hello)).first);
+    const helloStart = await startAndAsk(hello);
+    samples.get('hello')!.push(helloStart.first);
+    cpu.get('hello')!.push(helloStart.cpu);
     for (const target of targets) {
-      const { first, warm: again } = await startAndAsk(target, extra !== undefined);
+      const { first, cpu: used, warm: again } = await startAndAsk(target, extra !== undefined);
       samples.get(target.name)!.push(first);
+      cpu.get(target.name)!.push(used);
       if (again !== undefined) warm.get(target.name)!.push(again);
     }
   }
   const medians = new Map([...samples].map(([n, values]) => [n, median(values)]));
   const helloMs = medians.get('hello')!;
   console.log(`${name}:`);
+  const helloCpu = median(cpu.get('hello')!);
   for (const [target, values] of samples) {
-    console.log(`  ${target.padEnd(16)} median ${medians.get(target)!.toFixed(0)} ms over ${ROUNDS} starts (${values.map((v) => v.toFixed(0)).join(', ')}); ratio ${(medians.get(target)! / helloMs).toFixed(2)}`);
+    const cpuMs = median(cpu.get(target)!);
+    console.log(
+      `  ${target.padEnd(16)} median ${medians.get(target)!.toFixed(0)} ms over ${ROUNDS} starts (${values.map((v) => v.toFixed(0)).join(', ')}); ratio ${(medians.get(target)! / helloMs).toFixed(2)}; ` +
+        `CPU until the answer ${cpuMs.toFixed(0)} ms (ratio ${(cpuMs / helloCpu).toFixed(2)})`,
+    );
   }
   for (const [target, values] of warm) if (values.length > 0) medians.set(`${target}:warm`, median(values));
   await extra?.(medians);

@@ -4,6 +4,7 @@
  *   daily-summary         rows/s of the job summarizing one day (read, decode, group, write the CSV)
  *                         against a raw read of the same rows: the same row ranges, in parallel, only
  *                         counted. Rounds alternate which side runs first; medians are compared.
+ *                         Both sides run core/ bundled by esbuild, as the deployed job does.
  *   daily-summary-memory  peak RSS of a process summarizing a day of 100,000 rows against a day of 10,000.
  *   daily-summary-scope   rows read by a run when the table holds 100 days against 10 days, one new
  *                         day to summarize each time.
@@ -12,6 +13,7 @@
  * Bigtable emulator and writes the CSVs to temp directories.
  */
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,10 +21,8 @@ import { createBigtableClient } from '../core/bigtable/client';
 import { addDays, type Day } from '../core/day';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
-import { dayRanges } from '../core/bigtable/row-key';
 import { LocalDirectoryStore } from '../core/storage/local-directory-store';
 import { runDailySummary } from '../core/summary/daily-summary';
-import { forEachRow } from '../core/bigtable/read-rows';
 import { summarizeDay } from '../core/summary/read-day';
 import { startPlatform } from '../local/platform';
 import { median } from './_support';
@@ -52,9 +52,37 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-async function rawRead(t: TestBigtable, day: Day): Promise<number> {
+type SummaryCode = typeof import('./_summary-code');
+
+const BUNDLE_DIR = join(__dirname, '..', 'dist', '.bench-summary');
+
+/**
+ * bench/_summary-code.ts bundled by esbuild with the job's settings (node_modules left external,
+ * so the bundle shares this process's Bigtable client): the deployed job runs core/ bundled, and
+ * run from source through tsx every call across modules goes through an export getter, which the
+ * job's per-row code pays on every row and a bundle does not.
+ */
+function bundledSummaryCode(): SummaryCode {
+  // Under dist/, so that the bundle resolves its packages from this repo's node_modules.
+  const outfile = join(BUNDLE_DIR, 'summary.js');
+  buildSync({
+    entryPoints: [join(__dirname, '_summary-code.ts')],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    logLevel: 'warning',
+  });
+  return require(outfile) as SummaryCode;
+}
+
+async function rawRead(code: Pick<SummaryCode, 'forEachRow' | 'dayRanges'>, t: TestBigtable, day: Day): Promise<number> {
   let rows = 0;
-  await forEachRow(t.txnTable, dayRanges(day), () => rows++);
+  await code.forEachRow(t.txnTable, code.dayRanges(day), () => rows++);
   return rows;
 }
 
@@ -64,21 +92,23 @@ interface Side {
   cpuMs: number;
 }
 
-async function timedRawRead(t: TestBigtable, day: Day, rows: number): Promise<Side> {
+async function timedRawRead(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
   const cpuBefore = process.cpuUsage();
   const began = performance.now();
-  const read = await rawRead(t, day);
+  const read = await rawRead(code, t, day);
   const seconds = (performance.now() - began) / 1000;
   if (read !== rows) throw new Error(`raw read found ${read} rows, want ${rows}`);
   return { rate: read / seconds, cpuMs: cpuMs(cpuBefore) };
 }
 
-async function timedJob(t: TestBigtable, day: Day, rows: number): Promise<Side> {
+async function timedJob(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
   try {
+    const log = code.createLogger('bench', { write: () => undefined }, 'silent');
+    const jobDeps = { ...deps(t, dir), store: new code.LocalDirectoryStore(dir), log };
     const cpuBefore = process.cpuUsage();
     const began = performance.now();
-    const report = await runDailySummary(deps(t, dir), { scope: { kind: 'range', from: day, to: day } });
+    const report = await code.runDailySummary(jobDeps, { scope: { kind: 'range', from: day, to: day } });
     const seconds = (performance.now() - began) / 1000;
     const outcome = report.outcomes[0];
     if (outcome?.status !== 'written' || outcome.transactions !== rows) throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
@@ -101,16 +131,17 @@ async function throughput(): Promise<void> {
     await writeTransactions(t, transactionsOf(day, rows, 1));
     await writeTransactions(t, transactionsOf(addDays(day, 1), 2_000, 2));
     await setWatermark(t, watermarkAfter(addDays(day, 1)));
-    await timedRawRead(t, day, rows);
-    await timedJob(t, day, rows);
+    const code = bundledSummaryCode();
+    await timedRawRead(code, t, day, rows);
+    await timedJob(code, t, day, rows);
     const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
     const raw: Side[] = [];
     const job: Side[] = [];
     for (let round = 0; round < rounds; round++) {
       const jobFirst = round % 2 === 0;
       const sides: Array<[string, Side[], () => Promise<Side>]> = [
-        ['raw read', raw, () => timedRawRead(t, day, rows)],
-        ['job', job, () => timedJob(t, day, rows)],
+        ['raw read', raw, () => timedRawRead(code, t, day, rows)],
+        ['job', job, () => timedJob(code, t, day, rows)],
       ];
       if (jobFirst) sides.reverse();
       const parts: string[] = [];
@@ -128,6 +159,7 @@ async function throughput(): Promise<void> {
     console.log(`${rows} rows, ${rounds} rounds; median CPU in this process: raw read ${rawCpu.toFixed(0)} ms, job ${jobCpu.toFixed(0)} ms (raw/job ${(rawCpu / jobCpu).toFixed(2)})`);
     line('daily-summary', median(job.map((s) => s.rate)), median(raw.map((s) => s.rate)), 'rows/s');
   } finally {
+    rmSync(BUNDLE_DIR, { recursive: true, force: true });
     await t.close();
   }
 }

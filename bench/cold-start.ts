@@ -27,7 +27,8 @@ import { provisionPubsub } from '../core/provision/pubsub';
 import { readTransactionAvsc } from '../core/provision/transaction-avsc';
 import { defaultResources } from '../core/resources';
 import type { SqlPool } from '../core/sql/connect';
-import { insertBatch, summarize } from '../core/sql/generation-batches';
+import { insertBatch } from '../core/sql/generation-batches';
+import type { BatchSignal } from '../core/pubsub/batch-signal';
 import { freePorts } from '../local/free-ports';
 import { pushEnvelope } from '../test/functions/fixtures';
 import { benchDatabase, benchLine, median, platformFor } from './_support';
@@ -171,7 +172,7 @@ async function realTargets(sql: SqlPool): Promise<Target[]> {
   // would be answered from the stored batch).
   let hoursBack = 48;
   let waiting = 0;
-  let signal = summarize('none', new Date(0), []);
+  let signal: BatchSignal | undefined;
   return [
     {
       name: 'httpGenerate',
@@ -192,11 +193,10 @@ async function realTargets(sql: SqlPool): Promise<Target[]> {
         const batchId = batchIdForKey(`cold-start-waiting-${waiting++}`);
         const slotStart = new Date(Math.floor(Date.now() / H) * H - 6 * H);
         const transactions = generator.generate({ batchId, slotStart, count: REAL_ROWS });
-        await insertBatch(sql, { batchId, slotStart, transactions });
-        signal = summarize(batchId, slotStart, transactions);
+        signal = (await insertBatch(sql, { batchId, slotStart, transactions })).batch;
       },
       request: (url) =>
-        fetch(`${url}${replicatePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pushEnvelope(signal, 's')) }),
+        fetch(`${url}${replicatePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pushEnvelope(signal!, 's')) }),
     },
   ];
 }

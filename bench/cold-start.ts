@@ -52,6 +52,8 @@ interface Target {
   prepare?: () => Promise<void>;
   /** The request whose first answer ends the clock; a fresh one for every call. */
   request: (url: string) => Promise<Response>;
+  /** A real request must succeed (2xx); the entry's requests are answered 400 or acknowledged. */
+  mustSucceed?: boolean;
 }
 
 const baseEnv = {
@@ -88,7 +90,7 @@ async function startAndAsk(target: Target, again = false): Promise<{ first: numb
   const ask = async () => {
     const response = await target.request(url);
     const body = await response.text();
-    if (response.status >= 500) throw new AnswerError(`${target.name} answered ${response.status}: ${body.slice(0, 300)} ${stderr.slice(-2000)}`);
+    if (response.status >= 500 || (target.mustSucceed && response.status >= 300)) throw new AnswerError(`${target.name} answered ${response.status}: ${body.slice(0, 300)} ${stderr.slice(-2000)}`);
     return response.status;
   };
   try {
@@ -179,6 +181,7 @@ async function realTargets(sql: SqlPool): Promise<Target[]> {
       source: join(root, 'dist', 'httpGenerate'),
       signature: 'http',
       env,
+      mustSucceed: true,
       request: (url) => {
         const hour = new Date(Math.floor(Date.now() / H) * H - hoursBack++ * H).toISOString();
         return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: REAL_ROWS, hour }) });
@@ -189,6 +192,7 @@ async function realTargets(sql: SqlPool): Promise<Target[]> {
       source: join(root, 'dist', 'pubsubReplicate'),
       signature: 'cloudevent',
       env,
+      mustSucceed: true,
       prepare: async () => {
         const batchId = batchIdForKey(`cold-start-waiting-${waiting++}`);
         const slotStart = new Date(Math.floor(Date.now() / H) * H - 6 * H);

@@ -1,0 +1,26 @@
+/**
+ * The phases of `npm start`, in order. A part that joins the pipeline (bigtableToAvro, the
+ * change-log archiver, late-data restatement) adds its phase here, where its input is ready.
+ */
+import type { Phase } from './phase';
+import { buildPhase } from './phases/build';
+import { dailyJobPhase } from './phases/daily-job';
+import { flexTemplatePhase } from './phases/flex-template';
+import { generatePhase } from './phases/generate';
+import { platformPhase } from './phases/platform';
+import { provisionPhase } from './phases/provision';
+import { reconcilePhase } from './phases/reconcile';
+import { replicatePhase } from './phases/replicate';
+import { servePhase } from './phases/serve';
+
+export const START_PHASES: readonly Phase[] = [
+  platformPhase,
+  provisionPhase,
+  buildPhase,
+  servePhase,
+  generatePhase,
+  replicatePhase,
+  dailyJobPhase,
+  flexTemplatePhase,
+  reconcilePhase,
+];

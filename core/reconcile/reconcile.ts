@@ -37,25 +37,33 @@ export async function reconcile(sources: ReconcileSources, from: Day, to: Day): 
     summaryFilesPresent(sources.summaries),
     summaryTableDays(sources.summaryTable, sources.summarySchema, days),
   ]);
+  // A few days at a time: each day is already 8 range reads in parallel.
   const results: DayReconciliation[] = [];
-  for (const day of days) {
-    const [txn, csv] = await Promise.all([txnTableDay(sources.txnTable, sources.txnSchema, day), csvDay(sources.summaries, present, day)]);
-    const summary = summaryRows.get(day);
-    const unsent = sql.unsent.get(day) ?? 0;
-    results.push(
-      compareDay({
-        day,
-        stores: { sql: sql.days.get(day) ?? emptyStoreDay(), txn_tbl: txn, csv, summary_table: summary },
-        problems: {
-          sql: unsent > 0 ? [`${unsent} rows not yet sent to Bigtable`] : [],
-          txn_tbl: txn.malformed.map((key) => `malformed row ${key}`),
-          csv: csv?.problems ?? [],
-          summary_table: summary?.problems ?? [],
-        },
-        thresholdSignal: summary?.thresholdSignal,
-      }),
-    );
+  for (let i = 0; i < days.length; i += DAYS_IN_FLIGHT) {
+    results.push(...(await Promise.all(days.slice(i, i + DAYS_IN_FLIGHT).map((day) => reconcileDay(sources, day, sql, present, summaryRows)))));
   }
   const differing = results.filter((r) => !r.ok).map((r) => r.day);
   return { from, to, days: results, differing, ok: differing.length === 0 };
+}
+
+const DAYS_IN_FLIGHT = 4;
+
+type SqlFigures = Awaited<ReturnType<typeof sqlTotals>>;
+type SummaryRows = Awaited<ReturnType<typeof summaryTableDays>>;
+
+async function reconcileDay(sources: ReconcileSources, day: Day, sql: SqlFigures, present: Set<string>, summaryRows: SummaryRows): Promise<DayReconciliation> {
+  const [txn, csv] = await Promise.all([txnTableDay(sources.txnTable, sources.txnSchema, day), csvDay(sources.summaries, present, day)]);
+  const summary = summaryRows.get(day);
+  const unsent = sql.unsent.get(day) ?? 0;
+  return compareDay({
+    day,
+    stores: { sql: sql.days.get(day) ?? emptyStoreDay(), txn_tbl: txn, csv, summary_table: summary },
+    problems: {
+      sql: unsent > 0 ? [`${unsent} rows not yet sent to Bigtable`] : [],
+      txn_tbl: txn.malformedCount > 0 ? [`${txn.malformedCount} malformed rows, e.g. ${txn.malformed.join(', ')}`] : [],
+      csv: csv?.problems ?? [],
+      summary_table: summary?.problems ?? [],
+    },
+    thresholdSignal: summary?.thresholdSignal,
+  });
 }

@@ -43,36 +43,46 @@ export interface ProgressDisplay {
   stop(): void;
 }
 
-/** Runs the phases in order; the first failure stops the run (its error names the phase). */
-export async function runPhases(phases: readonly Phase[], context: StartContext, display: ProgressDisplay): Promise<PhaseTiming[]> {
+/** One step of the run: a phase, or phases that need nothing of each other and run at once. */
+export type Step = Phase | readonly Phase[];
+
+/** Runs the steps in order; the first failure stops the run (its error names the phase). */
+export async function runPhases(steps: readonly Step[], context: StartContext, display: ProgressDisplay): Promise<PhaseTiming[]> {
   const timings: PhaseTiming[] = [];
+  const order = steps.flatMap((step) => (Array.isArray(step) ? step : [step as Phase])).map((p) => p.name);
+  const runOne = async (phase: Phase) => {
+    const began = performance.now();
+    const progress = display.start(phase);
+    let outcome: PhaseOutcome | void;
+    try {
+      outcome = await phase.run(context, progress);
+    } catch (error) {
+      throw new PhaseError(phase.name, error);
+    }
+    const ms = Math.round(performance.now() - began);
+    const items = outcome?.items;
+    const timing: PhaseTiming = {
+      name: phase.name,
+      ms,
+      items,
+      unit: outcome?.unit ?? phase.unit,
+      rate: items !== undefined && ms > 0 ? roundRate((items * 1000) / ms) : undefined,
+      detail: outcome?.detail,
+    };
+    timings.push(timing);
+    display.finish(phase, timing);
+  };
   try {
-    for (const phase of phases) {
-      const began = performance.now();
-      const progress = display.start(phase);
-      let outcome: PhaseOutcome | void;
-      try {
-        outcome = await phase.run(context, progress);
-      } catch (error) {
-        throw new PhaseError(phase.name, error);
-      }
-      const ms = Math.round(performance.now() - began);
-      const items = outcome?.items;
-      const timing: PhaseTiming = {
-        name: phase.name,
-        ms,
-        items,
-        unit: outcome?.unit ?? phase.unit,
-        rate: items !== undefined && ms > 0 ? roundRate((items * 1000) / ms) : undefined,
-        detail: outcome?.detail,
-      };
-      timings.push(timing);
-      display.finish(phase, timing);
+    for (const step of steps) {
+      const group: readonly Phase[] = Array.isArray(step) ? step : [step as Phase];
+      const settled = await Promise.allSettled(group.map(runOne));
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   } finally {
     display.stop();
   }
-  return timings;
+  return timings.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
 }
 
 /** Whole items per second, or two decimals below 10 (a few days in seconds). */

@@ -1,8 +1,9 @@
 /**
  * The phases of `npm start`, in order. A part that joins the pipeline (bigtableToAvro, the
- * change-log archiver, late-data restatement) adds its phase here, where its input is ready.
+ * change-log archiver, late-data restatement) adds its phase here, where its input is ready; phases
+ * in one array need nothing of each other and run at the same time.
  */
-import type { Phase } from './phase';
+import type { Step } from './phase';
 import { buildPhase } from './phases/build';
 import { dailyJobPhase } from './phases/daily-job';
 import { flexTemplatePhase } from './phases/flex-template';
@@ -13,10 +14,9 @@ import { reconcilePhase } from './phases/reconcile';
 import { replicatePhase } from './phases/replicate';
 import { servePhase } from './phases/serve';
 
-export const START_PHASES: readonly Phase[] = [
-  platformPhase,
+export const START_PHASES: readonly Step[] = [
+  [platformPhase, buildPhase],
   provisionPhase,
-  buildPhase,
   servePhase,
   generatePhase,
   replicatePhase,

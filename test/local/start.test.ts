@@ -77,7 +77,7 @@ test('Ctrl-C (SIGINT) in the middle of a run stops every process it started', as
 
 test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing left running', async () => {
   const html = join(dir, 'report.html');
-  const run = await runWatched('npm', ['start', '--', '--days', '2', '--per-hour', '100', '--json', '--report', html]);
+  const run = await runWatched('npm', ['--silent', 'start', '--', '--days', '2', '--per-hour', '100', '--json', '--report', html]);
   assert.is(run.code, 0, run.stdout + run.stderr);
   const report = JSON.parse(run.stdout) as {
     days: string[];

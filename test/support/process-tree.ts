@@ -37,7 +37,8 @@ export function descendantsOf(root: number): Map<number, string> {
 export function watchProcessTree(root: number, intervalMs = 100) {
   const seen = new Map<number, string>();
   const look = () => {
-    for (const [pid, command] of descendantsOf(root)) seen.set(pid, command);
+    // A process that has exited (a zombie) has an empty command line: keep what was read before.
+    for (const [pid, command] of descendantsOf(root)) if (command !== '' || !seen.has(pid)) seen.set(pid, command);
   };
   look();
   const timer = setInterval(look, intervalMs);

@@ -16,15 +16,15 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { toRawEntry } from '../core/replication/bigtable-writer';
+import { toRawEntry } from '../core/bigtable/mutate-entries';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
 import { defaultResources } from '../core/resources';
 import { insertBatch } from '../core/sql/generation-batches';
-import { toRowEntry } from '../core/txn-row';
+import { toRowEntry } from '../core/bigtable/txn-row';
 import { benchDatabase, benchLine, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);

@@ -1,7 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { createPool } from 'mysql2/promise';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { provisionAll } from '../core/provision/provision';
 import type { Resources } from '../core/resources';
 import type { Platform } from './platform';

@@ -1,5 +1,5 @@
 import { Storage } from '@google-cloud/storage';
-import { createBigtableClient } from '../bigtable-client';
+import { createBigtableClient } from '../bigtable/client';
 import { CachedSecrets, SecretManagerSecrets } from '../secrets';
 import { openSqlPool } from '../sql/connect';
 import { openObjectStore } from '../storage/open';

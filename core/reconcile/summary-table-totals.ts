@@ -1,50 +1,38 @@
 import type { Table } from '@google-cloud/bigtable';
+import type { ReadRow } from '../bigtable/read-rows';
+import { SIGNAL_COLUMN, decodeSummaryRow, summaryColumnOf } from '../bigtable/summary-row';
 import type { Day } from '../day';
 import { CURRENCIES, parseDecimal } from '../money';
 import type { SummaryTableSchema } from '../resources';
-import { ALL_CURRENCIES, TOTAL } from '../summary-csv';
 import type { StoreDay } from './day-totals';
-
-/**
- * The column of `count` the flex template writes a day's threshold signal to. (The flex template's
- * own name for it is SIGNAL_COLUMN in flex-template/daily-summary-row.ts; a step cannot import a
- * deployable, so the summary row's codec belongs in core/bigtable/ once it moves there.)
- */
-export const THRESHOLD_SIGNAL_COLUMN = 'threshold_signal';
 
 export interface SummaryTableDay extends StoreDay {
   thresholdSignal: string | undefined;
   problems: string[];
 }
 
-type Cells = Record<string, Array<{ value: string | Buffer }>>;
-
-function text(cells: Cells | undefined, column: string): string | undefined {
-  const value = cells?.[column]?.[0]?.value;
-  if (value === undefined) return undefined;
-  return typeof value === 'string' ? value : Buffer.from(value).toString('utf8');
-}
+const COUNT = /^(0|[1-9]\d{0,14})$/;
 
 /**
- * The summary table's view of each day that has a row: the `TOTAL:<currency>` columns of `count` and
- * `sum`, `TOTAL:ALL`, and the threshold signal. Days without a row are absent from the map.
+ * The summary table's view of each day that has a row: its per-currency total columns (`count` and
+ * `sum`), the grand total's count and the threshold signal. Days without a row are absent.
  */
 export async function summaryTableDays(table: Table, schema: SummaryTableSchema, days: Day[]): Promise<Map<Day, SummaryTableDay>> {
   const [rows] = await table.getRows({ keys: days, filter: [{ column: { cellLimit: 1 } }] });
   const result = new Map<Day, SummaryTableDay>();
-  for (const row of rows as Array<{ id: string; data: Record<string, Cells> }>) {
-    const counts = row.data[schema.families.count];
-    const sums = row.data[schema.families.sum];
-    const day: SummaryTableDay = { count: 0, currencies: new Map(), thresholdSignal: text(counts, THRESHOLD_SIGNAL_COLUMN), problems: [] };
-    const all = text(counts, `${TOTAL}:${ALL_CURRENCIES}`);
-    if (all === undefined || !/^\d+$/.test(all)) day.problems.push(`count:${TOTAL}:${ALL_CURRENCIES} is ${all === undefined ? 'missing' : `"${all}"`}`);
+  for (const row of rows as unknown as ReadRow[]) {
+    const cells = decodeSummaryRow(row, schema);
+    const day: SummaryTableDay = { count: 0, currencies: new Map(), thresholdSignal: cells.count[SIGNAL_COLUMN], problems: [] };
+    const allColumn = summaryColumnOf({ kind: 'grand-total', date: row.id, count: 0 });
+    const all = cells.count[allColumn];
+    if (all === undefined || !COUNT.test(all)) day.problems.push(`count:${allColumn} is ${all === undefined ? 'missing' : `"${all}"`}`);
     else day.count = Number(all);
     for (const currency of CURRENCIES) {
-      const column = `${TOTAL}:${currency}`;
-      const count = text(counts, column);
-      const sum = text(sums, column);
+      const column = summaryColumnOf({ kind: 'currency-total', date: row.id, currency, count: 0, sumMinor: 0n });
+      const count = cells.count[column];
+      const sum = cells.sum[column];
       if (count === undefined && sum === undefined) continue;
-      if (count === undefined || sum === undefined || !/^\d+$/.test(count)) {
+      if (count === undefined || sum === undefined || !COUNT.test(count)) {
         day.problems.push(`${column}: count ${count ?? 'missing'}, sum ${sum ?? 'missing'}`);
         continue;
       }

@@ -1,5 +1,5 @@
 import { type Day, addDays, dayOf, endOfDay } from '../../core/day';
-import { HOUR_MS } from '../../core/generation/slot';
+import { HOUR_MS } from '../../core/time';
 import { DEFAULT_WATERMARK_RULE, schedulingHorizon } from '../../core/replication/watermark-rule';
 
 /**

@@ -18,7 +18,7 @@ import { insertBatch } from '../../core/sql/generation-batches';
 import { openObjectStore } from '../../core/storage/open';
 import { runDailySummary } from '../../core/summary/daily-summary';
 import { decodeSummaryCsv, encodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
-import { dayRanges } from '../../core/row-key';
+import { dayRanges } from '../../core/bigtable/row-key';
 import { closeSharedBlockingClients } from '../../flex-template/blocking-client';
 import { pipelineConfig, runnerFor } from '../../flex-template/main';
 import { parseOptions } from '../../flex-template/options';

@@ -1,4 +1,4 @@
-import { HOUR_MS } from '../../../core/generation/slot';
+import { HOUR_MS } from '../../../core/time';
 import type { Phase } from '../phase';
 import { hoursOf } from '../simulated-days';
 

@@ -1,9 +1,9 @@
-import { createBigtableClient } from '../../../core/bigtable-client';
+import { createBigtableClient } from '../../../core/bigtable/client';
 import { endOfDay } from '../../../core/day';
 import { openSqlPool } from '../../../core/sql/connect';
 import { readSqlConnection } from '../../../core/sql/connection-config';
 import { readConfig } from '../../../core/config';
-import { readWatermark } from '../../../core/watermark';
+import { readWatermark } from '../../../core/bigtable/pipeline-state';
 import type { Phase } from '../phase';
 import { scheduledRun } from './generate';
 

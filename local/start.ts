@@ -11,7 +11,7 @@ import { LOCAL_PROJECT } from './platform';
 import type { StartContext } from './start/context';
 import { START_USAGE, StartUsageError, parseStartOptions } from './start/options';
 import { runPhases } from './start/phase';
-import { START_PHASES } from './start/phases';
+import { startPhases } from './start/phases';
 import { quietDisplay, terminalDisplay } from './start/progress';
 import { chartDays, renderReportHtml } from './start/report-html';
 import { formatStartReport, startReportJson } from './start/report-text';
@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const display = process.stderr.isTTY ? terminalDisplay() : quietDisplay;
   try {
-    const phases = await runPhases(START_PHASES, context, display);
+    const phases = await runPhases(startPhases(options), context, display);
     const totalMs = Math.round(performance.now() - began);
     const htmlPath = resolve(options.reportPath ?? join(root, '.local', 'start', 'report.html'));
     const verdict = context.reconciliation!.ok ? 'reconciled' : `differs: ${context.reconciliation!.differing.join(', ')}`;

@@ -25,6 +25,8 @@ export interface StartContext {
   functions: Partial<Record<FunctionName, ServedFunction>>;
   faults: InjectedFault[];
   reconciliation?: Reconciliation;
+  /** Where the replicate subscription should push instead of the function itself (`--chaos`). */
+  pushTarget?: () => string;
   /** Run when the run ends however it ends, last added first. */
   cleanups: Array<() => Promise<void>>;
 }

@@ -115,4 +115,21 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
   assert.equal(marks.map((m) => [m[2], m[1]]), report.days.map((d) => [d, 'HIGH']));
 });
 
+test('npm start -- --days 2 --chaos: functions killed, pushes twice and late, MariaDB restarted, still reconciled', async () => {
+  const run = await runWatched(process.execPath, ['--import', 'tsx', 'local/start.ts', '--days', '2', '--per-hour', '100', '--chaos', '--json', '--report', join(dir, 'chaos.html')]);
+  assert.is(run.code, 0, run.stdout + run.stderr);
+  const report = JSON.parse(run.stdout) as { verdict: string; faults: Array<{ kind: string; detail: string }>; reconciliation: { days: Array<{ ok: boolean; stores: Record<string, { count: number }> }> } };
+  const kinds = report.faults.map((f) => f.kind);
+  assert.is(kinds.filter((k) => k === 'mariadb-restarted').length, 1, JSON.stringify(report.faults));
+  assert.is(kinds.filter((k) => k === 'function-killed').length, 4, JSON.stringify(report.faults));
+  // 48 pushes at least, a quarter of them delayed or doubled: none at all would be a 1-in-a-million run.
+  assert.ok(kinds.some((k) => k === 'push-duplicated' || k === 'push-delayed'), JSON.stringify(report.faults));
+  assert.is(report.verdict, 'reconciled');
+  for (const day of report.reconciliation.days) for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table']) assert.is(day.stores[store]!.count, 2400);
+  // The killed instances were replaced: more function processes ran than the two served at first.
+  const functionProcesses = [...run.seen.values()].filter((c) => c.includes('functions-framework'));
+  assert.ok(functionProcesses.length >= 2 + 4, `${functionProcesses.length} function processes`);
+  await assertAllGone(run.seen);
+});
+
 test.run();

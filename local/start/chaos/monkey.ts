@@ -14,7 +14,7 @@ export interface MonkeyPlan {
  * SIGKILLs function processes at random moments (the supervisor starts a new instance, as Cloud
  * Run would) and restarts MariaDB once, until stopped. Each fault goes to `context.faults`.
  */
-export function startMonkey(context: StartContext, record: (fault: Omit<InjectedFault, 'at'>) => void, plan: MonkeyPlan): { stop(): Promise<void> } {
+export function startMonkey(context: StartContext, record: (fault: Omit<InjectedFault, 'at'>) => void, plan: MonkeyPlan): { finish(): Promise<void>; stop(): Promise<void> } {
   const random = plan.random ?? Math.random;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -22,11 +22,19 @@ export function startMonkey(context: StartContext, record: (fault: Omit<Injected
   const faults: Array<() => Promise<void>> = [];
   for (let i = 0; i < plan.kills; i++) {
     faults.push(async () => {
-      const name: FunctionName = random() < 0.5 ? 'httpGenerate' : 'pubsubReplicate';
-      const served = context.functions[name];
-      if (!served || served.process.hasExited()) return;
-      signalGroup(served.process.pid, 'SIGKILL');
-      record({ kind: 'function-killed', detail: `${name} pid ${served.process.pid} SIGKILLed` });
+      const first: FunctionName = random() < 0.5 ? 'httpGenerate' : 'pubsubReplicate';
+      const second: FunctionName = first === 'httpGenerate' ? 'pubsubReplicate' : 'httpGenerate';
+      // An instance that is still restarting from the last kill is passed over for the other one.
+      for (;;) {
+        for (const name of [first, second]) {
+          const served = context.functions[name];
+          if (!served || served.process.hasExited()) continue;
+          signalGroup(served.process.pid, 'SIGKILL');
+          record({ kind: 'function-killed', detail: `${name} pid ${served.process.pid} SIGKILLed` });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
     });
   }
   // The database restart comes first or second, so a short run gets it too.
@@ -47,6 +55,11 @@ export function startMonkey(context: StartContext, record: (fault: Omit<Injected
   };
   next();
   return {
+    /** Resolves once every planned fault has been injected (at its random moment). */
+    finish: async () => {
+      while (!stopped && faults.length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      await pending;
+    },
     stop: async () => {
       stopped = true;
       clearTimeout(timer);

@@ -3,7 +3,7 @@ import { startPushProxy } from '../chaos/push-proxy';
 import type { InjectedFault, StartContext } from '../context';
 import type { Phase } from '../phase';
 
-const monkeys = new WeakMap<StartContext, () => Promise<void>>();
+const monkeys = new WeakMap<StartContext, { finish(): Promise<void>; stop(): Promise<void> }>();
 
 function recorder(context: StartContext) {
   return (fault: Omit<InjectedFault, 'at'>) => context.faults.push({ at: new Date().toISOString().slice(11, 23), ...fault });
@@ -26,17 +26,23 @@ export const chaosStartPhase: Phase = {
   name: 'chaos-start',
   async run(context) {
     const monkey = startMonkey(context, recorder(context), { kills: 4, gapMs: [1500, 4000] });
-    monkeys.set(context, monkey.stop);
+    monkeys.set(context, monkey);
     context.cleanups.push(monkey.stop);
     return { detail: '4 function kills and a MariaDB restart at random moments' };
   },
 };
 
-/** `--chaos`, after `replicate`: no more faults (the job and the flex template are not functions). */
+/**
+ * `--chaos`, after `replicate`: the faults not injected yet still come (at their moments), then no
+ * more (the job and the flex template are not functions). Every row is replicated by then, so a
+ * late fault costs nothing but a restart.
+ */
 export const chaosEndPhase: Phase = {
   name: 'chaos-end',
   async run(context) {
-    await monkeys.get(context)?.();
+    const monkey = monkeys.get(context);
+    await monkey?.finish();
+    await monkey?.stop();
     return { items: context.faults.length, unit: 'faults' };
   },
 };

@@ -1,5 +1,6 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
+import { readBigtableNames, readProject } from '../../core/resource-config';
 import { type Resources, defaultResources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -11,22 +12,14 @@ export interface ReplicateConfig {
   sql: SqlConnection;
 }
 
-const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
 
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
-    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
+    const project = readProject(read);
     const resources = defaultResources(project || 'placeholder-project');
-    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,
-      bigtable: {
-        ...resources.bigtable,
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: readBigtableNames(read, resources.bigtable),
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
         workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),

@@ -9,7 +9,8 @@ import { runToEnd } from '../run-to-end';
 export const dailyJobPhase: Phase = {
   name: 'daily-job',
   unit: 'days',
-  async run(context) {
+  async run(context, progress) {
+    progress.total(context.days.length);
     const first = context.days[0]!;
     const last = context.days[context.days.length - 1]!;
     await runToEnd('daily-job', process.execPath, [join(context.root, 'dist', 'job', 'index.js'), '--from', first, '--to', last], {

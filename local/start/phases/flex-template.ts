@@ -12,7 +12,8 @@ import { runToEnd } from '../run-to-end';
 export const flexTemplatePhase: Phase = {
   name: 'flex-template',
   unit: 'days',
-  async run(context) {
+  async run(context, progress) {
+    progress.total(context.days.length);
     const { resources } = context;
     const runner = context.options.runner === 'portable' ? 'universal' : 'direct';
     await runToEnd(

@@ -7,7 +7,8 @@ import type { Phase } from '../phase';
 export const reconcilePhase: Phase = {
   name: 'reconcile',
   unit: 'days',
-  async run(context) {
+  async run(context, progress) {
+    progress.total(context.days.length);
     const sources = await openReconcileSources(readReconcileConfig(context.env));
     try {
       context.reconciliation = await reconcile(sources, context.days[0]!, context.days[context.days.length - 1]!);

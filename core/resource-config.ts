@@ -1,13 +1,7 @@
 import type { EnvReader } from './config';
 import type { Resources } from './resources';
 
-const PROJECT_ID = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
 const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
-/** GOOGLE_CLOUD_PROJECT, required and checked. */
-export function readProject(read: EnvReader): string {
-  return read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT_ID, description: 'a Google Cloud project id' });
-}
 
 /**
  * The Bigtable names a part may be pointed at: BIGTABLE_INSTANCE, TXN_TABLE, STATE_TABLE and

@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../config';
-import { readBigtableNames, readProject } from '../resource-config';
-import { type Resources, defaultResources } from '../resources';
+import { readFunctionProject } from '../function-entry';
+import { readBigtableNames } from '../resource-config';
+import type { Resources } from '../resources';
 import { type SqlConnection, readSqlConnection } from '../sql/connection-config';
 
 /**
@@ -19,8 +20,7 @@ export interface ReconcileConfig {
 
 export function readReconcileConfig(env: Env): ReconcileConfig {
   return readConfig(env, (read) => {
-    const project = readProject(read);
-    const resources = defaultResources(project || 'placeholder-project');
+    const { project, resources } = readFunctionProject(read);
     return {
       project,
       sql: readSqlConnection(read, { database: resources.sql.database }),

@@ -1,7 +1,8 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
-import { readBigtableNames, readProject } from '../../core/resource-config';
-import { type Resources, defaultResources } from '../../core/resources';
+import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
+import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** pubsubReplicate's configuration, read from the environment once when the instance starts. */
@@ -12,11 +13,9 @@ export interface ReplicateConfig {
   sql: SqlConnection;
 }
 
-
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
-    const project = readProject(read);
-    const resources = defaultResources(project || 'placeholder-project');
+    const { project, resources } = readFunctionProject(read);
     return {
       project,
       bigtable: readBigtableNames(read, resources.bigtable),

@@ -59,19 +59,19 @@ test('bad lines are dead-lettered with their line numbers, and the file yields n
   assert.is(load.cells, undefined, 'a summary with a rejected line is not loaded at all');
 });
 
-test('a file without a valid TOTAL,ALL line: its other lines load, without threshold_signal, and line 0 says why', () => {
-  const reason = /^no valid TOTAL,ALL row: threshold_signal not set for 2024-03-01, which auto selects again/;
+test('a file without a valid TOTAL,ALL line yields no cells, and line 0 says why', () => {
+  const reason = /^no valid TOTAL,ALL row/;
   // The grand total's line is bad: its own letter first, then the file's (line 0), last.
   const bad = dailySummaryLoad(FILE, '2024-03-01', GOOD.replace('TOTAL,ALL,6,', 'TOTAL,ALL,six,'), T);
   assert.equal(bad.deadLetters.map((d) => d.line), [7, 0]);
   assert.match(bad.deadLetters[1]!.reason, reason);
   assert.is(bad.validRows, 5);
-  assert.equal(bad.cells!.count, { 'purchase:USD': '3', 'refund:USD': '1', 'purchase:JPY': '2', 'TOTAL:JPY': '2', 'TOTAL:USD': '4' });
+  assert.is(bad.cells, undefined, 'a summary with a rejected line is not loaded at all');
   // No TOTAL,ALL line at all: line 0 is the only letter.
   const missing = dailySummaryLoad(FILE, '2024-03-01', GOOD.split('\n').slice(0, -1).join('\n'), T);
   assert.equal(missing.deadLetters.map((d) => ({ file: d.file, line: d.line })), [{ file: FILE, line: 0 }]);
   assert.match(missing.deadLetters[0]!.reason, reason);
-  assert.not.ok('threshold_signal' in missing.cells!.count);
+  assert.is(missing.cells, undefined);
 });
 
 test('totals that disagree with their groups are rejected when every group line was valid', () => {
@@ -88,12 +88,6 @@ test('a wrong header rejects the whole file at line 1; an empty file is reported
   const empty = dailySummaryLoad(FILE, '2024-03-01', '', T);
   assert.is(empty.cells, undefined);
   assert.is(empty.deadLetters.length, 1);
-});
-
-test('a file without a TOTAL,ALL line yields no cells', () => {
-  const load = dailySummaryLoad(FILE, '2024-03-01', GOOD.split('\n').filter((l) => !l.includes('TOTAL,ALL')).join('\n'), T);
-  assert.is(load.cells, undefined);
-  assert.equal(load.deadLetters.map((d) => [d.line, d.reason]), [[0, 'no valid TOTAL,ALL row']]);
 });
 
 test('dead letters encode as CSV with quoting', () => {

@@ -5,14 +5,15 @@
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
-import { archiveChanges } from '../core/changelog/archive';
+import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { batchSubscriber } from '../core/pubsub/pulled-batch';
 import { openObjectStore } from '../core/storage/open';
 import { type ArchiverConfig, readArchiverConfig } from './config';
 
-async function run(config: ArchiverConfig): Promise<number> {
+/** Runs one drain; `afterObjectWritten` is for tests that crash the archiver mid-batch. */
+export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDeps['afterObjectWritten']): Promise<number> {
   const log = createLogger('changelog-archiver');
   const project = config.project ? { projectId: config.project } : {};
   const pubsub = new PubSub(project);
@@ -20,7 +21,7 @@ async function run(config: ArchiverConfig): Promise<number> {
   const subscriber = await batchSubscriber(pubsub, config.subscription);
   try {
     const report = await archiveChanges(
-      { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log },
+      { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log, ...(afterObjectWritten ? { afterObjectWritten } : {}) },
       { batchSize: config.batchSize, budgetMs: config.budgetMs, idlePulls: config.idlePulls },
     );
     log.info(report, `archived ${report.records} change records in ${report.objects} objects; ${report.deadLettered} dead-lettered`);

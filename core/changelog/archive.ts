@@ -95,23 +95,22 @@ export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledM
     byHour.set(hour, records);
   }
 
+  // One hour's object after the other (a batch spans one or two hours): a crash leaves a prefix
+  // of the batch written, and the redelivered batch finds those objects under the same names.
   const created: string[] = [];
   const existing: string[] = [];
-  const writes = [...byHour].map(async ([hour, records]) => {
+  for (const [hour, records] of [...byHour].sort(([a], [b]) => a.localeCompare(b))) {
     const identities = [...records.keys()].sort();
     const name = batchObjectName(hour, identities);
     const syncMarker = createHash('sha256').update(name).digest().subarray(0, 16);
     const body = await encodeContainer(identities.map((id) => records.get(id)!), syncMarker);
-    (await deps.archive.createIfAbsent(name, body) ? created : existing).push(name);
+    ((await deps.archive.createIfAbsent(name, body)) ? created : existing).push(name);
     await deps.afterObjectWritten?.(name);
-  });
-  const reports = deadLetters.map(async ({ name, body }) => {
-    await deps.deadLetters.createIfAbsent(name, body);
-  });
-  await Promise.all([...writes, ...reports]);
+  }
+  await Promise.all(deadLetters.map(({ name, body }) => deps.deadLetters.createIfAbsent(name, body)));
   let records = 0;
   for (const hour of byHour.values()) records += hour.size;
-  return { messages: messages.length, records, created: created.sort(), existing: existing.sort(), deadLettered: deadLetters.length };
+  return { messages: messages.length, records, created, existing, deadLettered: deadLetters.length };
 }
 
 /** Pulls, archives and acknowledges batch after batch until the subscription is drained or the budget spent. */

@@ -12,6 +12,8 @@ export interface ArchiverConfig {
   deadLetterUri: string;
   storageApiEndpoint: string | undefined;
   batchSize: number;
+  fillMs: number;
+  concurrency: number;
   budgetMs: number;
   idlePulls: number;
 }
@@ -25,8 +27,9 @@ export function readArchiverConfig(env: Env): ArchiverConfig {
     archiveUri: read.string('CHANGELOG_URI'),
     deadLetterUri: read.string('CHANGELOG_DEAD_LETTER_URI'),
     storageApiEndpoint: read.optionalString('STORAGE_API_ENDPOINT'),
-    // Pub/Sub hands out at most 1,000 messages per pull.
-    batchSize: read.integer('CHANGELOG_BATCH_SIZE', { default: 1000, min: 1, max: 1000 }),
+    batchSize: read.integer('CHANGELOG_BATCH_SIZE', { default: 2000, min: 1, max: 20_000 }),
+    fillMs: read.integer('CHANGELOG_FILL_MS', { default: 2000, min: 0, max: 30_000 }),
+    concurrency: read.integer('CHANGELOG_CONCURRENCY', { default: 4, min: 1, max: 32 }),
     // Cloud Scheduler starts a run every 5 minutes; a run stops pulling before the next one starts.
     budgetMs: read.integer('CHANGELOG_BUDGET_MS', { default: 240_000, min: 1_000, max: 3_600_000 }),
     idlePulls: read.integer('CHANGELOG_IDLE_PULLS', { default: 3, min: 1, max: 100 }),

@@ -22,7 +22,7 @@ export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDe
   try {
     const report = await archiveChanges(
       { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log, ...(afterObjectWritten ? { afterObjectWritten } : {}) },
-      { batchSize: config.batchSize, budgetMs: config.budgetMs, idlePulls: config.idlePulls },
+      { batchSize: config.batchSize, fillMs: config.fillMs, concurrency: config.concurrency, budgetMs: config.budgetMs, idlePulls: config.idlePulls },
     );
     log.info(report, `archived ${report.records} change records in ${report.objects} objects; ${report.deadLettered} dead-lettered`);
     return 0;

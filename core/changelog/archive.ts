@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { BatchSubscriber, PulledMessage } from '../pubsub/pulled-batch';
 import type { ObjectStore } from '../storage/object-store';
 import { batchObjectName, hourOf } from './archive-layout';
-import { type ChangeRecord, MalformedChangeError, changeIdentity, decodeChange } from './change-record';
+import { type ChangeRecord, MalformedChangeError, decodeChange, encodedChangeIdentity } from './change-record';
 import { encodeContainer } from './container-file';
 
 /**
@@ -27,8 +27,12 @@ export interface ArchiveDeps {
 }
 
 export interface ArchiveOptions {
-  /** Messages per pull, and so at most the records of one batch. */
+  /** Messages per batch (a batch is filled by as many pulls as it takes, within `fillMs`). */
   batchSize: number;
+  /** How long a batch may wait to fill before it is written as it is. */
+  fillMs: number;
+  /** Batches in progress at once, each pulled, written and acknowledged on its own. */
+  concurrency: number;
   /** Stop pulling once this much time is spent (a batch in progress still finishes and is acked). */
   budgetMs: number;
   /** Stop after this many pulls in a row returned nothing (the subscription is drained). */
@@ -77,7 +81,7 @@ function deadLetterOf(message: PulledMessage, reason: string): { name: string; b
 
 /** Writes one pulled batch to the archive and dead letters; resolves once everything is stored. */
 export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledMessage[]): Promise<BatchReport> {
-  const byHour = new Map<string, Map<string, ChangeRecord>>();
+  const byHour = new Map<string, Map<string, Buffer>>();
   const deadLetters: Array<{ name: string; body: string }> = [];
   for (const message of messages) {
     let record: ChangeRecord;
@@ -90,8 +94,8 @@ export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledM
       continue;
     }
     const hour = hourOf(record.commitTimestamp);
-    const records = byHour.get(hour) ?? new Map<string, ChangeRecord>();
-    records.set(changeIdentity(record), record);
+    const records = byHour.get(hour) ?? new Map<string, Buffer>();
+    records.set(encodedChangeIdentity(message.data), message.data);
     byHour.set(hour, records);
   }
 
@@ -103,7 +107,7 @@ export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledM
     const identities = [...records.keys()].sort();
     const name = batchObjectName(hour, identities);
     const syncMarker = createHash('sha256').update(name).digest().subarray(0, 16);
-    const body = await encodeContainer(identities.map((id) => records.get(id)!), syncMarker);
+    const body = encodeContainer(identities.map((id) => records.get(id)!), syncMarker);
     ((await deps.archive.createIfAbsent(name, body)) ? created : existing).push(name);
     await deps.afterObjectWritten?.(name);
   }
@@ -113,26 +117,44 @@ export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledM
   return { messages: messages.length, records, created, existing, deadLettered: deadLetters.length };
 }
 
-/** Pulls, archives and acknowledges batch after batch until the subscription is drained or the budget spent. */
+/** Pulls until `size` messages are in hand, a pull comes back empty, or `fillMs` has passed. */
+async function fillBatch(subscriber: BatchSubscriber, size: number, fillMs: number): Promise<PulledMessage[]> {
+  const batch: PulledMessage[] = [];
+  const began = Date.now();
+  while (batch.length < size && Date.now() - began < fillMs) {
+    const pulled = await subscriber.pull(size - batch.length);
+    if (pulled.length === 0) break;
+    batch.push(...pulled);
+  }
+  return batch;
+}
+
+/**
+ * Pulls, archives and acknowledges batch after batch (`concurrency` at a time) until the
+ * subscription is drained or the budget spent. A failed write rejects with the batch unacknowledged.
+ */
 export async function archiveChanges(deps: ArchiveDeps, options: ArchiveOptions): Promise<ArchiveReport> {
   const report: ArchiveReport = { batches: 0, messages: 0, records: 0, objects: 0, deadLettered: 0 };
   const began = Date.now();
-  let idle = 0;
-  while (idle < options.idlePulls && Date.now() - began < options.budgetMs) {
-    const messages = await deps.subscriber.pull(options.batchSize);
-    if (messages.length === 0) {
-      idle++;
-      continue;
+  const worker = async () => {
+    let idle = 0;
+    while (idle < options.idlePulls && Date.now() - began < options.budgetMs) {
+      const messages = await fillBatch(deps.subscriber, options.batchSize, options.fillMs);
+      if (messages.length === 0) {
+        idle++;
+        continue;
+      }
+      idle = 0;
+      const batch = await archiveBatch(deps, messages);
+      await deps.subscriber.ack(messages.map((m) => m.ackId));
+      report.batches++;
+      report.messages += batch.messages;
+      report.records += batch.records;
+      report.objects += batch.created.length;
+      report.deadLettered += batch.deadLettered;
+      deps.log.debug({ ...batch, created: batch.created.length, existing: batch.existing.length }, 'change batch archived');
     }
-    idle = 0;
-    const batch = await archiveBatch(deps, messages);
-    await deps.subscriber.ack(messages.map((m) => m.ackId));
-    report.batches++;
-    report.messages += batch.messages;
-    report.records += batch.records;
-    report.objects += batch.created.length;
-    report.deadLettered += batch.deadLettered;
-    deps.log.debug({ ...batch, created: batch.created.length, existing: batch.existing.length }, 'change batch archived');
-  }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
   return report;
 }

@@ -71,7 +71,16 @@ export function encodeChange(record: ChangeRecord): Buffer {
  * The template re-publishing a record, or Pub/Sub redelivering it, gives the same identity.
  */
 export function changeIdentity(record: ChangeRecord): string {
-  return createHash('sha256').update(encodeChange(record)).digest('hex');
+  return encodedChangeIdentity(encodeChange(record));
+}
+
+/**
+ * The identity of a record from its BINARY encoding, without decoding it again: AVRO's binary
+ * encoding of a record is unique (no optional padding, one union branch, no blocks here), so the
+ * bytes a message carries are the canonical encoding that changeIdentity hashes.
+ */
+export function encodedChangeIdentity(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 /** A microsecond timestamp as an ISO instant with its microseconds (`2026-11-26T14:00:01.234567Z`). */

@@ -22,6 +22,7 @@ export interface BatchSubscriber {
   close(): Promise<void>;
 }
 
+const MAX_PULL = 1000; // Pub/Sub hands out at most 1,000 messages per pull.
 const ACK_CHUNK = 2_500; // Acknowledge requests are limited in size; 2,500 ids stay well below it.
 
 /** A BatchSubscriber over Pub/Sub's synchronous Pull (the emulator or Google's, as the client is configured). */
@@ -30,7 +31,7 @@ export async function batchSubscriber(pubsub: PubSub, subscriptionName: string, 
   const subscription = pubsub.subscription(subscriptionName).name;
   return {
     async pull(max) {
-      const [response] = await client.pull({ subscription, maxMessages: max }, { timeout: pullTimeoutMs });
+      const [response] = await client.pull({ subscription, maxMessages: Math.min(max, MAX_PULL) }, { timeout: pullTimeoutMs });
       return (response.receivedMessages ?? []).map((received) => {
         const message = received.message ?? {};
         const seconds = Number(message.publishTime?.seconds ?? 0);

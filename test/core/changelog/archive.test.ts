@@ -84,7 +84,7 @@ function dayOfChanges(seed: number, count: number): ChangeRecord[] {
 async function archiveUntil(d: ArchiveDeps, expected: number, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    await archiveChanges(d, { batchSize: 25, budgetMs: 30_000, idlePulls: 1 });
+    await archiveChanges(d, { batchSize: 25, fillMs: 500, concurrency: 2, budgetMs: 30_000, idlePulls: 1 });
     const { changes } = await readChanges(d.archive, { from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-23T00:00:00Z') });
     if (changes.length >= expected || Date.now() > deadline) return;
   }
@@ -102,7 +102,7 @@ test('every change published twice is archived, in batches partitioned by commit
   const records = dayOfChanges(1, 12);
   await publishChanges(env.pubsub, env.resources.pubsub.changes.topic, [...records, ...records]);
   await archiveUntil(s.deps, records.length);
-  await archiveChanges(s.deps, { batchSize: 25, budgetMs: 10_000, idlePulls: 2 }); // whatever is left of the duplicates
+  await archiveChanges(s.deps, { batchSize: 25, fillMs: 500, concurrency: 2, budgetMs: 10_000, idlePulls: 2 }); // whatever is left of the duplicates
 
   const stored = await archivedRecords(s.archive);
   assert.ok(stored.names.length < records.length / 4, `batched: ${stored.names.length} objects for ${records.length * 2} messages`);
@@ -147,7 +147,7 @@ test('the archiver SIGKILLed mid-batch: after redelivery every change is archive
   const records = dayOfChanges(3, 9); // three commit hours: one batch makes three objects
   await publishChanges(env.pubsub, env.resources.pubsub.changes.topic, records);
   const crashed = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-fixture.ts')], {
-    env: { ...process.env, ...env.vars, ...s.vars, CHANGELOG_BATCH_SIZE: '1000', LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...env.vars, ...s.vars, CHANGELOG_BATCH_SIZE: '1000', CHANGELOG_CONCURRENCY: '1', LOG_LEVEL: 'silent' },
     encoding: 'utf8',
     timeout: 60_000,
   });

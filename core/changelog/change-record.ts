@@ -4,7 +4,8 @@ import { readChangelogEntryAvsc } from '../avro/schemas';
 
 /**
  * One change of a Bigtable row: Google's change-stream template's ChangelogEntryMessage, as avsc
- * reads it. Timestamps are microseconds since the epoch (Bigtable's cell timestamps).
+ * reads it (the schema on the template's documentation page, core/avro/changelog-entry.avsc).
+ * Timestamps are microseconds since the epoch (Bigtable's cell timestamps).
  */
 export interface ChangeRecord {
   rowKey: Buffer;
@@ -13,6 +14,10 @@ export interface ChangeRecord {
   tieBreaker: number;
   columnFamily: string;
   commitTimestamp: number;
+  /** Where the change happened: the Bigtable instance, cluster and table. */
+  sourceInstance: string;
+  sourceCluster: string;
+  sourceTable: string;
   column: Buffer | null;
   timestamp: number | null;
   timestampFrom: number | null;

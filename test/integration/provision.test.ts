@@ -107,7 +107,7 @@ test('the change topic takes the template\'s BINARY ChangelogEntryMessage and re
   const topic = pubsub.topic(resources.pubsub.changes.topic);
   const change = {
     rowKey: Buffer.from('00#2026-01-02#00:00:00.000#t1'), modType: 'SET_CELL', isGC: false, tieBreaker: 0, columnFamily: 'txn',
-    commitTimestamp: Date.UTC(2026, 0, 2) * 1000, column: Buffer.from('currency'), timestamp: Date.UTC(2026, 0, 2) * 1000,
+    commitTimestamp: Date.UTC(2026, 0, 2) * 1000, sourceInstance: 'fin-bt', sourceCluster: 'c1', sourceTable: 'txn_tbl', column: Buffer.from('currency'), timestamp: Date.UTC(2026, 0, 2) * 1000,
     timestampFrom: null, timestampTo: null, value: Buffer.from('EUR'),
   } as const;
   assert.ok(await topic.publishMessage({ data: encodeChange(change) }));

@@ -11,6 +11,8 @@ import type { TxnTableSchema } from '../../../core/resources';
 import type { Transaction } from '../../../core/transaction';
 
 const micros = (date: Date) => date.getTime() * 1000;
+/** Where the template says the changes happened. */
+const SOURCE = { sourceInstance: 'fin-bt', sourceCluster: 'fin-bt-c1', sourceTable: 'txn_tbl' };
 
 /** The SET_CELL records of one replication write of `txn`, committed at `commitAt`. */
 export function replicationChanges(txn: Transaction, schema: TxnTableSchema, commitAt: Date): ChangeRecord[] {
@@ -25,6 +27,7 @@ export function replicationChanges(txn: Transaction, schema: TxnTableSchema, com
         tieBreaker: 0,
         columnFamily: family,
         commitTimestamp: micros(commitAt),
+        ...SOURCE,
         column: Buffer.from(column),
         timestamp: micros(cell.timestamp),
         timestampFrom: null,
@@ -45,6 +48,7 @@ export function passedToPubSubChange(rowKey: string, schema: TxnTableSchema, at:
     tieBreaker: 0,
     columnFamily: schema.families.delivery,
     commitTimestamp: micros(at),
+    ...SOURCE,
     column: Buffer.from(DELIVERY_COLUMNS.passedToPubSub),
     timestamp: micros(at),
     timestampFrom: null,

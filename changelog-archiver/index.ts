@@ -4,12 +4,11 @@
  * could not be stored (it stays unacknowledged and comes back), 2 bad environment.
  */
 import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
 import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { batchSubscriber } from '../core/pubsub/pulled-batch';
-import { openObjectStore } from '../core/storage/open';
+import { openObjectStore, storageClient } from '../core/storage/open';
 import { type ArchiverConfig, readArchiverConfig } from './config';
 
 /** Runs one drain; `afterObjectWritten` is for tests that crash the archiver mid-batch. */
@@ -17,7 +16,7 @@ export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDe
   const log = createLogger('changelog-archiver');
   const project = config.project ? { projectId: config.project } : {};
   const pubsub = new PubSub(project);
-  const storage = () => new Storage({ ...project, ...(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}) });
+  const storage = storageClient(config.project, config.storageApiEndpoint);
   const subscriber = await batchSubscriber(pubsub, config.subscription);
   try {
     const report = await archiveChanges(

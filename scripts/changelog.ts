@@ -3,23 +3,15 @@
  * archive. Exit codes: 0 printed (also when there is nothing to print), 1 the archive could not be
  * read, 2 bad flags or environment.
  */
-import { Storage } from '@google-cloud/storage';
 import { describeChange, formatChange } from '../core/changelog/describe-change';
 import { readChanges } from '../core/changelog/read-archive';
 import { ConfigError } from '../core/config';
 import { defaultResources } from '../core/resources';
-import { openObjectStore } from '../core/storage/open';
+import { openObjectStore, storageClient } from '../core/storage/open';
 import { type ChangelogOptions, parseChangelogCommand, USAGE, UsageError } from './changelog-options';
 
 async function show(options: ChangelogOptions): Promise<number> {
-  const archive = openObjectStore(
-    options.archiveUri,
-    () =>
-      new Storage({
-        ...(options.project ? { projectId: options.project } : {}),
-        ...(options.storageApiEndpoint ? { apiEndpoint: options.storageApiEndpoint } : {}),
-      }),
-  );
+  const archive = openObjectStore(options.archiveUri, storageClient(options.project, options.storageApiEndpoint));
   const txn = defaultResources(options.project ?? 'local').bigtable.txn;
   const report = await readChanges(archive, { from: options.from, to: options.to, ...(options.rowKey ? { rowKey: options.rowKey } : {}) });
   for (const record of report.changes) {

@@ -20,7 +20,7 @@ import { hourOf } from '../core/changelog/archive-layout';
 import { type ChangeRecord, encodeChange } from '../core/changelog/change-record';
 import { createLogger } from '../core/log';
 import { provisionPubsub } from '../core/provision/pubsub';
-import { readChangelogEntryAvsc, readTransactionAvsc } from '../core/avro/schemas';
+import { readTransactionAvsc } from '../core/avro/schemas';
 import { batchSubscriber } from '../core/pubsub/pulled-batch';
 import { defaultResources } from '../core/resources';
 import { openObjectStore } from '../core/storage/open';
@@ -92,7 +92,6 @@ async function main(): Promise<void> {
   try {
     await provisionPubsub(pubsub, resources.pubsub, {
       avroSchemaDefinition: readTransactionAvsc(),
-      changesSchemaDefinition: readChangelogEntryAvsc(),
       withReplicateSubscription: false,
     });
     const [exists] = await storage.bucket(resources.storage.bucket).exists();

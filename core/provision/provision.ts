@@ -7,7 +7,7 @@ import { provisionBigtable } from './bigtable';
 import { provisionPubsub, type PubsubProvisionOptions } from './pubsub';
 import { provisionSql } from './sql';
 import { provisionStorage, type BucketOptions } from './storage';
-import { readChangelogEntryAvsc, readTransactionAvsc } from '../avro/schemas';
+import { readTransactionAvsc } from '../avro/schemas';
 
 /** The clients to provision through; a service whose client is left out is skipped. */
 export interface ProvisionClients {
@@ -28,7 +28,6 @@ export async function provisionAll(clients: ProvisionClients, resources: Resourc
   const pubsubOptions: PubsubProvisionOptions = {
     ...options.pubsub,
     avroSchemaDefinition: options.pubsub?.avroSchemaDefinition ?? readTransactionAvsc(),
-    changesSchemaDefinition: options.pubsub?.changesSchemaDefinition ?? readChangelogEntryAvsc(),
   };
   await Promise.all([
     clients.bigtable && provisionBigtable(clients.bigtable, resources.bigtable),

@@ -1,5 +1,6 @@
 import type { PubSub, SubscriptionMetadata } from '@google-cloud/pubsub';
 import type { Resources } from '../resources';
+import { readChangelogEntryAvsc } from '../avro/schemas';
 import { createIfAbsent } from './already-exists';
 
 export type AvroEncoding = 'JSON' | 'BINARY';
@@ -21,8 +22,8 @@ export interface PubsubProvisionOptions {
    */
   withReplicateSubscription?: boolean;
   ackDeadlineSeconds?: number;
-  /** The change records' AVRO schema (.avsc JSON text), enforced BINARY on `changes.topic`. */
-  changesSchemaDefinition: string;
+  /** The change records' AVRO schema (.avsc JSON text), enforced BINARY on `changes.topic`; default core/avro/changelog-entry.avsc. */
+  changesSchemaDefinition?: string;
   /** The archiver subscription's ack deadline: how soon an unacknowledged batch comes back. Default 60. */
   changesAckDeadlineSeconds?: number;
 }
@@ -99,7 +100,7 @@ async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition
  * may take before Pub/Sub hands it out again.
  */
 async function provisionChanges(pubsub: PubSub, changes: Resources['pubsub']['changes'], options: PubsubProvisionOptions): Promise<void> {
-  await provisionSchemaTopic(pubsub, changes.schema, options.changesSchemaDefinition, changes.topic, 'BINARY');
+  await provisionSchemaTopic(pubsub, changes.schema, options.changesSchemaDefinition ?? readChangelogEntryAvsc(), changes.topic, 'BINARY');
   const metadata: SubscriptionMetadata = {
     ackDeadlineSeconds: options.changesAckDeadlineSeconds ?? 60,
     retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },

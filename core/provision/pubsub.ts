@@ -1,5 +1,6 @@
 import type { PubSub, SubscriptionMetadata } from '@google-cloud/pubsub';
 import type { Resources } from '../resources';
+import { readChangelogEntryAvsc } from '../avro/schemas';
 import { createIfAbsent } from './already-exists';
 
 export type AvroEncoding = 'JSON' | 'BINARY';
@@ -21,6 +22,10 @@ export interface PubsubProvisionOptions {
    */
   withReplicateSubscription?: boolean;
   ackDeadlineSeconds?: number;
+  /** The change records' AVRO schema (.avsc JSON text), enforced BINARY on `changes.topic`; default core/avro/changelog-entry.avsc. */
+  changesSchemaDefinition?: string;
+  /** The archiver subscription's ack deadline: how soon an unacknowledged batch comes back. Default 60. */
+  changesAckDeadlineSeconds?: number;
 }
 
 export class SchemaMismatchError extends Error {
@@ -55,7 +60,8 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   await Promise.all([
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
-    provisionAvroTopic(pubsub, resources, options),
+    provisionSchemaTopic(pubsub, resources.avroSchema, options.avroSchemaDefinition, resources.avroTopic, options.avroEncoding ?? 'JSON'),
+    provisionChanges(pubsub, resources.changes, options),
   ]);
   await createIfAbsent(() => deadLetter.createSubscription(resources.generatedDeadLetterTopic));
   if (options.withReplicateSubscription === false) return;
@@ -76,13 +82,29 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   }
 }
 
-async function provisionAvroTopic(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
-  const schema = pubsub.schema(resources.avroSchema);
-  const created = await createIfAbsent(() => pubsub.createSchema(resources.avroSchema, 'AVRO', options.avroSchemaDefinition));
+/** A schema-enforced topic; an existing schema with another definition is an error, never replaced. */
+async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition: string, topic: string, encoding: AvroEncoding): Promise<void> {
+  const schema = pubsub.schema(schemaId);
+  const created = await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition));
   if (created === 'existed') {
     const existing = await schema.get('FULL');
-    if (!sameJson(existing.definition ?? '', options.avroSchemaDefinition)) throw new SchemaMismatchError(await schema.getName());
+    if (!sameJson(existing.definition ?? '', definition)) throw new SchemaMismatchError(await schema.getName());
   }
-  const schemaSettings = { schema: await schema.getName(), encoding: options.avroEncoding ?? 'JSON' };
-  await createIfAbsent(() => pubsub.createTopic({ name: resources.avroTopic, schemaSettings }));
+  const schemaSettings = { schema: await schema.getName(), encoding };
+  await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
+}
+
+/**
+ * The change records' topic (the template's AVRO, BINARY) and the archiver's pull subscription.
+ * The archiver acknowledges only after a batch is written, so the ack deadline is how long a batch
+ * may take before Pub/Sub hands it out again.
+ */
+async function provisionChanges(pubsub: PubSub, changes: Resources['pubsub']['changes'], options: PubsubProvisionOptions): Promise<void> {
+  await provisionSchemaTopic(pubsub, changes.schema, options.changesSchemaDefinition ?? readChangelogEntryAvsc(), changes.topic, 'BINARY');
+  const metadata: SubscriptionMetadata = {
+    ackDeadlineSeconds: options.changesAckDeadlineSeconds ?? 60,
+    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+  };
+  const created = await createIfAbsent(() => pubsub.topic(changes.topic).createSubscription(changes.archiverSubscription, metadata));
+  if (created === 'existed') await pubsub.subscription(changes.archiverSubscription).setMetadata(metadata);
 }

@@ -23,17 +23,6 @@ export interface PubsubProvisionOptions {
   ackDeadlineSeconds?: number;
 }
 
-export class SchemaMismatchError extends Error {
-  readonly code = 'SCHEMA_MISMATCH';
-  constructor(readonly schema: string) {
-    super(
-      `Pub/Sub schema ${schema} exists with a different definition: commit a new revision ` +
-        `or delete it (and the topics using it) before provisioning again`,
-    );
-    this.name = 'SchemaMismatchError';
-  }
-}
-
 /** JSON text compared by meaning, not by whitespace. */
 function sameJson(a: string, b: string): boolean {
   try {
@@ -44,9 +33,9 @@ function sameJson(a: string, b: string): boolean {
 }
 
 /**
- * Topics, dead-letter topic (with a pull subscription of the same name that keeps what lands
- * there), the replicate subscription with its dead-letter and retry policies, the AVRO schema and
- * the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
+ * Topics (generated and replicated signals), dead-letter topic (with a pull subscription of the
+ * same name that keeps what lands there), the replicate subscription with its dead-letter and retry
+ * policies, the AVRO schema and the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
  * exists is kept, and the replicate subscription's policies are set to what is asked.
  */
 export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
@@ -55,6 +44,7 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   await Promise.all([
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
+    createIfAbsent(() => pubsub.createTopic(resources.replicatedTopic)),
     provisionAvroTopic(pubsub, resources, options),
   ]);
   await createIfAbsent(() => deadLetter.createSubscription(resources.generatedDeadLetterTopic));
@@ -76,13 +66,22 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   }
 }
 
+/**
+ * The .avsc file is the schema's single source of truth: the schema is created from it, and when
+ * the file changes (compared by meaning with the newest revision) a new revision is committed. The
+ * topic accepts every revision, so messages written with an older one still decode.
+ */
 async function provisionAvroTopic(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
   const schema = pubsub.schema(resources.avroSchema);
   const created = await createIfAbsent(() => pubsub.createSchema(resources.avroSchema, 'AVRO', options.avroSchemaDefinition));
+  const name = await schema.getName();
   if (created === 'existed') {
-    const existing = await schema.get('FULL');
-    if (!sameJson(existing.definition ?? '', options.avroSchemaDefinition)) throw new SchemaMismatchError(await schema.getName());
+    const newest = await schema.get('FULL');
+    if (!sameJson(newest.definition ?? '', options.avroSchemaDefinition)) {
+      const client = await pubsub.getSchemaClient();
+      await client.commitSchema({ name, schema: { name, type: 'AVRO', definition: options.avroSchemaDefinition } });
+    }
   }
-  const schemaSettings = { schema: await schema.getName(), encoding: options.avroEncoding ?? 'JSON' };
+  const schemaSettings = { schema: name, encoding: options.avroEncoding ?? 'JSON' };
   await createIfAbsent(() => pubsub.createTopic({ name: resources.avroTopic, schemaSettings }));
 }

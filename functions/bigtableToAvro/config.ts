@@ -1,0 +1,42 @@
+import { type Env, readConfig } from '../../core/config';
+import type { PublicationOptions } from '../../core/publication/publish-transactions';
+import { type Resources, defaultResources } from '../../core/resources';
+
+/** bigtableToAvro's configuration, read from the environment once when the instance starts. */
+export interface AvroPublishConfig {
+  project: string;
+  bigtable: Pick<Resources['bigtable'], 'instance' | 'txn' | 'state'>;
+  avroTopic: string;
+  publishTimeoutMs: number;
+  options: Omit<PublicationOptions, 'now' | 'afterPublish'>;
+}
+
+const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
+const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
+const TOPIC = /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/;
+
+export function readAvroPublishConfig(env: Env): AvroPublishConfig {
+  return readConfig(env, (read) => {
+    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
+    const resources = defaultResources(project || 'placeholder-project');
+    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
+    return {
+      project,
+      bigtable: {
+        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
+        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
+        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
+      },
+      avroTopic: read.string('AVRO_TOPIC', { default: resources.pubsub.avroTopic, pattern: TOPIC, description: 'a Pub/Sub topic id' }),
+      publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
+      options: {
+        chunkSize: read.integer('PUBLISH_CHUNK_SIZE', { default: 500, min: 1, max: 10_000 }),
+        leaseTtlMs: read.integer('PUBLISH_LEASE_SECONDS', { default: 120, min: 1, max: 3600 }) * 1000,
+        leasePollMs: read.integer('PUBLISH_LEASE_POLL_MS', { default: 1000, min: 10, max: 60_000 }),
+        initialLookbackMs: read.integer('PUBLISH_LOOKBACK_DAYS', { default: 31, min: 0, max: 3660 }) * 86_400_000,
+        // Cloud Functions' event timeout is 540 s: stop well before it.
+        budgetMs: read.integer('PUBLISH_BUDGET_MS', { default: 420_000, min: 1000, max: 3_600_000 }),
+      },
+    };
+  });
+}

@@ -122,7 +122,7 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     });
     await options.afterPublish?.(acked.map((a) => a.m.transactionId));
     if (acked.length > 0) {
-      await deps.txnTable.mutate(
+      await deps.txnTable.insert(
         acked.map(({ m, messageId }) => ({
           key: m.rowKey,
           data: { [marked]: { [markColumn]: { value: passedToPubSubValue(ackedAt, messageId), timestamp: ackedAt } } },
@@ -137,6 +137,7 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
 
   /** One bucket: its ranges in order, reading while the previous chunk is being published. */
   const publishBucket = async (salt: number, ranges: RowRange[]): Promise<boolean> => {
+    if (ranges.length === 0) return true;
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
     const send = (chunk: Outgoing[]) => {
@@ -149,37 +150,35 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     let chunk: Outgoing[] = [];
     let bad: QuarantinedRow[] = [];
     let inTime = true;
-    for (const range of ranges) {
-      const stream = deps.txnTable.createReadStream({
-        ranges: [{ start: range.start, end: { value: range.end, inclusive: false } }],
-        filter: [{ column: { cellLimit: 1 } }],
-      });
-      for await (const row of stream as AsyncIterable<ReadRow>) {
-        report.rowsRead++;
-        if (row.data[marked]?.[markColumn]) {
-          report.alreadyPublished++;
-          continue;
-        }
-        try {
-          const txn = fromRow(row, deps.txnSchema);
-          chunk.push({ rowKey: row.id, transactionId: txn.id, data: deps.codec.encode(deps.codec.complete({ ...txn })) });
-        } catch (error) {
-          if (!(error instanceof MalformedRowError) && !(error instanceof AvroRecordError)) throw error;
-          bad.push({ rowKey: row.id, reason: error instanceof MalformedRowError ? error.message : `row ${row.id}: ${error.message}` });
-        }
-        if (chunk.length >= options.chunkSize) {
-          await send(chunk);
-          chunk = [];
-          await quarantine(bad);
-          bad = [];
-          if (failure !== undefined || Date.now() > deadline) {
-            inTime = Date.now() <= deadline;
-            stream.destroy();
-            break;
-          }
+    // One ReadRows for the bucket: its day ranges, in key order.
+    const stream = deps.txnTable.createReadStream({
+      ranges: ranges.map((range) => ({ start: range.start, end: { value: range.end, inclusive: false } })),
+      filter: [{ column: { cellLimit: 1 } }],
+    });
+    for await (const row of stream as AsyncIterable<ReadRow>) {
+      report.rowsRead++;
+      if (row.data[marked]?.[markColumn]) {
+        report.alreadyPublished++;
+        continue;
+      }
+      try {
+        const txn = fromRow(row, deps.txnSchema);
+        chunk.push({ rowKey: row.id, transactionId: txn.id, data: deps.codec.encode(deps.codec.complete({ ...txn })) });
+      } catch (error) {
+        if (!(error instanceof MalformedRowError) && !(error instanceof AvroRecordError)) throw error;
+        bad.push({ rowKey: row.id, reason: error instanceof MalformedRowError ? error.message : `row ${row.id}: ${error.message}` });
+      }
+      if (chunk.length >= options.chunkSize) {
+        await send(chunk);
+        chunk = [];
+        await quarantine(bad);
+        bad = [];
+        if (failure !== undefined) break;
+        if (Date.now() > deadline) {
+          inTime = false;
+          break;
         }
       }
-      if (failure !== undefined || !inTime) break;
     }
     if (failure === undefined) await send(chunk);
     await inFlight;

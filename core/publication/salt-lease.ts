@@ -37,22 +37,25 @@ export class SaltLeases {
 
   /** True when this run now holds the bucket's lease; false when another live run does. */
   async acquire(salt: number): Promise<boolean> {
-    const [held] = await this.row(salt).filter([{ family: this.schema.families.state }, { column: OWNER }, this.fresh()], {
+    const [held] = await this.row(salt).filter([{ family: this.schema.families.state }, { column: OWNER }, { column: { cellLimit: 1 } }, this.fresh()], {
       onNoMatch: [{ method: 'insert', data: this.ownerCell() }],
     });
     return !held;
   }
 
-  /** Extends the lease; throws LeaseLostError if it expired and another run may have taken it. */
+  /** The newest owner cell is this run's: nobody took the lease over, even if it ran late. */
+  private mine() {
+    return [{ family: this.schema.families.state }, { column: OWNER }, { column: { cellLimit: 1 } }, { value: this.owner }];
+  }
+
+  /** Extends the lease; throws LeaseLostError if another run has taken it over. */
   async renew(salt: number): Promise<void> {
-    const [mine] = await this.row(salt).filter([{ family: this.schema.families.state }, { column: OWNER }, { value: this.owner }, this.fresh()], {
-      onMatch: [{ method: 'insert', data: this.ownerCell() }],
-    });
-    if (!mine) throw new LeaseLostError(`the publication lease of salt ${salt} expired while this run held it: stopping that bucket`);
+    const [mine] = await this.row(salt).filter(this.mine(), { onMatch: [{ method: 'insert', data: this.ownerCell() }] });
+    if (!mine) throw new LeaseLostError(`the publication lease of salt ${salt} was taken over by another run (this one ran past its TTL): stopping that bucket`);
   }
 
   async release(salt: number): Promise<void> {
-    await this.row(salt).filter([{ family: this.schema.families.state }, { column: OWNER }, { value: this.owner }], {
+    await this.row(salt).filter(this.mine(), {
       onMatch: [{ method: 'delete', data: [`${this.schema.families.state}:${OWNER}`] }],
     });
   }

@@ -112,7 +112,7 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
   };
 
   /** Publishes a chunk, then marks the rows whose publish was acknowledged; throws the first refusal. */
-  const publishChunk = async (salt: number, chunk: Outgoing[]) => {
+  const publishChunk = async (chunk: Outgoing[]) => {
     if (chunk.length === 0) return;
     const outcomes = await Promise.allSettled(chunk.map((m) => deps.publisher.publish(m.data, { transactionId: m.transactionId })));
     const ackedAt = new Date();
@@ -132,7 +132,6 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     report.published += acked.length;
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (refused) throw refused.reason;
-    await leases.renew(salt);
   };
 
   /** One bucket: its ranges in order, reading while the previous chunk is being published. */
@@ -140,13 +139,29 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     if (ranges.length === 0) return true;
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
+    // The lease is renewed on a heartbeat, not per chunk: a chunk can wait long on a busy topic.
+    const heartbeat = setInterval(() => {
+      leases.renew(salt).catch((error: unknown) => {
+        failure ??= error;
+      });
+    }, Math.max(50, Math.floor(options.leaseTtlMs / 4)));
     const send = (chunk: Outgoing[]) => {
       const previous = inFlight;
-      inFlight = previous.then(() => (failure === undefined ? publishChunk(salt, chunk) : undefined)).catch((error: unknown) => {
+      inFlight = previous.then(() => (failure === undefined ? publishChunk(chunk) : undefined)).catch((error: unknown) => {
         failure ??= error;
       });
       return previous;
     };
+    try {
+      return await readBucket(ranges, send, () => failure);
+    } finally {
+      clearInterval(heartbeat);
+      await inFlight;
+    }
+  };
+
+  /** Reads a bucket's ranges, handing full chunks to `send`; false when the budget ran out. */
+  const readBucket = async (ranges: RowRange[], send: (chunk: Outgoing[]) => Promise<void>, failed: () => unknown): Promise<boolean> => {
     let chunk: Outgoing[] = [];
     let bad: QuarantinedRow[] = [];
     let inTime = true;
@@ -173,17 +188,17 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
         chunk = [];
         await quarantine(bad);
         bad = [];
-        if (failure !== undefined) break;
+        if (failed() !== undefined) break;
         if (Date.now() > deadline) {
           inTime = false;
           break;
         }
       }
     }
-    if (failure === undefined) await send(chunk);
-    await inFlight;
+    if (failed() === undefined) await send(chunk);
+    await send([]);
     await quarantine(bad);
-    if (failure !== undefined) throw failure;
+    if (failed() !== undefined) throw failed();
     return inTime;
   };
 

@@ -1,7 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { createBigtableClient } from '../../core/bigtable-client';
 import type { Logger } from '../../core/log';
-import { type PublicationReport, publishTransactions } from '../../core/publication/publish-transactions';
+import { type PublicationOptions, type PublicationReport, publishTransactions } from '../../core/publication/publish-transactions';
 import { batchedPublisher } from '../../core/pubsub/message-publisher';
 import { readTopicSchema } from '../../core/pubsub/topic-schema';
 import type { AvroPublishConfig } from './config';
@@ -16,7 +16,8 @@ export interface AvroPublisher {
   run(): Promise<PublicationReport>;
 }
 
-export async function buildAvroPublisher(config: AvroPublishConfig, log: Logger): Promise<AvroPublisher> {
+/** `seams`: test hooks only (a crash between publish and mark). */
+export async function buildAvroPublisher(config: AvroPublishConfig, log: Logger, seams: Pick<PublicationOptions, 'afterPublish'> = {}): Promise<AvroPublisher> {
   const pubsub = new PubSub({ projectId: config.project });
   const schema = await readTopicSchema(pubsub, config.avroTopic);
   log.info({ topic: config.avroTopic, schema: schema.schemaName, revisionId: schema.revisionId, encoding: schema.encoding }, 'topic schema read');
@@ -30,5 +31,5 @@ export async function buildAvroPublisher(config: AvroPublishConfig, log: Logger)
     publisher: batchedPublisher(pubsub, config.avroTopic, { timeoutMs: config.publishTimeoutMs }),
     log,
   };
-  return { run: () => publishTransactions(deps, config.options) };
+  return { run: () => publishTransactions(deps, { ...config.options, ...seams }) };
 }

@@ -160,7 +160,10 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     }
   };
 
-  /** Reads a bucket's ranges, handing full chunks to `send`; false when the budget ran out. */
+  /**
+   * Reads a bucket's ranges, handing full chunks to `send` (the stream pauses until the chunk
+   * before has been published and marked); false when the budget ran out.
+   */
   const readBucket = async (ranges: RowRange[], send: (chunk: Outgoing[]) => Promise<void>, failed: () => unknown): Promise<boolean> => {
     let chunk: Outgoing[] = [];
     let bad: QuarantinedRow[] = [];
@@ -170,34 +173,51 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
       ranges: ranges.map((range) => ({ start: range.start, end: { value: range.end, inclusive: false } })),
       filter: [{ column: { cellLimit: 1 } }],
     });
-    for await (const row of stream as AsyncIterable<ReadRow>) {
-      report.rowsRead++;
-      if (row.data[marked]?.[markColumn]) {
-        report.alreadyPublished++;
-        continue;
-      }
-      try {
-        const txn = fromRow(row, deps.txnSchema);
-        chunk.push({ rowKey: row.id, transactionId: txn.id, data: deps.codec.encode(deps.codec.complete({ ...txn })) });
-      } catch (error) {
-        if (!(error instanceof MalformedRowError) && !(error instanceof AvroRecordError)) throw error;
-        bad.push({ rowKey: row.id, reason: error instanceof MalformedRowError ? error.message : `row ${row.id}: ${error.message}` });
-      }
-      if (chunk.length >= options.chunkSize) {
-        await send(chunk);
-        chunk = [];
-        await quarantine(bad);
-        bad = [];
-        if (failed() !== undefined) break;
-        if (Date.now() > deadline) {
-          inTime = false;
-          break;
+    const handOver = async () => {
+      const [full, rejected] = [chunk, bad];
+      chunk = [];
+      bad = [];
+      await send(full);
+      await quarantine(rejected);
+    };
+    await new Promise<void>((resolve, reject) => {
+      let stopped = false;
+      const stop = (error?: unknown) => {
+        if (stopped) return;
+        stopped = true;
+        stream.destroy();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      stream.on('data', (row: ReadRow) => {
+        report.rowsRead++;
+        if (row.data[marked]?.[markColumn]) {
+          report.alreadyPublished++;
+          return;
         }
-      }
-    }
-    if (failed() === undefined) await send(chunk);
+        try {
+          const txn = fromRow(row, deps.txnSchema);
+          chunk.push({ rowKey: row.id, transactionId: txn.id, data: deps.codec.encode(deps.codec.complete({ ...txn })) });
+        } catch (error) {
+          if (!(error instanceof MalformedRowError) && !(error instanceof AvroRecordError)) return stop(error);
+          bad.push({ rowKey: row.id, reason: error instanceof MalformedRowError ? error.message : `row ${row.id}: ${error.message}` });
+        }
+        if (chunk.length < options.chunkSize) return;
+        stream.pause();
+        handOver().then(() => {
+          if (failed() !== undefined) return stop();
+          if (Date.now() > deadline) {
+            inTime = false;
+            return stop();
+          }
+          stream.resume();
+        }, stop);
+      });
+      stream.once('error', stop);
+      stream.once('end', () => stop());
+    });
+    if (failed() === undefined) await handOver();
     await send([]);
-    await quarantine(bad);
     if (failed() !== undefined) throw failed();
     return inTime;
   };

@@ -11,8 +11,7 @@
  *   goes first; the marks and the cursor are reset between rounds; medians are compared.
  */
 import { PubSub } from '@google-cloud/pubsub';
-import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { loadGenerator } from '../core/generation/generator';
 import { batchIdForKey } from '../core/generation/slot';
 import { createLogger } from '../core/log';
@@ -23,13 +22,14 @@ import { type PublicationOptions, publishTransactions } from '../core/publicatio
 import { writePublicationCursor } from '../core/publication/publication-cursor';
 import { batchedPublisher } from '../core/pubsub/message-publisher';
 import { readTopicSchema } from '../core/pubsub/topic-schema';
-import { toRawEntry } from '../core/replication/bigtable-writer';
+import { toRawEntry } from '../core/bigtable/mutate-entries';
 import { defaultResources } from '../core/resources';
-import { SALT_BUCKETS, saltOf } from '../core/row-key';
+import { HOUR_MS as HOUR } from '../core/time';
+import { SALT_BUCKETS, saltOf } from '../core/bigtable/row-key';
 import type { Transaction } from '../core/transaction';
-import { DELIVERY_COLUMNS, toRowEntry } from '../core/txn-row';
-import { recordWatermark } from '../core/watermark';
-import { benchLine, median, platformFor } from './_support';
+import { DELIVERY_COLUMNS, toRowEntry } from '../core/bigtable/txn-row';
+import { recordWatermark } from '../core/bigtable/pipeline-state';
+import { benchLine, median, platformFor, rawWrite } from './_support';
 
 const FIGURES = ['avro-scope', 'avro-publish'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -39,7 +39,6 @@ const LARGE = Number(process.env.BENCH_AVRO_SCOPE_ROWS ?? 1_000_000);
 const NEW_ROWS = 100;
 const PUBLISH_ROWS = Number(process.env.BENCH_AVRO_PUBLISH_ROWS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const HOUR = 3_600_000;
 
 const OPTIONS: PublicationOptions = { chunkSize: 500, leaseTtlMs: 120_000, leasePollMs: 1000, initialLookbackMs: 31 * 86_400_000, budgetMs: 600_000 };
 
@@ -52,19 +51,6 @@ async function* hoursOfRows(prefix: string, first: Date, rows: number, perHour =
     yield generator.generate({ batchId: batchIdForKey(`${prefix}-${hour}`), slotStart, count });
     done += count;
   }
-}
-
-async function rawWrite(table: Table, txns: readonly Transaction[], schema: ReturnType<typeof defaultResources>['bigtable']['txn']): Promise<void> {
-  const entries = txns.map((t) => toRawEntry(toRowEntry(t, schema)));
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const start = next;
-      next += 1000;
-      await table.mutate(entries.slice(start, start + 1000), { rawMutation: true });
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
 }
 
 async function main(args: string[]): Promise<void> {
@@ -105,14 +91,14 @@ async function main(args: string[]): Promise<void> {
     let loaded = 0;
     const load = async (upTo: number) => {
       for await (const rows of hoursOfRows(`old-${loaded}`, new Date(base.getTime() + Math.ceil(loaded / 50_000) * HOUR), upTo - loaded)) {
-        await rawWrite(deps.txnTable, rows, schema);
+        await rawWrite(deps.txnTable, rows.map((t) => toRawEntry(toRowEntry(t, schema))));
         loaded += rows.length;
       }
     };
     const runAfterNewRows = async (round: number) => {
       const cursor = new Date(afterOld.getTime() + round * 2 * HOUR);
       const [rows] = await Promise.all([hoursOfRows(`new-${round}`, cursor, NEW_ROWS).next(), writePublicationCursor(deps.stateTable, deps.stateSchema, cursor)]);
-      await rawWrite(deps.txnTable, rows.value as Transaction[], schema);
+      await rawWrite(deps.txnTable, (rows.value as Transaction[]).map((t) => toRawEntry(toRowEntry(t, schema))));
       await recordWatermark(deps.stateTable, deps.stateSchema, new Date(cursor.getTime() + HOUR));
       const report = await publishTransactions(deps, OPTIONS);
       if (report.published !== NEW_ROWS) throw new Error(`published ${report.published} of ${NEW_ROWS} new rows`);
@@ -132,7 +118,7 @@ async function main(args: string[]): Promise<void> {
   async function publish(deps: Deps, base: Date): Promise<void> {
     const rows: Transaction[] = [];
     for await (const hour of hoursOfRows('publish', base, PUBLISH_ROWS, 5000)) rows.push(...hour);
-    await rawWrite(deps.txnTable, rows, deps.txnSchema);
+    await rawWrite(deps.txnTable, rows.map((t) => toRawEntry(toRowEntry(t, deps.txnSchema))));
     const watermark = new Date(base.getTime() + Math.ceil(PUBLISH_ROWS / 5000) * HOUR);
     await recordWatermark(deps.stateTable, deps.stateSchema, watermark);
     // The baseline's records: the same, encoded beforehand, split by salt bucket as the run splits them.

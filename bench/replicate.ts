@@ -15,17 +15,16 @@
  *   this process and the emulator share another core, on both sides of the comparison.
  */
 import { readFileSync } from 'node:fs';
-import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { toRawEntry } from '../core/replication/bigtable-writer';
+import { toRawEntry } from '../core/bigtable/mutate-entries';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
 import { defaultResources } from '../core/resources';
 import { insertBatch } from '../core/sql/generation-batches';
-import { toRowEntry } from '../core/txn-row';
-import { benchDatabase, benchLine, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
+import { toRowEntry } from '../core/bigtable/txn-row';
+import { benchDatabase, benchLine, generatedBatches, median, pinToCpu, platformFor, rawWrite, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -36,18 +35,6 @@ const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 6);
 
 function processName(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-}
-
-async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const start = next;
-      next += BATCH;
-      await table.mutate(entries.slice(start, start + BATCH), { rawMutation: true });
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
 
 const FIGURES = ['replicate', 'replicate-db-own-core'] as const;
@@ -100,7 +87,7 @@ async function main(args: string[]): Promise<void> {
         await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
         await settlePurge(sql);
         for (const side of round % 2 === 0 ? ['raw', 'replicate'] : ['replicate', 'raw']) {
-          if (side === 'raw') rawRates.push(await timed(() => rawWrite(rawTable, entries)));
+          if (side === 'raw') rawRates.push(await timed(() => rawWrite(rawTable, entries, BATCH, IN_FLIGHT)));
           else pathRates.push(await timed(replicate));
           // The flag flips leave InnoDB purge work behind: done before the other side is timed.
           await settlePurge(sql);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Table } from '@google-cloud/bigtable';
 import type { StateTableSchema } from '../resources';
+import { NEWEST_CELL, newestText } from './read-rows';
 
 /**
  * Spans of `occurred_at` that replication wrote and the publisher has not yet taken into account,
@@ -30,15 +31,11 @@ export async function recordReplicatedSpan(state: Table, schema: StateTableSchem
 }
 
 export async function readReplicatedSpans(state: Table, schema: StateTableSchema): Promise<ReplicatedSpan[]> {
-  const [rows] = await state.getRows({ prefix: SPAN_PREFIX, filter: [{ column: { cellLimit: 1 } }] });
+  const [rows] = await state.getRows({ prefix: SPAN_PREFIX, filter: NEWEST_CELL });
   return rows.flatMap((row) => {
-    const family = row.data?.[schema.families.state] as Record<string, Array<{ value: string | Buffer }>> | undefined;
-    const text = (column: string) => {
-      const value = family?.[column]?.[0]?.value;
-      return value === undefined ? undefined : String(value);
-    };
-    const first = new Date(text(FIRST) ?? '');
-    const last = new Date(text(LAST) ?? '');
+    const family = row.data?.[schema.families.state];
+    const first = new Date(newestText(family, FIRST) ?? '');
+    const last = new Date(newestText(family, LAST) ?? '');
     if (Number.isNaN(first.getTime())) return [];
     return [{ key: row.id as string, first, last: Number.isNaN(last.getTime()) ? first : last }];
   });

@@ -2,7 +2,8 @@ import type { Faker } from '@faker-js/faker';
 import { type Currency, exponentOf } from '../money';
 import { MAX_AMOUNT_MINOR, type Transaction, type TransactionType, validateTransaction } from '../transaction';
 import { type Catalog, buildCatalog } from './catalog';
-import { HOUR_MS, seedOf, transactionId } from './slot';
+import { HOUR_MS } from '../time';
+import { seedOf, transactionId } from './slot';
 
 /**
  * Realistic transactions for one hour slot, a pure function of (batch id, slot, count): the same
@@ -15,7 +16,7 @@ export interface BatchSpec {
 }
 
 /** Units of each currency per US dollar: rough, fixed, only for realistic magnitudes. */
-export const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
+const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
   USD: 1,
   EUR: 0.92,
   GBP: 0.79,
@@ -26,7 +27,7 @@ export const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
   JPY: 150,
 };
 
-export const TYPE_WEIGHTS: ReadonlyArray<{ value: TransactionType; weight: number }> = [
+const TYPE_WEIGHTS: ReadonlyArray<{ value: TransactionType; weight: number }> = [
   { value: 'purchase', weight: 72 },
   { value: 'refund', weight: 3 },
   { value: 'transfer', weight: 8 },

@@ -1,4 +1,5 @@
-import { IDEMPOTENCY_KEY, batchIdForKey, batchIdForSlot, defaultSlot, floorToHour } from './slot';
+import { floorToHour } from '../time';
+import { IDEMPOTENCY_KEY, batchIdForKey, batchIdForSlot, defaultSlot } from './slot';
 
 /**
  * What an httpGenerate request asks for, validated before anything is generated or written.
@@ -24,7 +25,7 @@ export interface RequestLimits {
   maxBodyBytes: number;
 }
 
-export const DEFAULT_LIMITS: RequestLimits = { defaultCount: 1000, maxCount: 10_000, maxBodyBytes: 4096 };
+const DEFAULT_LIMITS: RequestLimits = { defaultCount: 1000, maxCount: 10_000, maxBodyBytes: 4096 };
 
 export class BadRequestError extends Error {
   readonly code = 'BAD_REQUEST';

@@ -1,5 +1,6 @@
 import { dayOf, daysBetween } from '../day';
-import { type RowRange, SALT_BUCKETS, dayRanges } from '../row-key';
+import type { RowRange } from '../bigtable/read-rows';
+import { SALT_BUCKETS, dayRanges } from '../bigtable/row-key';
 
 /**
  * The `txn_tbl` row ranges that hold exactly the transactions that occurred in [from, to), per

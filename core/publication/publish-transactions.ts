@@ -6,9 +6,9 @@ import type { AvroCodec } from '../pubsub/avro-codec';
 import { AvroRecordError } from '../pubsub/avro-codec';
 import type { MessagePublisher } from '../pubsub/message-publisher';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
-import type { RowRange } from '../row-key';
-import { DELIVERY_COLUMNS, MalformedRowError, type ReadRow, fromRow } from '../txn-row';
-import { readWatermark } from '../watermark';
+import { type ReadRow, type RowRange, rangesReadOptions } from '../bigtable/read-rows';
+import { DELIVERY_COLUMNS, MalformedRowError, fromRow } from '../bigtable/txn-row';
+import { readWatermark } from '../bigtable/pipeline-state';
 import { occurredRanges } from './occurred-ranges';
 import { readPublicationCursor, writePublicationCursor } from './publication-cursor';
 import { type QuarantinedRow, recordQuarantine } from './quarantine';
@@ -169,10 +169,7 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     let bad: QuarantinedRow[] = [];
     let inTime = true;
     // One ReadRows for the bucket: its day ranges, in key order.
-    const stream = deps.txnTable.createReadStream({
-      ranges: ranges.map((range) => ({ start: range.start, end: { value: range.end, inclusive: false } })),
-      filter: [{ column: { cellLimit: 1 } }],
-    });
+    const stream = deps.txnTable.createReadStream(rangesReadOptions(ranges));
     const handOver = async () => {
       const [full, rejected] = [chunk, bad];
       chunk = [];

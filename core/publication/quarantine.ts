@@ -1,4 +1,5 @@
 import type { Table } from '@google-cloud/bigtable';
+import { NEWEST_CELL, newestText } from '../bigtable/read-rows';
 import type { StateTableSchema } from '../resources';
 
 /**
@@ -25,9 +26,9 @@ export async function recordQuarantine(state: Table, schema: StateTableSchema, r
 }
 
 export async function readQuarantine(state: Table, schema: StateTableSchema): Promise<QuarantinedRow[]> {
-  const [rows] = await state.getRows({ prefix: QUARANTINE_PREFIX, filter: [{ column: { cellLimit: 1 } }] });
+  const [rows] = await state.getRows({ prefix: QUARANTINE_PREFIX, filter: NEWEST_CELL });
   return rows.map((row) => ({
     rowKey: String(row.id).slice(QUARANTINE_PREFIX.length),
-    reason: String(row.data?.[schema.families.state]?.reason?.[0]?.value ?? ''),
+    reason: newestText(row.data?.[schema.families.state], 'reason') ?? '',
   }));
 }

@@ -1,4 +1,5 @@
 import type { PubSub } from '@google-cloud/pubsub';
+import { signalTopic } from './topic-publisher';
 
 /**
  * The message pubsubReplicate publishes on the replicated topic after a run that wrote rows: the
@@ -45,6 +46,6 @@ export function decodeReplicatedSignal(data: Buffer | undefined): ReplicatedSign
 
 /** Publishes one signal at once (no client-side batching), resolving with its message id. */
 export function replicatedSignalPublisher(pubsub: PubSub, topicName: string, timeoutMs: number): (signal: ReplicatedSignal) => Promise<string> {
-  const topic = pubsub.topic(topicName, { batching: { maxMessages: 1, maxMilliseconds: 0 }, gaxOpts: { timeout: timeoutMs } });
+  const topic = signalTopic(pubsub, topicName, timeoutMs);
   return (signal) => topic.publishMessage({ data: encodeReplicatedSignal(signal), attributes: replicatedSignalAttributes(signal) });
 }

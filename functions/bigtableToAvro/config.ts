@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { PublicationOptions } from '../../core/publication/publish-transactions';
-import { type Resources, defaultResources } from '../../core/resources';
+import { readFunctionProject } from '../../core/function-entry';
+import type { Resources } from '../../core/resources';
 
 /** bigtableToAvro's configuration, read from the environment once when the instance starts. */
 export interface AvroPublishConfig {
@@ -11,14 +12,12 @@ export interface AvroPublishConfig {
   options: Omit<PublicationOptions, 'now' | 'afterPublish'>;
 }
 
-const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
 const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
 const TOPIC = /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/;
 
 export function readAvroPublishConfig(env: Env): AvroPublishConfig {
   return readConfig(env, (read) => {
-    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
-    const resources = defaultResources(project || 'placeholder-project');
+    const { project, resources } = readFunctionProject(read);
     const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,

@@ -1,5 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type PublicationOptions, type PublicationReport, publishTransactions } from '../../core/publication/publish-transactions';
 import { batchedPublisher } from '../../core/pubsub/message-publisher';
@@ -17,7 +17,7 @@ export interface AvroPublisher {
 }
 
 /** `seams`: test hooks only (a crash between publish and mark). */
-export async function buildAvroPublisher(config: AvroPublishConfig, log: Logger, seams: Pick<PublicationOptions, 'afterPublish'> = {}): Promise<AvroPublisher> {
+export async function buildRuntime(config: AvroPublishConfig, log: Logger, seams: Pick<PublicationOptions, 'afterPublish'> = {}): Promise<AvroPublisher> {
   const pubsub = new PubSub({ projectId: config.project });
   const schema = await readTopicSchema(pubsub, config.avroTopic);
   log.info({ topic: config.avroTopic, schema: schema.schemaName, revisionId: schema.revisionId, encoding: schema.encoding }, 'topic schema read');

@@ -1,5 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
 import { replicatedSignalPublisher } from '../../core/pubsub/replicated-signal';
@@ -16,7 +16,7 @@ export interface Replicator {
   run(): Promise<ReplicationReport>;
 }
 
-export async function buildReplicator(config: ReplicateConfig, log: Logger): Promise<Replicator> {
+export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
   const instance = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance);
   const deps: ReplicationDeps = {

@@ -5,11 +5,11 @@
  */
 import { createLogger } from '../../core/log';
 import { readAvroPublishConfig } from '../../functions/bigtableToAvro/config';
-import { buildAvroPublisher } from '../../functions/bigtableToAvro/runtime';
+import { buildRuntime } from '../../functions/bigtableToAvro/runtime';
 
 async function main() {
   const config = readAvroPublishConfig(process.env);
-  const publisher = await buildAvroPublisher(config, createLogger('avro-crash-fixture', undefined, 'silent'), {
+  const publisher = await buildRuntime(config, createLogger('avro-crash-fixture', undefined, 'silent'), {
     afterPublish: (ids) => {
       console.log(JSON.stringify({ crashingAfter: ids }));
       process.kill(process.pid, 'SIGKILL');

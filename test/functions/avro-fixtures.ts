@@ -6,8 +6,8 @@ import { batchIdForKey } from '../../core/generation/slot';
 import { type AvroCodec, avroCodec } from '../../core/pubsub/avro-codec';
 import type { StateTableSchema, TxnTableSchema } from '../../core/resources';
 import type { Transaction } from '../../core/transaction';
-import { DELIVERY_COLUMNS, fromRow, toRowEntry } from '../../core/txn-row';
-import { recordWatermark } from '../../core/watermark';
+import { DELIVERY_COLUMNS, fromRow, toRowEntry } from '../../core/bigtable/txn-row';
+import { recordWatermark } from '../../core/bigtable/pipeline-state';
 
 /** `count` generated transactions of the hour starting at `hour`, keyed `prefix`. */
 export async function transactionsOf(prefix: string, hour: Date, count: number): Promise<Transaction[]> {

@@ -8,7 +8,7 @@ import { readQuarantine } from '../../core/publication/quarantine';
 import { AvroRecordError } from '../../core/pubsub/avro-codec';
 import { decodeReplicatedSignal } from '../../core/pubsub/replicated-signal';
 import { readTopicSchema } from '../../core/pubsub/topic-schema';
-import { encodeRowKey } from '../../core/row-key';
+import { encodeRowKey } from '../../core/bigtable/row-key';
 import type { Transaction } from '../../core/transaction';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { printingErrors } from '../support/hooks';

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { occurredRanges } from '../../../core/publication/occurred-ranges';
-import { SALT_BUCKETS, encodeRowKey, saltOf } from '../../../core/row-key';
+import { SALT_BUCKETS, encodeRowKey, saltOf } from '../../../core/bigtable/row-key';
 
 const inRanges = (ranges: ReturnType<typeof occurredRanges>, key: string) => ranges.some((bucket) => bucket.some((r) => key >= r.start && key < r.end));
 

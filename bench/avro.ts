@@ -29,7 +29,7 @@ import { SALT_BUCKETS, saltOf } from '../core/bigtable/row-key';
 import type { Transaction } from '../core/transaction';
 import { DELIVERY_COLUMNS, toRowEntry } from '../core/bigtable/txn-row';
 import { recordWatermark } from '../core/bigtable/pipeline-state';
-import { benchLine, median, platformFor, rawWrite } from './_support';
+import { benchLine, cpuSeconds, median, platformFor, rawWrite } from './_support';
 
 const FIGURES = ['avro-scope', 'avro-publish'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -75,7 +75,7 @@ async function main(args: string[]): Promise<void> {
       const deps = { txnTable, txnSchema: resources.bigtable.txn, stateTable, stateSchema: resources.bigtable.state, codec: schema.codec, publisher, log };
       const base = new Date(Math.floor(Date.now() / HOUR) * HOUR - 60 * 24 * HOUR);
       if (figure === 'avro-scope') await scope(deps, base);
-      else await publish(deps, base);
+      else await publish(deps, base, [process.pid, ...(platform?.pids ?? [])]);
       await Promise.all([bigtable.close(), pubsub.close()]);
     }
   } finally {
@@ -115,7 +115,7 @@ async function main(args: string[]): Promise<void> {
     console.log(benchLine('avro-scope', large, small, 'rows read'));
   }
 
-  async function publish(deps: Deps, base: Date): Promise<void> {
+  async function publish(deps: Deps, base: Date, pids: number[]): Promise<void> {
     const rows: Transaction[] = [];
     for await (const hour of hoursOfRows('publish', base, PUBLISH_ROWS, 5000)) rows.push(...hour);
     await rawWrite(deps.txnTable, rows.map((t) => toRawEntry(toRowEntry(t, deps.txnSchema))));
@@ -144,9 +144,13 @@ async function main(args: string[]): Promise<void> {
       for (let i = 0; i < keys.length; i += 1000) await deps.txnTable.mutate(keys.slice(i, i + 1000).map((key) => ({ key, method: 'delete', data: [markColumn] })));
       await writePublicationCursor(deps.stateTable, deps.stateSchema, base);
     };
-    const timed = async (side: () => Promise<void>) => {
-      const started = performance.now();
+    // CPU-seconds of this process and the emulators, beside each rate: on a loaded machine the wall clock alone misleads.
+    const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const cpuUsed: Record<'run' | 'raw', number> = { run: 0, raw: 0 };
+    const timed = async (side: () => Promise<void>, name: 'run' | 'raw') => {
+      const [started, cpuBefore] = [performance.now(), cpu()];
       await side();
+      cpuUsed[name] = cpu() - cpuBefore;
       return rows.length / ((performance.now() - started) / 1000);
     };
     await raw(); // warm-up: connections, JIT
@@ -154,13 +158,16 @@ async function main(args: string[]): Promise<void> {
     const raws: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of round % 2 === 0 ? ['raw', 'run'] : ['run', 'raw']) {
-        if (side === 'raw') raws.push(await timed(raw));
+        if (side === 'raw') raws.push(await timed(raw, 'raw'));
         else {
           await reset();
-          runs.push(await timed(run));
+          runs.push(await timed(run, 'run'));
         }
       }
-      console.log(`avro-publish round ${round + 1}: publication ${runs.at(-1)!.toFixed(0)} records/s, raw publishes ${raws.at(-1)!.toFixed(0)} records/s`);
+      console.log(
+        `avro-publish round ${round + 1}: publication ${runs.at(-1)!.toFixed(0)} records/s (${cpuUsed.run.toFixed(2)} cpu-s), ` +
+          `raw publishes ${raws.at(-1)!.toFixed(0)} records/s (${cpuUsed.raw.toFixed(2)} cpu-s)`,
+      );
     }
     console.log(benchLine('avro-publish', median(runs), median(raws), 'records/s'));
   }

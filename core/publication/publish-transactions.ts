@@ -6,6 +6,7 @@ import type { AvroCodec } from '../pubsub/avro-codec';
 import { AvroRecordError } from '../pubsub/avro-codec';
 import type { MessagePublisher } from '../pubsub/message-publisher';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
+import { mutateEntries, toRawEntry } from '../bigtable/mutate-entries';
 import { type ReadRow, type RowRange, rangesReadOptions } from '../bigtable/read-rows';
 import { DELIVERY_COLUMNS, MalformedRowError, fromRow } from '../bigtable/txn-row';
 import { readWatermark } from '../bigtable/pipeline-state';
@@ -122,12 +123,10 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     });
     await options.afterPublish?.(acked.map((a) => a.m.transactionId));
     if (acked.length > 0) {
-      await deps.txnTable.insert(
-        acked.map(({ m, messageId }) => ({
-          key: m.rowKey,
-          data: { [marked]: { [markColumn]: { value: passedToPubSubValue(ackedAt, messageId), timestamp: ackedAt } } },
-        })),
+      const marks = acked.map(({ m, messageId }) =>
+        toRawEntry({ key: m.rowKey, data: { [marked]: { [markColumn]: { value: passedToPubSubValue(ackedAt, messageId), timestamp: ackedAt } } } }),
       );
+      await mutateEntries(deps.txnTable, marks);
     }
     report.published += acked.length;
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');

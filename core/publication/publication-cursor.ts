@@ -1,5 +1,5 @@
 import type { Table } from '@google-cloud/bigtable';
-import { type StateCursor, readCursor, writeCursor } from '../bigtable/pipeline-state';
+import { type StateCursor, readInstantCursor, writeInstantCursor } from '../bigtable/pipeline-state';
 import type { StateTableSchema } from '../resources';
 
 /**
@@ -10,14 +10,10 @@ import type { StateTableSchema } from '../resources';
  */
 export const PUBLICATION_CURSOR: StateCursor = { row: 'publication_cursor', column: 'cursor' };
 
-export async function writePublicationCursor(state: Table, schema: StateTableSchema, cursor: Date): Promise<void> {
-  await writeCursor(state, schema, PUBLICATION_CURSOR, cursor.toISOString());
+export function writePublicationCursor(state: Table, schema: StateTableSchema, cursor: Date): Promise<void> {
+  return writeInstantCursor(state, schema, PUBLICATION_CURSOR, cursor);
 }
 
-export async function readPublicationCursor(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
-  const value = await readCursor(state, schema, PUBLICATION_CURSOR);
-  if (value === undefined) return undefined;
-  const cursor = new Date(value);
-  if (Number.isNaN(cursor.getTime())) throw new Error(`${PUBLICATION_CURSOR.row} holds "${value}", not a timestamp`);
-  return cursor;
+export function readPublicationCursor(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
+  return readInstantCursor(state, schema, PUBLICATION_CURSOR);
 }

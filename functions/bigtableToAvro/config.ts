@@ -1,6 +1,6 @@
 import { type Env, readConfig } from '../../core/config';
 import type { PublicationOptions } from '../../core/publication/publish-transactions';
-import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableTables, readFunctionProject } from '../../core/function-entry';
 import type { Resources } from '../../core/resources';
 
 /** bigtableToAvro's configuration, read from the environment once when the instance starts. */
@@ -12,20 +12,14 @@ export interface AvroPublishConfig {
   options: Omit<PublicationOptions, 'now' | 'afterPublish'>;
 }
 
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
 const TOPIC = /^[A-Za-z][A-Za-z0-9._~%+-]{2,254}$/;
 
 export function readAvroPublishConfig(env: Env): AvroPublishConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
-    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,
-      bigtable: {
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: readBigtableTables(read, resources),
       avroTopic: read.string('AVRO_TOPIC', { default: resources.pubsub.avroTopic, pattern: TOPIC, description: 'a Pub/Sub topic id' }),
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
       options: {

@@ -1,6 +1,6 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
-import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableTables, readFunctionProject } from '../../core/function-entry';
 import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -15,20 +15,12 @@ export interface ReplicateConfig {
   sql: SqlConnection;
 }
 
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
-    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,
-      bigtable: {
-        ...resources.bigtable,
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: { ...resources.bigtable, ...readBigtableTables(read, resources) },
       replicatedTopic: read.string('REPLICATED_TOPIC', { default: resources.pubsub.replicatedTopic }),
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
       options: {

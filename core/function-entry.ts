@@ -45,21 +45,6 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
  * it. With the project missing or bad, the problem is recorded and placeholder names are given,
  * so the rest of the configuration is still checked and reported at once.
  */
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
-/**
- * The Bigtable instance and the two tables a function works on (`BIGTABLE_INSTANCE`, `TXN_TABLE`,
- * `STATE_TABLE`), the defaults of `resources` unless set.
- */
-export function readBigtableTables(read: EnvReader, resources: Resources): Pick<Resources['bigtable'], 'instance' | 'txn' | 'state'> {
-  const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
-  return {
-    instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-    txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-    state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-  };
-}
-
 export function readFunctionProject(read: EnvReader): { project: string; resources: Resources } {
   const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT_ID, description: 'a Google Cloud project id' });
   return { project, resources: defaultResources(project || 'placeholder-project') };

@@ -1,12 +1,13 @@
 import { type Env, readConfig } from '../../core/config';
 import type { PublicationOptions } from '../../core/publication/publish-transactions';
-import { readBigtableTables, readFunctionProject } from '../../core/function-entry';
+import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
 import type { Resources } from '../../core/resources';
 
 /** bigtableToAvro's configuration, read from the environment once when the instance starts. */
 export interface AvroPublishConfig {
   project: string;
-  bigtable: Pick<Resources['bigtable'], 'instance' | 'txn' | 'state'>;
+  bigtable: Resources['bigtable'];
   avroTopic: string;
   publishTimeoutMs: number;
   options: Omit<PublicationOptions, 'now' | 'afterPublish'>;
@@ -19,7 +20,7 @@ export function readAvroPublishConfig(env: Env): AvroPublishConfig {
     const { project, resources } = readFunctionProject(read);
     return {
       project,
-      bigtable: readBigtableTables(read, resources),
+      bigtable: readBigtableNames(read, resources.bigtable),
       avroTopic: read.string('AVRO_TOPIC', { default: resources.pubsub.avroTopic, pattern: TOPIC, description: 'a Pub/Sub topic id' }),
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
       options: {

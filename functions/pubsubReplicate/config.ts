@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
-import { readBigtableTables, readFunctionProject } from '../../core/function-entry';
+import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
 import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -20,7 +21,7 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
     const { project, resources } = readFunctionProject(read);
     return {
       project,
-      bigtable: { ...resources.bigtable, ...readBigtableTables(read, resources) },
+      bigtable: readBigtableNames(read, resources.bigtable),
       replicatedTopic: read.string('REPLICATED_TOPIC', { default: resources.pubsub.replicatedTopic }),
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
       options: {

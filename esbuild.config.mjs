@@ -21,6 +21,7 @@ const DEPLOYABLES = [
   // entry so a cold start compiles a small file (see bench/cold-start.ts).
   { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=httpGenerate' },
   { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
+  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
   { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },

@@ -47,6 +47,8 @@ export interface Resources {
     /** Push subscription (Eventarc-style) that drives pubsubReplicate. */
     replicateSubscription: string;
     maxDeliveryAttempts: number;
+    /** Signal published by pubsubReplicate after a run that wrote rows; drives bigtableToAvro. */
+    replicatedTopic: string;
     /** AVRO-schema topic fed by bigtableToAvro. */
     avroTopic: string;
     avroSchema: string;
@@ -96,6 +98,7 @@ export function defaultResources(project: string, bucket = `${project}-finserv-s
       generatedDeadLetterTopic: 'transactions-generated-dead-letter',
       replicateSubscription: 'pubsub-replicate',
       maxDeliveryAttempts: 10,
+      replicatedTopic: 'transactions-replicated',
       avroTopic: 'transactions-avro',
       avroSchema: 'transaction-avro',
       changes: {

@@ -28,17 +28,6 @@ export interface PubsubProvisionOptions {
   changesAckDeadlineSeconds?: number;
 }
 
-export class SchemaMismatchError extends Error {
-  readonly code = 'SCHEMA_MISMATCH';
-  constructor(readonly schema: string) {
-    super(
-      `Pub/Sub schema ${schema} exists with a different definition: commit a new revision ` +
-        `or delete it (and the topics using it) before provisioning again`,
-    );
-    this.name = 'SchemaMismatchError';
-  }
-}
-
 /** JSON text compared by meaning, not by whitespace. */
 function sameJson(a: string, b: string): boolean {
   try {
@@ -49,9 +38,9 @@ function sameJson(a: string, b: string): boolean {
 }
 
 /**
- * Topics, dead-letter topic (with a pull subscription of the same name that keeps what lands
- * there), the replicate subscription with its dead-letter and retry policies, the AVRO schema and
- * the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
+ * Topics (generated and replicated signals), dead-letter topic (with a pull subscription of the
+ * same name that keeps what lands there), the replicate subscription with its dead-letter and retry
+ * policies, the AVRO schema and the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
  * exists is kept, and the replicate subscription's policies are set to what is asked.
  */
 export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
@@ -60,6 +49,7 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   await Promise.all([
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
+    createIfAbsent(() => pubsub.createTopic(resources.replicatedTopic)),
     provisionSchemaTopic(pubsub, resources.avroSchema, options.avroSchemaDefinition, resources.avroTopic, options.avroEncoding ?? 'JSON'),
     provisionChanges(pubsub, resources.changes, options),
   ]);
@@ -82,15 +72,24 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   }
 }
 
-/** A schema-enforced topic; an existing schema with another definition is an error, never replaced. */
+/**
+ * A schema-enforced topic. The .avsc file is the schema's single source of truth: the schema is
+ * created from it, and when the file changes (compared by meaning with the newest revision) a new
+ * revision is committed. The topic accepts every revision, so messages written with an older one
+ * still decode.
+ */
 async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition: string, topic: string, encoding: AvroEncoding): Promise<void> {
   const schema = pubsub.schema(schemaId);
   const created = await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition));
+  const name = await schema.getName();
   if (created === 'existed') {
-    const existing = await schema.get('FULL');
-    if (!sameJson(existing.definition ?? '', definition)) throw new SchemaMismatchError(await schema.getName());
+    const newest = await schema.get('FULL');
+    if (!sameJson(newest.definition ?? '', definition)) {
+      const client = await pubsub.getSchemaClient();
+      await client.commitSchema({ name, schema: { name, type: 'AVRO', definition } });
+    }
   }
-  const schemaSettings = { schema: await schema.getName(), encoding };
+  const schemaSettings = { schema: name, encoding };
   await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
 }
 

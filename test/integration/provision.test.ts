@@ -34,7 +34,7 @@ test('provisioning creates every resource', async () => {
   const topic = (name: string) => `projects/${resources.project}/topics/${name}`;
   assert.equal(
     first.pubsub.topics.map((t) => t.name),
-    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic, resources.pubsub.changes.topic].map(topic).sort(),
+    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic, resources.pubsub.changes.topic, resources.pubsub.replicatedTopic].map(topic).sort(),
   );
   const avro = first.pubsub.topics.find((t) => t.name === topic(resources.pubsub.avroTopic));
   assert.equal(avro?.schemaSettings?.schema, `projects/${resources.project}/schemas/${resources.pubsub.avroSchema}`);

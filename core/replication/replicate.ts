@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSent } from '../sql/transactions';
-import { recordWatermark } from '../watermark';
+import { readStoredWatermark, replaceWatermark } from '../watermark';
 import { BigtableWriteError, writeTransactions } from './bigtable-writer';
 import { type WatermarkRule, computeWatermark } from './watermark-rule';
 
@@ -80,6 +80,22 @@ const ER_LOCK_DEADLOCK = 1213;
 function isLockConflict(error: unknown): boolean {
   const errno = (error as { errno?: number }).errno;
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
+}
+
+const WATERMARK_ATTEMPTS = 10;
+
+/**
+ * Computes and stores the watermark. The stored version is read BEFORE the SQL snapshot: if a
+ * generation lowers the watermark after that (its lease already committed, so possibly after our
+ * snapshot), the compare-and-set fails and we compute again from a snapshot that sees the lease.
+ */
+async function recordNewWatermark(deps: ReplicationDeps, options: ReplicationOptions): Promise<Date> {
+  for (let attempt = 1; attempt <= WATERMARK_ATTEMPTS; attempt++) {
+    const stored = await readStoredWatermark(deps.stateTable, deps.stateSchema);
+    const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
+    if (await replaceWatermark(deps.stateTable, deps.stateSchema, stored, watermark)) return watermark;
+  }
+  throw new Error(`the watermark changed under ${WATERMARK_ATTEMPTS} attempts in a row to record it: the next signal records it`);
 }
 
 export async function replicateUnsent(deps: ReplicationDeps, options: ReplicationOptions): Promise<ReplicationReport> {
@@ -163,8 +179,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
     deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');
     throw errors[0];
   }
-  const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
-  await recordWatermark(deps.stateTable, deps.stateSchema, watermark);
+  const watermark = await recordNewWatermark(deps, options);
   const report = { replicated, claims, drained, watermark, elapsedMs: Date.now() - started };
   deps.log[drained ? 'info' : 'warn'](
     { replicated, claims, watermark: watermark.toISOString(), elapsedMs: report.elapsedMs },

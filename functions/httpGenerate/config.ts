@@ -1,6 +1,6 @@
 import { type Env, readConfig } from '../../core/config';
 import type { RequestLimits } from '../../core/generation/request';
-import { defaultResources } from '../../core/resources';
+import { type Resources, defaultResources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** httpGenerate's configuration, read from the environment once when the instance starts. */
@@ -10,14 +10,18 @@ export interface GenerateConfig {
   publishTimeoutMs: number;
   limits: RequestLimits;
   sql: SqlConnection;
+  /** The instance and pipeline_state table whose watermark a generation lowers to its slot. */
+  bigtable: Pick<Resources['bigtable'], 'instance' | 'state'>;
 }
 
 const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
+const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
 
 export function readGenerateConfig(env: Env): GenerateConfig {
   return readConfig(env, (read) => {
     const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
     const resources = defaultResources(project || 'placeholder-project');
+    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     const maxCount = read.integer('GENERATE_MAX_COUNT', { default: 10_000, min: 1, max: 10_000 });
     return {
       project,
@@ -29,6 +33,10 @@ export function readGenerateConfig(env: Env): GenerateConfig {
         maxBodyBytes: 4096,
       },
       sql: readSqlConnection(read, { database: resources.sql.database }),
+      bigtable: {
+        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
+        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
+      },
     };
   });
 }

@@ -1,0 +1,127 @@
+/**
+ * Time and late data across the real steps: generation (core, no HTTP), replication and the daily
+ * job, on MariaDB, the Bigtable emulator and a local summary store. Signals are not delivered:
+ * each test decides when replication runs, the way a late or lost signal would.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { type Day, addDays, dayOf } from '../../core/day';
+import { generateBatch } from '../../core/generation/generate';
+import { type Generator, loadGenerator } from '../../core/generation/generator';
+import { batchIdForKey } from '../../core/generation/slot';
+import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
+import { replicateUnsent } from '../../core/replication/replicate';
+import { type DailySummaryReport, runDailySummary } from '../../core/summary/daily-summary';
+import type { DayScope } from '../../core/summary/plan';
+import { decodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
+import { lowerWatermark, readStoredWatermark, readWatermark, replaceWatermark } from '../../core/watermark';
+import { sqlPoolOf } from '../functions/fixtures';
+import { localStore, memoryLogger, type TestStore } from '../core/summary/stores';
+import { printingErrors } from '../support/hooks';
+import { type SuiteEnv, suiteEnv } from '../support/suite-env';
+
+const H = 3_600_000;
+let env: SuiteEnv;
+let generator: Generator;
+let store: TestStore;
+
+test.before(
+  printingErrors(async () => {
+    env = await suiteEnv('late-data');
+    generator = await loadGenerator();
+    store = localStore();
+  }),
+);
+
+test.after(async () => {
+  await store?.cleanup();
+  await env?.close();
+});
+
+const tables = () => {
+  const instance = env.bigtable.instance(env.resources.bigtable.instance);
+  return { instance, txnTable: instance.table(env.resources.bigtable.txn.id), stateTable: instance.table(env.resources.bigtable.state.id) };
+};
+
+/** One generation through core, its signal recorded and never delivered. */
+async function generate(slotStart: Date, count: number, key?: string) {
+  const signals: unknown[] = [];
+  const { stateTable } = tables();
+  const batchId = key ? batchIdForKey(key) : `slot-${slotStart.toISOString().slice(0, 13).replace(/[-T]/g, '')}`;
+  return generateBatch(
+    {
+      sql: sqlPoolOf(env.pool),
+      generator,
+      publisher: { publish: async (signal) => String(signals.push(signal)) },
+      stateTable,
+      stateSchema: env.resources.bigtable.state,
+      log: memoryLogger().log,
+    },
+    { slotStart, count, batchId },
+  );
+}
+
+async function replicate(now?: Date) {
+  const { txnTable, stateTable } = tables();
+  return replicateUnsent(
+    { sql: sqlPoolOf(env.pool), txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, log: memoryLogger().log },
+    { batchSize: 500, workers: 2, budgetMs: 60_000, writeTimeoutMs: 30_000, watermark: DEFAULT_WATERMARK_RULE, ...(now ? { now: () => now } : {}) },
+  );
+}
+
+async function runJob(scope: DayScope, now?: Date): Promise<DailySummaryReport & { lines: Array<Record<string, unknown>> }> {
+  const { txnTable, stateTable } = tables();
+  const { log, lines } = memoryLogger();
+  const report = await runDailySummary(
+    { txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, store: store.store, log, ...(now ? { now: () => now } : {}) },
+    { scope },
+  );
+  return { ...report, lines };
+}
+
+async function summarizedCount(day: Day): Promise<number> {
+  const csv = decodeSummaryCsv((await store.store.read(summaryFileName(day))).toString('utf8'));
+  const total = csv.rows.find((r) => r.kind === 'grand-total');
+  return total ? total.count : -1;
+}
+
+const hourAgo = (hours: number) => new Date(Math.floor(Date.now() / H) * H - hours * H);
+
+test('fault 3: a backfill committed but not yet replicated holds its day back; it is never summarized with 0', async () => {
+  // A live pipeline: replication has recorded a watermark near now.
+  await replicate();
+  const before = await readWatermark(tables().stateTable, env.resources.bigtable.state);
+  assert.ok(before && before.getTime() > Date.now() - 3 * H, `watermark near now, got ${before?.toISOString()}`);
+
+  const slot = hourAgo(72);
+  const day = dayOf(slot);
+  const outcome = await generate(slot, 400, 'late-backfill-1');
+  assert.ok(outcome.created);
+
+  const held = await runJob({ kind: 'range', from: day, to: day });
+  assert.equal(held.plan.heldBack, [day], 'the day waits for its rows');
+  assert.equal(held.outcomes, []);
+  assert.equal(await store.store.list(summaryFileName(day)), [], 'nothing written');
+  assert.equal(await readWatermark(tables().stateTable, env.resources.bigtable.state), slot, 'generation lowered the watermark to its slot');
+
+  await replicate();
+  const written = await runJob({ kind: 'range', from: day, to: day });
+  assert.equal(written.plan.toSummarize, [day]);
+  assert.is(await summarizedCount(day), 400);
+});
+
+test('a replicator whose snapshot predates a lowering cannot write over it', async () => {
+  const { stateTable } = tables();
+  const schema = env.resources.bigtable.state;
+  await replicate();
+  const high = await readWatermark(stateTable, schema);
+  const staleRead = await readStoredWatermark(stateTable, schema); // a replicator reads, then its SQL...
+  const slot = hourAgo(50);
+  assert.equal(await lowerWatermark(stateTable, schema, slot), high, '...while a generation lowers it');
+  assert.not.ok(await replaceWatermark(stateTable, schema, staleRead, high!), 'the stale compare-and-set fails');
+  assert.equal(await readWatermark(stateTable, schema), slot);
+  assert.is(await lowerWatermark(stateTable, schema, hourAgo(40)), undefined, 'a later slot does not raise it');
+  assert.ok(await replaceWatermark(stateTable, schema, await readStoredWatermark(stateTable, schema), high!), 'a fresh read may');
+});
+
+test.run();

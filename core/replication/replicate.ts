@@ -5,7 +5,7 @@ import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSent } from '../sql/transactions';
 import { readStoredWatermark, replaceWatermark } from '../watermark';
 import { BigtableWriteError, writeTransactions } from './bigtable-writer';
-import { type WatermarkRule, computeWatermark } from './watermark-rule';
+import { type WatermarkRule, readWatermarkInputs, watermarkOf } from './watermark-rule';
 
 /**
  * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction:
@@ -92,8 +92,17 @@ const WATERMARK_ATTEMPTS = 10;
 async function recordNewWatermark(deps: ReplicationDeps, options: ReplicationOptions): Promise<Date> {
   for (let attempt = 1; attempt <= WATERMARK_ATTEMPTS; attempt++) {
     const stored = await readStoredWatermark(deps.stateTable, deps.stateSchema);
-    const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
-    if (await replaceWatermark(deps.stateTable, deps.stateSchema, stored, watermark)) return watermark;
+    const inputs = await readWatermarkInputs(deps.sql, options.watermark, options.now?.() ?? new Date());
+    const watermark = watermarkOf(inputs);
+    if (!(await replaceWatermark(deps.stateTable, deps.stateSchema, stored, watermark))) continue;
+    if (inputs.passedSlots.length > 0) {
+      deps.log.warn(
+        { passedSlots: inputs.passedSlots.map((slot) => slot.toISOString()), missedSlotMinutes: options.watermark.missedSlotMs / 60_000 },
+        `scheduled slot(s) ${inputs.passedSlots.map((slot) => slot.toISOString()).join(', ')} never got a batch: the watermark passed them; ` +
+          'if the scheduler missed them, backfill each with {"hour": SLOT} and the daily job restates its day',
+      );
+    }
+    return watermark;
   }
   throw new Error(`the watermark changed under ${WATERMARK_ATTEMPTS} attempts in a row to record it: the next signal records it`);
 }

@@ -25,6 +25,26 @@ export interface BatchInsertResult {
 
 const ER_DUP_ENTRY = 1062;
 
+/** `slot-2026112709`: the batch a scheduled run makes for the slot starting 2026-11-27T09:00Z. */
+export function batchIdForSlot(slotStart: Date): string {
+  const iso = slotStart.toISOString();
+  return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
+}
+
+/** The slots in [from, to) whose scheduled batch (not a keyed backfill) is committed. */
+export async function committedScheduledSlots(sql: SqlPool, from: Date, to: Date): Promise<Date[]> {
+  const connection = await sql.acquire();
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>(
+      'SELECT batch_id, slot_start FROM generation_batches WHERE slot_start >= ? AND slot_start < ? ORDER BY slot_start',
+      [from, to],
+    );
+    return rows.filter((row) => row.batch_id === batchIdForSlot(row.slot_start)).map((row) => row.slot_start as Date);
+  } finally {
+    connection.release();
+  }
+}
+
 export function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
   let first: Date | null = null;
   let last: Date | null = null;

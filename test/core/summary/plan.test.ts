@@ -1,16 +1,32 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays, daysBetween } from '../../../core/day';
+import { schedulingHorizon, slotWindow } from '../../../core/replication/watermark-rule';
 import { daysInScope, isComplete, MAX_DAYS_IN_SCOPE, PlanError, planDays, type PlanInput } from '../../../core/summary/plan';
 
 const NOW = new Date('2026-11-27T01:00:00Z');
+/**
+ * What the 01:00 run finds: the watermark the replication after the 00:00 run records (40 s later),
+ * by the real rule, every scheduled slot up to 23:00 having its batch.
+ */
+function watermarkAfterMidnightRun(): Date {
+  const replicatedAt = new Date('2026-11-27T00:00:40Z');
+  const { from, to } = slotWindow(replicatedAt, 2 * 3_600_000);
+  const slots = Array.from({ length: (to.getTime() - from.getTime()) / 3_600_000 }, (_, i) => new Date(from.getTime() + i * 3_600_000));
+  return schedulingHorizon(replicatedAt, 2 * 3_600_000, slots).horizon;
+}
 const base: PlanInput = {
   scope: { kind: 'recent', lookbackDays: 7 },
-  watermark: new Date('2026-11-27T00:00:00Z'),
+  watermark: watermarkAfterMidnightRun(),
   now: NOW,
   written: new Set(),
   task: { index: 0, count: 1 },
 };
+
+test('at 01:00 yesterday is complete: the watermark the real rule gives after the 00:00 run is midnight', () => {
+  assert.equal(base.watermark, new Date('2026-11-27T00:00:00Z'));
+  assert.equal(planDays(base).toSummarize.at(-1), '2026-11-26');
+});
 
 test('a day is complete once the watermark reaches its end, not a millisecond before', () => {
   assert.ok(isComplete('2026-11-26', new Date('2026-11-27T00:00:00.000Z')));

@@ -18,6 +18,8 @@ export interface Thresholds {
 export type ThresholdSignal = 'LOW' | 'NORMAL' | 'HIGH';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
+/** In the `count` family too: the version of the file the row was loaded from (auto reloads a restated file). */
+export const SOURCE_VERSION_COLUMN = 'source_version';
 
 export interface DeadLetter {
   file: string;

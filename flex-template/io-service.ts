@@ -8,7 +8,7 @@ import { startOfDay } from '../core/day';
 import { openObjectStore } from '../core/storage/open';
 import type { ObjectStore } from '../core/storage/object-store';
 import { dayOfSummaryFile } from '../core/summary-csv';
-import { SIGNAL_COLUMN, type SummaryCells } from './daily-summary-row';
+import { SIGNAL_COLUMN, SOURCE_VERSION_COLUMN, type SummaryCells } from './daily-summary-row';
 
 export interface IoConfig {
   input: string;
@@ -23,6 +23,14 @@ export interface IoConfig {
 export interface SummaryFile {
   name: string;
   date: string;
+  /** The object's version (Cloud Storage generation): a restated day's file gets a new one. */
+  version: string;
+}
+
+export interface LoadedDate {
+  date: string;
+  /** Undefined for a row loaded before rows recorded their file's version. */
+  version: string | undefined;
 }
 
 /** The summary table's families: `count` (with threshold_signal) and `sum`. */
@@ -83,10 +91,10 @@ export function openIo(config: IoConfig) {
     /** Summary files directly under the input prefix, by date. */
     async listSummaryFiles(): Promise<SummaryFile[]> {
       const files: SummaryFile[] = [];
-      for (const name of await input.list()) {
+      for (const { name, version } of await input.listVersions()) {
         if (name.includes('/')) continue;
         const date = dayOfSummaryFile(name);
-        if (date) files.push({ name, date });
+        if (date) files.push({ name, date, version });
       }
       return files.sort((a, b) => a.date.localeCompare(b.date));
     },
@@ -94,17 +102,21 @@ export function openIo(config: IoConfig) {
     /**
      * Which of `dates` are loaded: their row has `count:threshold_signal`. A row is written in one
      * entry, so one with its signal is a whole file's; a row without one came from a file whose
-     * TOTAL,ALL line was bad, and stays selected until a corrected file is loaded.
+     * TOTAL,ALL line was bad, and stays selected until a corrected file is loaded. Each with the
+     * version of the file it came from, so that auto reloads a date whose file was restated.
      */
-    async loadedDates(dates: string[]): Promise<string[]> {
+    async loadedDates(dates: string[]): Promise<LoadedDate[]> {
       if (dates.length === 0) return [];
       const sorted = [...dates].sort();
       const wanted = new Set(sorted);
       const [rows] = await table.getRows({
         ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
-        filter: [{ family: COUNT_FAMILY }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }],
+        filter: [{ family: COUNT_FAMILY }, { column: new RegExp(`^(${SIGNAL_COLUMN}|${SOURCE_VERSION_COLUMN})$`) }, { column: { cellLimit: 1 } }],
       });
-      return rows.map((row) => row.id).filter((id) => wanted.has(id));
+      const cell = (row: (typeof rows)[number], column: string) => row.data?.[COUNT_FAMILY]?.[column]?.[0]?.value as string | undefined;
+      return rows
+        .filter((row) => wanted.has(row.id) && cell(row, SIGNAL_COLUMN) !== undefined)
+        .map((row) => ({ date: row.id, version: cell(row, SOURCE_VERSION_COLUMN) }));
     },
 
     async readText(name: string): Promise<string> {

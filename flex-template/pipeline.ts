@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
 import { sharedBlockingClient, type BlockingClient } from './blocking-client';
-import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type SummaryCells, type Thresholds } from './daily-summary-row';
-import type { IoConfig, SummaryFile } from './io-service';
+import { dailySummaryLoad, encodeDeadLetters, SOURCE_VERSION_COLUMN, type DeadLetter, type SummaryCells, type Thresholds } from './daily-summary-row';
+import type { IoConfig, LoadedDate, SummaryFile } from './io-service';
 import type { DatesSelection } from './options';
 
 export interface PipelineConfig {
@@ -91,8 +91,9 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { sel
       }
       chosen = this.config.dates.dates.map((d) => byDate.get(d)!);
     } else {
-      const loaded = new Set(io.call<string[]>('loadedDates', files.map((f) => f.date)));
-      chosen = files.filter((f) => !loaded.has(f.date));
+      // New dates, and dates whose file is not the version their row was loaded from (restated).
+      const loaded = new Map(io.call<LoadedDate[]>('loadedDates', files.map((f) => f.date)).map((l) => [l.date, l.version]));
+      chosen = files.filter((f) => !loaded.has(f.date) || loaded.get(f.date) !== f.version);
     }
     context.selected.increment(chosen.length);
     console.info(`flex-template: ${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
@@ -110,7 +111,7 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
       const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
-      if (load.cells) out.push({ summary: load.cells });
+      if (load.cells) out.push({ summary: { ...load.cells, count: { ...load.cells.count, [SOURCE_VERSION_COLUMN]: file.version } } });
       if (load.deadLetters.length > 0) out.push({ deadLetters: { file: file.name, date: file.date, deadLetters: load.deadLetters } });
       const rejectedRows = load.deadLetters.filter((d) => d.line > 0).length;
       out.push({ stats: { files: 1, validRows: load.validRows, rejectedRows } });

@@ -5,6 +5,8 @@ import type { SqlPool } from '../sql/connect';
 import { type BatchSummary, closeGenerationLease, insertBatch, openGenerationLease } from '../sql/generation-batches';
 import type { Generator } from './generator';
 import type { GenerateRequest } from './request';
+import { dayOf } from '../day';
+import { markDayChanged } from '../day-changes';
 import { lowerWatermark } from '../watermark';
 import type { BatchSignal } from './signal';
 
@@ -43,9 +45,12 @@ export async function generateBatch(deps: GenerateDeps, request: GenerateRequest
   const leaseId = await openGenerationLease(deps.sql, request.batchId, request.slotStart);
   let result;
   try {
-    // After the lease (which stops any replicator from raising it past the slot again) and before
-    // the rows: the stored watermark never claims a time that these rows lie behind, so the daily
+    // After the lease (which stops any replicator from raising the watermark past the slot again)
+    // and before the rows: the stored watermark never claims a time that these rows lie behind, so the daily
     // job cannot summarize the slot's day short, backfill or not.
+    // The day is marked changed in the same step, so a summary written before these rows arrive
+    // is read again and restated once they are replicated.
+    await markDayChanged(deps.stateTable, deps.stateSchema, dayOf(request.slotStart), request.batchId);
     const lowered = await lowerWatermark(deps.stateTable, deps.stateSchema, request.slotStart);
     if (lowered) deps.log.info({ batchId: request.batchId, from: lowered.toISOString(), to: request.slotStart.toISOString() }, 'watermark lowered for a backfill');
     result = await insertBatch(deps.sql, { batchId: request.batchId, slotStart: request.slotStart, transactions, leaseId });

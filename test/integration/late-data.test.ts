@@ -17,8 +17,17 @@ import { type DailySummaryReport, runDailySummary } from '../../core/summary/dai
 import type { DayScope } from '../../core/summary/plan';
 import { decodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
 import { lowerWatermark, readStoredWatermark, readWatermark, replaceWatermark } from '../../core/watermark';
+import type { RowDataPacket } from 'mysql2/promise';
+import { endOfDay, startOfDay } from '../../core/day';
+import { formatMinor, type Currency } from '../../core/money';
+import type { ObjectStore } from '../../core/storage/object-store';
+import { closeSharedBlockingClients } from '../../flex-template/blocking-client';
+import { pipelineConfig, runnerFor } from '../../flex-template/main';
+import { parseOptions } from '../../flex-template/options';
+import { summaryLoadPipeline } from '../../flex-template/pipeline';
+import { readSummaryTable } from '../flex-template/summary-fixtures';
 import { sqlPoolOf } from '../functions/fixtures';
-import { localStore, memoryLogger, type TestStore } from '../core/summary/stores';
+import { gcsStore, localStore, memoryLogger, type TestStore } from '../core/summary/stores';
 import { printingErrors } from '../support/hooks';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 
@@ -36,6 +45,7 @@ test.before(
 );
 
 test.after(async () => {
+  closeSharedBlockingClients();
   await store?.cleanup();
   await env?.close();
 });
@@ -71,18 +81,18 @@ async function replicate(now?: Date, log = memoryLogger().log) {
   );
 }
 
-async function runJob(scope: DayScope, now?: Date): Promise<DailySummaryReport & { lines: Array<Record<string, unknown>> }> {
+async function runJob(scope: DayScope, now?: Date, target: ObjectStore = store.store): Promise<DailySummaryReport & { lines: Array<Record<string, unknown>> }> {
   const { txnTable, stateTable } = tables();
   const { log, lines } = memoryLogger();
   const report = await runDailySummary(
-    { txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, store: store.store, log, ...(now ? { now: () => now } : {}) },
+    { txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, store: target, log, ...(now ? { now: () => now } : {}) },
     { scope },
   );
   return { ...report, lines };
 }
 
-async function summarizedCount(day: Day): Promise<number> {
-  const csv = decodeSummaryCsv((await store.store.read(summaryFileName(day))).toString('utf8'));
+async function summarizedCount(day: Day, target: ObjectStore = store.store): Promise<number> {
+  const csv = decodeSummaryCsv((await target.read(summaryFileName(day))).toString('utf8'));
   const total = csv.rows.find((r) => r.kind === 'grand-total');
   return total ? total.count : -1;
 }
@@ -189,6 +199,122 @@ test('fault 4: through a simulated midnight on the deployed schedule, the 01:00 
     if (last) lags.push((t - last.watermark.getTime()) / 60_000);
   }
   console.log(`watermark lag on the deployed schedule (replication ${REPLICATION_DELAY_S} s after each run): ${Math.min(...lags)}-${Math.max(...lags)} min`);
+});
+
+test('fault 5: a first run without SUMMARY_FIRST_DAY writes no empty day, and a later backfill of one is summarized', async () => {
+  const fresh = await gcsStore();
+  try {
+    await replicate();
+    const first = await runJob({ kind: 'recent', lookbackDays: 31 }, undefined, fresh.store);
+    const emptyDay = addDays(dayOf(new Date()), -20);
+    assert.equal(await fresh.store.list(summaryFileName(emptyDay)), [], 'the empty day has no file');
+    for (const outcome of first.outcomes) {
+      if (outcome.status === 'written') assert.ok(outcome.transactions > 0, `${outcome.day} written with 0 transactions`);
+    }
+    assert.ok(first.plan.empty.includes(emptyDay), `${emptyDay} had no transactions: ${JSON.stringify(first.plan)}`);
+
+    await generate(new Date(startOfDay(emptyDay).getTime() + 9 * H), 120, 'late-empty-day');
+    await replicate();
+    const second = await runJob({ kind: 'recent', lookbackDays: 31 }, undefined, fresh.store);
+    assert.ok(second.plan.toSummarize.includes(emptyDay));
+    assert.is(await summarizedCount(emptyDay, fresh.store), 120);
+  } finally {
+    await fresh.cleanup();
+  }
+});
+
+/** The day's CSV lines as Cloud SQL computes them (SUM over BIGINT is exact in SQL). */
+async function csvFromSql(day: Day): Promise<string[]> {
+  const range = [startOfDay(day), endOfDay(day)];
+  const [groups] = await env.pool.query<RowDataPacket[]>(
+    `SELECT txn_type, currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS CHAR) AS total
+       FROM transactions WHERE occurred_at >= ? AND occurred_at < ? GROUP BY txn_type, currency`,
+    range,
+  );
+  const lines = groups.map((g) => `${day},${g.txn_type},${g.currency},${g.n},${formatMinor(BigInt(g.total), g.currency as Currency)}`);
+  const [currencies] = await env.pool.query<RowDataPacket[]>(
+    `SELECT currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS CHAR) AS total FROM transactions WHERE occurred_at >= ? AND occurred_at < ? GROUP BY currency`,
+    range,
+  );
+  lines.push(...currencies.map((c) => `${day},TOTAL,${c.currency},${c.n},${formatMinor(BigInt(c.total), c.currency as Currency)}`));
+  const [[all]] = await env.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM transactions WHERE occurred_at >= ? AND occurred_at < ?', range);
+  lines.push(`${day},TOTAL,ALL,${all!.n},`);
+  return lines.sort();
+}
+
+const csvLines = (text: string) => text.trim().split('\n').slice(1).sort();
+
+async function runTemplate(input: string): Promise<Record<string, number>> {
+  const r = env.resources;
+  const args = [`--input=${input}`, `--bigtable_project=${r.project}`, `--bigtable_instance=${r.bigtable.instance}`, `--bigtable_table=${r.bigtable.summaries.id}`];
+  const options = parseOptions(args, env.vars);
+  return (await runnerFor(options).run(summaryLoadPipeline(pipelineConfig(options, env.vars, `late-${Date.now()}`)))).counters();
+}
+
+async function summaryRow(day: Day) {
+  return (await readSummaryTable(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id)).find((row) => row.key === day);
+}
+
+test('late data: a backfilled hour restates its day (new version, old one readable), the template reloads it; an unchanged day is not rewritten', async () => {
+  const gcs = await gcsStore();
+  try {
+    const day = addDays(dayOf(new Date()), -10);
+    const other = addDays(day, -1);
+    await generate(new Date(startOfDay(day).getTime() + 8 * H), 200, 'late-a-08');
+    await generate(new Date(startOfDay(day).getTime() + 14 * H), 150, 'late-a-14');
+    await generate(new Date(startOfDay(other).getTime() + 10 * H), 90, 'late-b-10');
+    await replicate();
+    const scope: DayScope = { kind: 'range', from: other, to: day };
+    const first = await runJob(scope, undefined, gcs.store);
+    assert.equal(first.outcomes.map((o) => o.status), ['written', 'written']);
+    const firstText = (await gcs.store.read(summaryFileName(day))).toString('utf8');
+    const versions = new Map((await gcs.store.listVersions()).map((v) => [v.name, v.version]));
+    const loaded = await runTemplate(gcs.uri);
+    assert.is(loaded.files_selected, 2);
+    assert.is((await summaryRow(day))?.count['TOTAL:ALL'], '350');
+
+    // A late hour for the day: held back while its rows wait, then restated.
+    await generate(new Date(startOfDay(day).getTime() + 20 * H), 75, 'late-a-20');
+    const waiting = await runJob(scope, undefined, gcs.store);
+    assert.equal(waiting.outcomes, [], 'the watermark is below the day again: nothing restated yet');
+    await replicate();
+    const rerun = await runJob(scope, undefined, gcs.store);
+    assert.equal(rerun.plan.toRestate, [day], 'only the changed day is read again');
+    const restated = rerun.outcomes.find((o) => o.day === day);
+    assert.is(restated?.status, 'restated');
+    const logged = rerun.lines.find((line) => line.status === 'restated');
+    assert.equal(logged?.day, day);
+    assert.is((logged?.oldTotals as { transactions: number }).transactions, 350);
+    assert.is((logged?.newTotals as { transactions: number }).transactions, 425);
+
+    const now = new Map((await gcs.store.listVersions()).map((v) => [v.name, v.version]));
+    assert.is(now.get(summaryFileName(other)), versions.get(summaryFileName(other)), 'the unchanged day keeps its object generation');
+    assert.is.not(now.get(summaryFileName(day)), versions.get(summaryFileName(day)), 'the changed day has a new generation');
+    assert.equal(csvLines((await gcs.store.read(summaryFileName(day))).toString('utf8')), await csvFromSql(day), 'the CSV equals Cloud SQL');
+    const superseded = (restated as { superseded: string }).superseded;
+    assert.is((await gcs.store.read(superseded)).toString('utf8'), firstText, 'the previous version is still readable');
+
+    const reloaded = await runTemplate(gcs.uri);
+    assert.is(reloaded.files_selected, 1, 'auto reloads only the restated date');
+    const row = await summaryRow(day);
+    const sqlTotal = (await csvFromSql(day)).find((line) => line.includes(',TOTAL,ALL,'))!.split(',')[3];
+    assert.is(row?.count['TOTAL:ALL'], sqlTotal, 'the summary row equals Cloud SQL');
+    assert.is(row?.count.source_version, now.get(summaryFileName(day)));
+    assert.is((await runTemplate(gcs.uri)).files_selected ?? 0, 0, 'and then it is loaded');
+
+    // Two runs restating the day at once write one new version.
+    await generate(new Date(startOfDay(day).getTime() + 21 * H), 40, 'late-a-21');
+    await replicate();
+    const supersededBefore = (await gcs.store.list('superseded/')).length;
+    const both = await Promise.all([runJob(scope, undefined, gcs.store), runJob(scope, undefined, gcs.store)]);
+    const statuses = both.flatMap((r) => r.outcomes.filter((o) => o.day === day).map((o) => o.status));
+    assert.is(statuses.filter((s) => s === 'restated').length, 1, statuses.join(', '));
+    assert.is((await gcs.store.list('superseded/')).length, supersededBefore + 1);
+    assert.is(await summarizedCount(day, gcs.store), 465);
+    assert.equal(csvLines((await gcs.store.read(summaryFileName(day))).toString('utf8')), await csvFromSql(day));
+  } finally {
+    await gcs.cleanup();
+  }
 });
 
 test.run();

@@ -20,6 +20,8 @@ const base: PlanInput = {
   watermark: watermarkAfterMidnightRun(),
   now: NOW,
   written: new Set(),
+  // Every day of the window had transactions, each summary (if any) covering the day's last change.
+  changes: new Map(daysBetween('2026-09-01', '2026-11-26').map((day) => [day, { changed: 'c1', summarized: 'c1' }])),
   task: { index: 0, count: 1 },
 };
 
@@ -76,6 +78,26 @@ test('tasks split the calendar: every day to exactly one task, whatever each tas
   }
   assert.is(seen.size, 30);
   assert.ok([...seen.values()].every((n) => n === 1));
+});
+
+test('fault 5: a day no generation ever touched is empty in the recent scope (not written), summarized in a backfill range', () => {
+  const changes = new Map(base.changes);
+  changes.delete('2026-11-24');
+  const plan = planDays({ ...base, changes });
+  assert.equal(plan.empty, ['2026-11-24']);
+  assert.not.ok(plan.toSummarize.includes('2026-11-24'));
+  assert.ok(planDays({ ...base, changes, scope: { kind: 'range', from: '2026-11-24', to: '2026-11-24' } }).toSummarize.includes('2026-11-24'));
+});
+
+test('a written day whose change token moved past its summary is restated once complete again', () => {
+  const changes = new Map(base.changes);
+  changes.set('2026-11-25', { changed: 'c2', summarized: 'c1' });
+  changes.set('2026-11-26', { changed: 'c2', summarized: 'c1' });
+  const written = new Set(['2026-11-24', '2026-11-25', '2026-11-26']);
+  const plan = planDays({ ...base, written, changes, watermark: new Date('2026-11-26T12:00:00Z') });
+  assert.equal(plan.toRestate, ['2026-11-25'], 'the 26th waits for the watermark');
+  assert.ok(plan.alreadyWritten.includes('2026-11-24') && plan.alreadyWritten.includes('2026-11-26'));
+  assert.equal(planDays({ ...base, written, changes }).toRestate, ['2026-11-25', '2026-11-26']);
 });
 
 test('an invalid task share is refused', () => {

@@ -6,14 +6,9 @@ import { type BatchSummary, closeGenerationLease, insertBatch, openGenerationLea
 import type { Generator } from './generator';
 import type { GenerateRequest } from './request';
 import { dayOf } from '../day';
-import { markDayChanged } from '../day-changes';
-import { lowerWatermark } from '../watermark';
-import type { BatchSignal } from './signal';
-
-export interface SignalPublisher {
-  /** Resolves with the message id once Pub/Sub has accepted the message. */
-  publish(signal: BatchSignal): Promise<string>;
-}
+import { markDayChanged } from '../bigtable/day-changes';
+import { lowerWatermark } from '../bigtable/pipeline-state';
+import type { SignalPublisher } from '../pubsub/topic-publisher';
 
 export class PublishError extends Error {
   readonly code = 'SIGNAL_NOT_PUBLISHED';

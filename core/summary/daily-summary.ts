@@ -1,12 +1,12 @@
 import type { Table } from '@google-cloud/bigtable';
 import type { Day } from '../day';
-import { readDayChanges, recordDaySummarized } from '../day-changes';
+import { readDayChanges, recordDaySummarized } from '../bigtable/day-changes';
 import type { Logger } from '../log';
 import { formatMinor } from '../money';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { ObjectStore } from '../storage/object-store';
 import { dayOfSummaryFile, decodeSummaryCsv, encodeSummaryCsv, SUMMARY_FILE_PREFIX, type SummaryRow, summaryFileName, supersededFileName } from '../summary-csv';
-import { readWatermark } from '../watermark';
+import { readWatermark } from '../bigtable/pipeline-state';
 import { type DayPlan, type DayScope, daysInScope, isTasksDay, planDays, type TaskShare } from './plan';
 import { type MalformedRows, summarizeDay } from './read-day';
 

@@ -16,7 +16,7 @@ import { replicateUnsent } from '../../core/replication/replicate';
 import { type DailySummaryReport, runDailySummary } from '../../core/summary/daily-summary';
 import type { DayScope } from '../../core/summary/plan';
 import { decodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
-import { lowerWatermark, readStoredWatermark, readWatermark, replaceWatermark } from '../../core/watermark';
+import { lowerWatermark, readStoredWatermark, readWatermark, replaceWatermark } from '../../core/bigtable/pipeline-state';
 import type { RowDataPacket } from 'mysql2/promise';
 import { endOfDay, startOfDay } from '../../core/day';
 import { formatMinor, type Currency } from '../../core/money';

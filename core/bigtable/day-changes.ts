@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Table } from '@google-cloud/bigtable';
-import type { Day } from './day';
-import type { StateTableSchema } from './resources';
+import type { Day } from '../day';
+import type { StateTableSchema } from '../resources';
+import { newestText } from './read-rows';
 
 /**
  * Which days got new transactions after their summary was written, known without scanning them.
@@ -30,7 +31,6 @@ export interface DayChanges {
 }
 
 const keyOf = (day: Day) => `${DAY_ROW_PREFIX}${day}`;
-const text = (value: unknown) => (typeof value === 'string' ? value : Buffer.from(value as Uint8Array).toString('utf8'));
 
 /** Records a change to `day`; returns its token. */
 export async function markDayChanged(state: Table, schema: StateTableSchema, day: Day, by: string): Promise<string> {
@@ -49,13 +49,10 @@ export async function readDayChanges(state: Table, schema: StateTableSchema, day
   if (days.length === 0) return result;
   const [rows] = await state.getRows({ keys: days.map(keyOf), filter: [{ column: { cellLimit: 1 } }] });
   for (const row of rows) {
-    const columns = row.data?.[schema.families.state] ?? {};
-    const cell = (column: string) => columns[column]?.[0];
-    const summarized = cell(SUMMARIZED_COLUMN);
-    const changed = cell(CHANGED_COLUMN);
+    const columns = row.data?.[schema.families.state];
     result.set(String(row.id).slice(DAY_ROW_PREFIX.length), {
-      changed: changed ? text(changed.value) : undefined,
-      summarized: summarized ? text(summarized.value) || undefined : undefined,
+      changed: newestText(columns, CHANGED_COLUMN),
+      summarized: newestText(columns, SUMMARIZED_COLUMN) || undefined,
     });
   }
   return result;

@@ -1,6 +1,5 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import type { SqlPool } from '../sql/connect';
-import { committedScheduledSlots } from '../sql/generation-batches';
+import { type PendingFloors, committedScheduledSlots, readPendingFloors } from '../sql/watermark-inputs';
 import { HOUR_MS, floorToHour } from '../time';
 
 /**
@@ -18,9 +17,10 @@ import { HOUR_MS, floorToHour } from '../time';
  *      replication that follows the 00:00 run, W is midnight, and the 01:00 job writes yesterday.
  *      A slot still without a batch `missedSlotMs` after its run was due (a scheduler outage)
  *      stops holding W back: it is reported in `passedSlots`, and logged at WARNING.
- * 1 and 2 are read in ONE statement, so they come from one consistent snapshot: a batch that
- * commits in between is seen either by its lease or by its rows, never by neither. The committed
- * slots are read before it: a batch committed in between is then held back by its rows.
+ * 1 and 2 are read in ONE statement (core/sql/watermark-inputs.ts), so they come from one
+ * consistent snapshot: a batch that commits in between is seen either by its lease or by its rows,
+ * never by neither. The committed slots are read before it: a batch committed in between is then
+ * held back by its rows.
  *
  * Backfill (an explicit `hour` or idempotency key for an older hour) adds rows below the horizon:
  * it holds a lease, and it lowers the stored watermark to its slot before its rows commit (see
@@ -43,9 +43,7 @@ export const DEFAULT_WATERMARK_RULE: WatermarkRule = { missedSlotMs: 120 * 60_00
 /** Missed slots are reported for a day after they are passed, then forgotten. */
 const PASSED_REPORT_MS = 24 * HOUR_MS;
 
-export interface WatermarkInputs {
-  oldestUnsent: Date | null;
-  oldestLeaseSlot: Date | null;
+export interface WatermarkInputs extends PendingFloors {
   horizon: Date;
   /** Scheduled slots without a batch that the horizon passed because they were due too long ago. */
   passedSlots: Date[];
@@ -80,24 +78,7 @@ export function watermarkOf(inputs: WatermarkInputs): Date {
 export async function readWatermarkInputs(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<WatermarkInputs> {
   const window = slotWindow(now, rule.missedSlotMs);
   const committed = await committedScheduledSlots(sql, window.from, window.to);
-  const connection = await sql.acquire();
-  try {
-    const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT
-         (SELECT MIN(occurred_at) FROM transactions WHERE sent_to_big_table = FALSE) AS oldest_unsent,
-         (SELECT MIN(slot_start) FROM generation_leases
-            WHERE started_at > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND) AS oldest_lease_slot`,
-      [rule.leaseTtlMs * 1000],
-    );
-    const row = rows[0];
-    return {
-      oldestUnsent: row?.oldest_unsent ?? null,
-      oldestLeaseSlot: row?.oldest_lease_slot ?? null,
-      ...schedulingHorizon(now, rule.missedSlotMs, committed),
-    };
-  } finally {
-    connection.release();
-  }
+  return { ...(await readPendingFloors(sql, rule.leaseTtlMs)), ...schedulingHorizon(now, rule.missedSlotMs, committed) };
 }
 
 export async function computeWatermark(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<Date> {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Transaction } from '../transaction';
 import type { SqlPool } from './connect';
+import { deleteGenerationLease } from './generation-leases';
 import { insertTransactions } from './transactions';
 
 /**
@@ -31,21 +31,7 @@ export function batchIdForSlot(slotStart: Date): string {
   return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
 }
 
-/** The slots in [from, to) whose scheduled batch (not a keyed backfill) is committed. */
-export async function committedScheduledSlots(sql: SqlPool, from: Date, to: Date): Promise<Date[]> {
-  const connection = await sql.acquire();
-  try {
-    const [rows] = await connection.query<RowDataPacket[]>(
-      'SELECT batch_id, slot_start FROM generation_batches WHERE slot_start >= ? AND slot_start < ? ORDER BY slot_start',
-      [from, to],
-    );
-    return rows.filter((row) => row.batch_id === batchIdForSlot(row.slot_start)).map((row) => row.slot_start as Date);
-  } finally {
-    connection.release();
-  }
-}
-
-export function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
+function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
   let first: Date | null = null;
   let last: Date | null = null;
   for (const txn of txns) {
@@ -53,36 +39,6 @@ export function summarize(batchId: string, slotStart: Date, txns: readonly Trans
     if (last === null || txn.occurredAt > last) last = txn.occurredAt;
   }
   return { batchId, slotStart, rowCount: txns.length, firstOccurredAt: first, lastOccurredAt: last };
-}
-
-/**
- * Registers an in-flight generation before its rows exist (committed on its own), so the
- * replication watermark cannot pass the slot while the rows are still invisible. Returns the lease id.
- */
-export async function openGenerationLease(sql: SqlPool, batchId: string, slotStart: Date): Promise<string> {
-  const leaseId = randomUUID();
-  const connection = await sql.acquire();
-  try {
-    // The database's clock, which is also the one that expires leases (no skew between instances).
-    await connection.query('INSERT INTO generation_leases (lease_id, batch_id, slot_start, started_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
-      leaseId,
-      batchId,
-      slotStart,
-    ]);
-  } finally {
-    connection.release();
-  }
-  return leaseId;
-}
-
-/** Drops a lease whose attempt failed; a lease of a committed batch is already gone. */
-export async function closeGenerationLease(sql: SqlPool, leaseId: string): Promise<void> {
-  const connection = await sql.acquire();
-  try {
-    await connection.query('DELETE FROM generation_leases WHERE lease_id = ?', [leaseId]);
-  } finally {
-    connection.release();
-  }
 }
 
 export async function readBatchSummary(connection: PoolConnection, batchId: string): Promise<BatchSummary | undefined> {
@@ -127,7 +83,7 @@ export async function insertBatch(
     }
     try {
       await insertTransactions(connection, batch.transactions);
-      if (batch.leaseId) await connection.query('DELETE FROM generation_leases WHERE lease_id = ?', [batch.leaseId]);
+      if (batch.leaseId) await deleteGenerationLease(connection, batch.leaseId);
       await connection.commit();
     } catch (error) {
       await connection.rollback().catch(() => {});

@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { RequestLimits } from '../../core/generation/request';
-import { type Resources, defaultResources } from '../../core/resources';
+import { readBigtableId, readFunctionProject } from '../../core/function-entry';
+import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** httpGenerate's configuration, read from the environment once when the instance starts. */
@@ -14,14 +15,10 @@ export interface GenerateConfig {
   bigtable: Pick<Resources['bigtable'], 'instance' | 'state'>;
 }
 
-const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
 export function readGenerateConfig(env: Env): GenerateConfig {
   return readConfig(env, (read) => {
-    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
-    const resources = defaultResources(project || 'placeholder-project');
-    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
+    const { project, resources } = readFunctionProject(read);
+    const id = (name: string, fallback: string) => readBigtableId(read, name, fallback);
     const maxCount = read.integer('GENERATE_MAX_COUNT', { default: 10_000, min: 1, max: 10_000 });
     return {
       project,

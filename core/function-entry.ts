@@ -49,10 +49,3 @@ export function readFunctionProject(read: EnvReader): { project: string; resourc
   const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT_ID, description: 'a Google Cloud project id' });
   return { project, resources: defaultResources(project || 'placeholder-project') };
 }
-
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
-/** A Bigtable instance or table id from `name`, `fallback` when unset. */
-export function readBigtableId(read: EnvReader, name: string, fallback: string): string {
-  return read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
-}

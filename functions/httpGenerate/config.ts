@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { RequestLimits } from '../../core/generation/request';
-import { readBigtableId, readFunctionProject } from '../../core/function-entry';
+import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
 import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -18,7 +19,7 @@ export interface GenerateConfig {
 export function readGenerateConfig(env: Env): GenerateConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
-    const id = (name: string, fallback: string) => readBigtableId(read, name, fallback);
+    const { instance, state } = readBigtableNames(read, resources.bigtable);
     const maxCount = read.integer('GENERATE_MAX_COUNT', { default: 10_000, min: 1, max: 10_000 });
     return {
       project,
@@ -30,10 +31,7 @@ export function readGenerateConfig(env: Env): GenerateConfig {
         maxBodyBytes: 4096,
       },
       sql: readSqlConnection(read, { database: resources.sql.database }),
-      bigtable: {
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: { instance, state },
     };
   });
 }

@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
-import { readBigtableId, readFunctionProject } from '../../core/function-entry';
+import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
 import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -15,15 +16,9 @@ export interface ReplicateConfig {
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
-    const id = (name: string, fallback: string) => readBigtableId(read, name, fallback);
     return {
       project,
-      bigtable: {
-        ...resources.bigtable,
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: readBigtableNames(read, resources.bigtable),
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
         workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),

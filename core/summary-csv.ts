@@ -26,6 +26,15 @@ export function summaryFileName(day: Day): string {
   return `${FILE_PREFIX}${parseDay(day)}.csv`;
 }
 
+/**
+ * Where a restated day's previous version stays readable: `superseded/<file name>.v<version>.csv`.
+ * A subfolder, so listings of summary files (the job's, the flex template's) never take it.
+ */
+export function supersededFileName(day: Day, version: string): string {
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(version)) throw new RangeError(`"${version}" is not an object version`);
+  return `superseded/${summaryFileName(day).replace(/\.csv$/, '')}.v${version}.csv`;
+}
+
 /** The day of a summary file name (a path's last segment is used), or undefined if it is not one. */
 export function dayOfSummaryFile(name: string): Day | undefined {
   const base = name.slice(name.lastIndexOf('/') + 1);

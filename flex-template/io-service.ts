@@ -5,7 +5,7 @@
 import type { Storage } from '@google-cloud/storage';
 import { createBigtableClient } from '../core/bigtable/client';
 import { mutateEntries } from '../core/bigtable/mutate-entries';
-import { loadedDateFilter, type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
+import { loadedDateFilter, loadedDateOf, type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
 import { defaultResources } from '../core/resources';
 import { openObjectStore } from '../core/storage/open';
 import type { ObjectStore } from '../core/storage/object-store';
@@ -24,6 +24,14 @@ export interface IoConfig {
 export interface SummaryFile {
   name: string;
   date: string;
+  /** The object's version (Cloud Storage generation): a restated day's file gets a new one. */
+  version: string;
+}
+
+export interface LoadedDate {
+  date: string;
+  /** Undefined for a row loaded before rows recorded their file's version. */
+  version: string | undefined;
 }
 
 export interface InputListing {
@@ -84,16 +92,16 @@ export function openIo(config: IoConfig) {
     async listSummaryFiles(): Promise<InputListing> {
       const files: SummaryFile[] = [];
       const skipped: string[] = [];
-      const names = await input.list();
+      const listed = await input.listVersions();
       // The default errors prefix (<input>errors/) sits under the input: its reports are not input.
       const errorsUnder = config.errorsPrefix.startsWith(config.input) ? config.errorsPrefix.slice(config.input.length) : undefined;
-      for (const name of names) {
+      for (const { name, version } of listed) {
         if (errorsUnder && name.startsWith(errorsUnder)) continue;
         const date = name.includes('/') ? undefined : dayOfSummaryFile(name);
-        if (date) files.push({ name, date });
+        if (date) files.push({ name, date, version });
         else if (name !== '') skipped.push(name);
       }
-      const found = names.length > 0 || (await locationExists(config.input));
+      const found = listed.length > 0 || (await locationExists(config.input));
       return { found, files: files.sort((a, b) => a.date.localeCompare(b.date)), skipped };
     },
 
@@ -124,9 +132,10 @@ export function openIo(config: IoConfig) {
     /**
      * Which of `dates` are loaded: their row has `count:threshold_signal`. A row is written in one
      * entry, so one with its signal is a whole file's; a row without one came from a file whose
-     * TOTAL,ALL line was bad, and stays selected until a corrected file is loaded.
+     * TOTAL,ALL line was bad, and stays selected until a corrected file is loaded. Each with the
+     * version of the file it came from, so that auto reloads a date whose file was restated.
      */
-    async loadedDates(dates: string[]): Promise<string[]> {
+    async loadedDates(dates: string[]): Promise<LoadedDate[]> {
       if (dates.length === 0) return [];
       const sorted = [...dates].sort();
       const wanted = new Set(sorted);
@@ -134,7 +143,10 @@ export function openIo(config: IoConfig) {
         ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
         filter: loadedDateFilter(schema),
       });
-      return rows.map((row) => row.id).filter((id) => wanted.has(id));
+      return rows.flatMap((row) => {
+        const { loaded, version } = loadedDateOf(row, schema);
+        return wanted.has(row.id) && loaded ? [{ date: row.id, version }] : [];
+      });
     },
 
     async readText(name: string): Promise<string> {

@@ -12,7 +12,7 @@ import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
 import { createLogger } from '../core/log';
 import { sharedBlockingClient } from './blocking-client';
-import type { SummaryCells } from '../core/bigtable/summary-row';
+import { SOURCE_VERSION_COLUMN, type SummaryCells } from '../core/bigtable/summary-row';
 import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
 import type { IoConfig, IoService, SummaryFile } from './io-service';
 import type { DatesSelection } from './options';
@@ -127,8 +127,9 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { sel
       }
       chosen = this.config.dates.dates.map((d) => byDate.get(d)!);
     } else {
-      const loaded = new Set(io.loadedDates(files.map((f) => f.date)));
-      chosen = files.filter((f) => !loaded.has(f.date));
+      // New dates, and dates whose file is not the version their row was loaded from (restated).
+      const loaded = new Map(io.loadedDates(files.map((f) => f.date)).map((l) => [l.date, l.version]));
+      chosen = files.filter((f) => !loaded.has(f.date) || loaded.get(f.date) !== f.version);
       if (chosen.length === 0) io.releaseLoadLease(this.config.runId);
     }
     context.selected.increment(chosen.length);
@@ -147,7 +148,7 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
       const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
-      if (load.cells) out.push({ summary: load.cells });
+      if (load.cells) out.push({ summary: { ...load.cells, count: { ...load.cells.count, [SOURCE_VERSION_COLUMN]: file.version } } });
       if (load.deadLetters.length > 0) out.push({ deadLetters: { file: file.name, date: file.date, deadLetters: load.deadLetters } });
       const rejectedRows = load.deadLetters.filter((d) => d.line > 0).length;
       out.push({ stats: { files: 1, validRows: load.validRows, rejectedRows, rejectedFiles: load.cells ? [] : [file.name] } });

@@ -27,7 +27,9 @@ export class UsageError extends Error {
 export const USAGE = `Usage: daily-summary [--from yyyy-mm-dd --to yyyy-mm-dd] [--dry-run]
 
 Writes Financial_transaction_daily_summary_yyyy-mm-dd.csv to OUTPUT_URI for every complete day
-(the replication watermark has passed its end) that has no summary file yet.
+(the replication watermark has passed its end) that has transactions and no summary file yet, and
+a new version for a written day that got transactions after its summary (the previous version
+stays under superseded/).
 
   --from DAY, --to DAY   backfill exactly these days (both included) instead of the recent window
   --dry-run              read and summarize, log what would be written, write nothing

@@ -181,6 +181,8 @@ run node_modules/.bin/node --import tsx scripts/provision.ts --project="$PROJECT
   --cloud-sql-instance="${PROJECT_ID}:${REGION}:${SQL_INSTANCE}"
 
 grant bigtable\ instances "$BIGTABLE_INSTANCE" "serviceAccount:$SA_REPLICATE" roles/bigtable.user
+# httpGenerate lowers the watermark in pipeline_state before a slot's rows commit.
+grant bigtable\ instances "$BIGTABLE_INSTANCE" "serviceAccount:$SA_GENERATE" roles/bigtable.user
 grant bigtable\ instances "$BIGTABLE_INSTANCE" "serviceAccount:$SA_SUMMARY" roles/bigtable.reader
 grant bigtable\ instances "$BIGTABLE_INSTANCE" "serviceAccount:$SA_DATAFLOW" roles/bigtable.user
 grant pubsub\ topics "$GENERATED_TOPIC" "serviceAccount:$SA_GENERATE" roles/pubsub.publisher
@@ -201,7 +203,7 @@ log "httpGenerate"
 gc functions deploy httpGenerate --gen2 --runtime=nodejs22 --region="$REGION" --source=dist/httpGenerate \
   --entry-point=httpGenerate --trigger-http --no-allow-unauthenticated --service-account="$SA_GENERATE" \
   --memory=512Mi --timeout=300s --max-instances=3 --concurrency=1 \
-  --set-env-vars="${COMMON_SQL_ENV},GENERATED_TOPIC=${GENERATED_TOPIC}"
+  --set-env-vars="${COMMON_SQL_ENV},GENERATED_TOPIC=${GENERATED_TOPIC},BIGTABLE_INSTANCE=${BIGTABLE_INSTANCE}"
 gc functions add-invoker-policy-binding httpGenerate --region="$REGION" --member="serviceAccount:$SA_SCHEDULER"
 
 # ---- pubsubReplicate (Eventarc Pub/Sub trigger) ---------------------------------------------------

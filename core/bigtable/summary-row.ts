@@ -15,6 +15,8 @@ import { type CellEntry, type RawEntry, toRawEntry } from './mutate-entries';
 import { newestText, type ReadRow } from './read-rows';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
+/** In the `count` family too: the version of the summary file the row was loaded from. */
+export const SOURCE_VERSION_COLUMN = 'source_version';
 
 /** One date's cells, by family role: `count` goes to the count family, `sum` to the sum family. */
 export interface SummaryCells {
@@ -72,10 +74,16 @@ export function decodeSummaryRow(row: ReadRow, schema: SummaryTableSchema): Summ
 }
 
 /**
- * The read filter that keeps, of each row, only its `count:threshold_signal` cell, without its
- * value: a row that passes is a loaded date (a row is written in one entry, so one with its signal
- * holds a whole file's cells).
+ * The read filter that keeps, of each row, only its `count:threshold_signal` and
+ * `count:source_version` cells: a row with its signal is a loaded date (a row is written in one
+ * entry, so one with its signal holds a whole file's cells), loaded from that file version.
  */
 export function loadedDateFilter(schema: SummaryTableSchema) {
-  return [{ family: schema.families.count }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }];
+  return [{ family: schema.families.count }, { column: new RegExp(`^(${SIGNAL_COLUMN}|${SOURCE_VERSION_COLUMN})$`) }, { column: { cellLimit: 1 } }];
+}
+
+/** What loadedDateFilter kept of a row: whether the date is loaded, and from which file version. */
+export function loadedDateOf(row: ReadRow, schema: SummaryTableSchema): { loaded: boolean; version: string | undefined } {
+  const columns = row.data[schema.families.count];
+  return { loaded: newestText(columns, SIGNAL_COLUMN) !== undefined, version: newestText(columns, SOURCE_VERSION_COLUMN) };
 }

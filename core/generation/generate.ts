@@ -1,9 +1,14 @@
+import type { Table } from '@google-cloud/bigtable';
 import type { Logger } from '../log';
+import type { StateTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
 import { type BatchSummary, insertBatch } from '../sql/generation-batches';
 import { closeGenerationLease, openGenerationLease } from '../sql/generation-leases';
 import type { Generator } from './generator';
 import type { GenerateRequest } from './request';
+import { dayOf } from '../day';
+import { markDayChanged } from '../bigtable/day-changes';
+import { lowerWatermark } from '../bigtable/pipeline-state';
 import type { SignalPublisher } from '../pubsub/topic-publisher';
 
 export class PublishError extends Error {
@@ -14,6 +19,9 @@ export interface GenerateDeps {
   sql: SqlPool;
   generator: Generator;
   publisher: SignalPublisher;
+  /** pipeline_state: the watermark is lowered to the slot before the slot's rows can commit. */
+  stateTable: Table;
+  stateSchema: StateTableSchema;
   log: Logger;
 }
 
@@ -33,6 +41,14 @@ export async function generateBatch(deps: GenerateDeps, request: GenerateRequest
   const leaseId = await openGenerationLease(deps.sql, request.batchId, request.slotStart);
   let result;
   try {
+    // After the lease (which stops any replicator from raising the watermark past the slot again)
+    // and before the rows: the stored watermark never claims a time that these rows lie behind, so the daily
+    // job cannot summarize the slot's day short, backfill or not.
+    // The day is marked changed in the same step, so a summary written before these rows arrive
+    // is read again and restated once they are replicated.
+    await markDayChanged(deps.stateTable, deps.stateSchema, dayOf(request.slotStart), request.batchId);
+    const lowered = await lowerWatermark(deps.stateTable, deps.stateSchema, request.slotStart);
+    if (lowered) deps.log.info({ batchId: request.batchId, from: lowered.toISOString(), to: request.slotStart.toISOString() }, 'watermark lowered for a backfill');
     result = await insertBatch(deps.sql, { batchId: request.batchId, slotStart: request.slotStart, transactions, leaseId });
   } finally {
     // After a commit the lease is already gone (deleted in the same transaction); otherwise drop it

@@ -1,3 +1,4 @@
+import { isDay } from '../day';
 import { floorToHour } from '../time';
 import { IDEMPOTENCY_KEY, batchIdForKey, batchIdForSlot, defaultSlot } from './slot';
 
@@ -39,9 +40,6 @@ export class BadRequestError extends Error {
 
 const FIELDS = ['count', 'hour', 'idempotencyKey'] as const;
 type Field = (typeof FIELDS)[number];
-
-/** An hour on the hour: `2026-11-27T09Z`, `2026-11-27T09:00Z`, `2026-11-27T09:00:00.000Z`, or with an offset. */
-const HOUR_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}(?::00(?::00(?:\.0{1,3})?)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function header(input: HttpInput, name: string): string | undefined {
   const value = input.headers[name];
@@ -94,25 +92,44 @@ function parseCount(field: { value: unknown; fromQuery: boolean } | undefined, l
   return count;
 }
 
-function parseHour(value: unknown, now: Date): Date {
-  if (typeof value !== 'string' || !HOUR_PATTERN.test(value)) {
-    throw new BadRequestError('hour', `must be a UTC hour like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
-  }
-  // `2026-11-27T09Z` is not a form Date parses: give it its minutes.
-  const hour = new Date(value.replace(/T(\d{2})(?=Z|[+-])/, 'T$1:00'));
-  if (Number.isNaN(hour.getTime()) || floorToHour(hour).getTime() !== hour.getTime()) throw new BadRequestError('hour', `"${value}" is not a valid hour`);
-  if (hour.getUTCFullYear() < 2000) throw new BadRequestError('hour', `"${value}" is before the year 2000`);
-  if (hour > floorToHour(now)) throw new BadRequestError('hour', `"${value}" is in the future`);
-  return hour;
+/**
+ * An RFC 3339 time, `T` and zone required, minutes and seconds optional (`2026-11-27T09Z` is
+ * accepted for an hour). Every part is checked against the calendar: `Date` would roll
+ * 2026-06-31 over to July 1 and hour 24 over to the next day.
+ */
+const TIME_PATTERN = /^(\d{4}-\d{2}-\d{2})T(\d{2})(?::(\d{2})(?::(\d{2})(\.\d{1,9})?)?)?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+function parseTime(field: string, value: unknown): Date {
+  const match = typeof value === 'string' ? TIME_PATTERN.exec(value) : null;
+  if (!match) throw new BadRequestError(field, `must be a UTC time like 2026-11-27T09:00:00Z, got ${JSON.stringify(value)}`);
+  const [, date, hour, minute = '00', second = '00', fraction = '', zone, sign, offsetHour, offsetMinute] = match as unknown as string[];
+  if (!isDay(date)) throw new BadRequestError(field, `"${value}": ${date} is not a calendar day`);
+  if (Number(hour) > 23) throw new BadRequestError(field, `"${value}": hour ${hour} is not an hour of the day (00-23)`);
+  if (Number(minute) > 59 || Number(second) > 59) throw new BadRequestError(field, `"${value}": ${minute}:${second} is not a minute and second`);
+  if (zone !== 'Z' && (Number(offsetHour) > 23 || Number(offsetMinute) > 59)) throw new BadRequestError(field, `"${value}": ${zone} is not a UTC offset`);
+  const millis = (fraction + '000').slice(1, 4);
+  const local = Date.UTC(Number(date!.slice(0, 4)), Number(date!.slice(5, 7)) - 1, Number(date!.slice(8, 10)), Number(hour), Number(minute), Number(second), Number(millis));
+  const offsetMs = zone === 'Z' ? 0 : (sign === '-' ? -1 : 1) * (Number(offsetHour) * 60 + Number(offsetMinute)) * 60_000;
+  return new Date(local - offsetMs);
 }
 
-function parseScheduleTime(value: string | undefined): Date | undefined {
-  if (value === undefined) return undefined;
-  const time = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(time.getTime())) {
-    throw new BadRequestError('x-cloudscheduler-scheduletime', `"${value}" is not an RFC 3339 time`);
-  }
-  return time;
+/** One rule for a slot, whether it came as `hour` or from the schedule time: a real, begun hour since 2000. */
+function checkSlot(field: string, value: string, slot: Date, now: Date): Date {
+  if (slot.getUTCFullYear() < 2000) throw new BadRequestError(field, `"${value}" is before the year 2000`);
+  if (slot > floorToHour(now)) throw new BadRequestError(field, `"${value}" is in the future: slot ${slot.toISOString()} has not begun (now ${now.toISOString()})`);
+  return slot;
+}
+
+function parseHour(value: unknown, now: Date): Date {
+  const hour = parseTime('hour', value);
+  if (floorToHour(hour).getTime() !== hour.getTime()) throw new BadRequestError('hour', `"${value}" is not on the hour`);
+  return checkSlot('hour', String(value), hour, now);
+}
+
+/** Cloud Scheduler's schedule time: the slot is the hour before it, checked like an explicit hour. */
+function scheduledSlot(value: string, now: Date): Date {
+  const field = 'x-cloudscheduler-scheduletime';
+  return checkSlot(field, value, defaultSlot(parseTime(field, value), now), now);
 }
 
 /** Validates everything; throws BadRequestError (-> HTTP 400) naming the offending field. */
@@ -120,8 +137,9 @@ export function parseGenerateRequest(input: HttpInput, now: Date, limits: Reques
   if (input.method !== 'POST') throw new BadRequestError('method', `must be POST, got ${input.method}`);
   const fields = collect(input, limits);
   const count = parseCount(fields.count, limits);
-  const scheduleTime = parseScheduleTime(header(input, 'x-cloudscheduler-scheduletime'));
-  const slotStart = fields.hour ? parseHour(fields.hour.value, now) : defaultSlot(scheduleTime, now);
+  const scheduleTime = header(input, 'x-cloudscheduler-scheduletime');
+  const scheduled = scheduleTime === undefined ? undefined : scheduledSlot(scheduleTime, now);
+  const slotStart = fields.hour ? parseHour(fields.hour.value, now) : (scheduled ?? defaultSlot(undefined, now));
   const keyHeader = header(input, 'idempotency-key');
   const keyField = fields.idempotencyKey?.value;
   if (keyHeader !== undefined && keyField !== undefined && keyHeader !== keyField) {

@@ -13,11 +13,8 @@ export function defaultSlot(scheduleTime: Date | undefined, now: Date): Date {
 
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,40}$/;
 
-/** `slot-2026112709` for the slot starting 2026-11-27T09:00Z. */
-export function batchIdForSlot(slotStart: Date): string {
-  const iso = slotStart.toISOString();
-  return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
-}
+/** The batch id of a scheduled slot lives with the batches: the watermark rule asks which slots have theirs. */
+export { batchIdForSlot } from '../sql/generation-batches';
 
 export function batchIdForKey(key: string): string {
   if (!IDEMPOTENCY_KEY.test(key)) throw new RangeError(`idempotency key "${key}" must match ${IDEMPOTENCY_KEY}`);

@@ -4,9 +4,9 @@ import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSent } from '../sql/transactions';
 import { recordReplicatedSpan } from '../bigtable/replicated-spans';
-import { recordWatermark } from '../bigtable/pipeline-state';
+import { readStoredWatermark, replaceWatermark } from '../bigtable/pipeline-state';
 import { BigtableWriteError, writeTransactions } from './bigtable-writer';
-import { type WatermarkRule, computeWatermark } from './watermark-rule';
+import { type WatermarkRule, readWatermarkInputs, watermarkOf } from './watermark-rule';
 
 /**
  * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction:
@@ -83,6 +83,31 @@ const ER_LOCK_DEADLOCK = 1213;
 function isLockConflict(error: unknown): boolean {
   const errno = (error as { errno?: number }).errno;
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
+}
+
+const WATERMARK_ATTEMPTS = 10;
+
+/**
+ * Computes and stores the watermark. The stored version is read BEFORE the SQL snapshot: if a
+ * generation lowers the watermark after that (its lease already committed, so possibly after our
+ * snapshot), the compare-and-set fails and we compute again from a snapshot that sees the lease.
+ */
+async function recordNewWatermark(deps: ReplicationDeps, options: ReplicationOptions): Promise<Date> {
+  for (let attempt = 1; attempt <= WATERMARK_ATTEMPTS; attempt++) {
+    const stored = await readStoredWatermark(deps.stateTable, deps.stateSchema);
+    const inputs = await readWatermarkInputs(deps.sql, options.watermark, options.now?.() ?? new Date());
+    const watermark = watermarkOf(inputs);
+    if (!(await replaceWatermark(deps.stateTable, deps.stateSchema, stored, watermark))) continue;
+    if (inputs.passedSlots.length > 0) {
+      deps.log.warn(
+        { passedSlots: inputs.passedSlots.map((slot) => slot.toISOString()), missedSlotMinutes: options.watermark.missedSlotMs / 60_000 },
+        `scheduled slot(s) ${inputs.passedSlots.map((slot) => slot.toISOString()).join(', ')} never got a batch: the watermark passed them; ` +
+          'if the scheduler missed them, backfill each with {"hour": SLOT} and the daily job restates its day',
+      );
+    }
+    return watermark;
+  }
+  throw new Error(`the watermark changed under ${WATERMARK_ATTEMPTS} attempts in a row to record it: the next signal records it`);
 }
 
 export async function replicateUnsent(deps: ReplicationDeps, options: ReplicationOptions): Promise<ReplicationReport> {
@@ -174,8 +199,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
     deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');
     throw errors[0];
   }
-  const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
-  await recordWatermark(deps.stateTable, deps.stateSchema, watermark);
+  const watermark = await recordNewWatermark(deps, options);
   // For the publisher: a span older than its cursor (a backfilled hour) is published too.
   if (span) await recordReplicatedSpan(deps.stateTable, deps.stateSchema, span.first, span.last);
   const report = { replicated, claims, drained, watermark, ...(span ? { span } : {}), elapsedMs: Date.now() - started };

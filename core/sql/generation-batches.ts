@@ -25,6 +25,12 @@ export interface BatchInsertResult {
 
 const ER_DUP_ENTRY = 1062;
 
+/** `slot-2026112709`: the batch a scheduled run makes for the slot starting 2026-11-27T09:00Z. */
+export function batchIdForSlot(slotStart: Date): string {
+  const iso = slotStart.toISOString();
+  return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
+}
+
 function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
   let first: Date | null = null;
   let last: Date | null = null;

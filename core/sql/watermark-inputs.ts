@@ -1,5 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SqlPool } from './connect';
+import { batchIdForSlot } from './generation-batches';
 
 /** What Cloud SQL holds back the replication watermark with (see core/replication/watermark-rule.ts). */
 export interface PendingFloors {
@@ -25,6 +26,20 @@ export async function readPendingFloors(sql: SqlPool, leaseTtlMs: number): Promi
     );
     const row = rows[0];
     return { oldestUnsent: row?.oldest_unsent ?? null, oldestLeaseSlot: row?.oldest_lease_slot ?? null };
+  } finally {
+    connection.release();
+  }
+}
+
+/** The slots in [from, to) whose scheduled batch (not a keyed backfill) is committed. */
+export async function committedScheduledSlots(sql: SqlPool, from: Date, to: Date): Promise<Date[]> {
+  const connection = await sql.acquire();
+  try {
+    const [rows] = await connection.query<RowDataPacket[]>(
+      'SELECT batch_id, slot_start FROM generation_batches WHERE slot_start >= ? AND slot_start < ? ORDER BY slot_start',
+      [from, to],
+    );
+    return rows.filter((row) => row.batch_id === batchIdForSlot(row.slot_start)).map((row) => row.slot_start as Date);
   } finally {
     connection.release();
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { type ObjectStore, ObjectStoreError } from './object-store';
+import { type ObjectStore, ObjectStoreError, type VersionedName } from './object-store';
 
 /** An ObjectStore over a local directory (local runs and tests). Names may contain `/`. */
 export class LocalDirectoryStore implements ObjectStore {
@@ -57,6 +57,50 @@ export class LocalDirectoryStore implements ObjectStore {
     await fs.rename(temp, target);
   }
 
+  async listVersions(prefix = ''): Promise<VersionedName[]> {
+    return Promise.all((await this.list(prefix)).map(async (name) => ({ name, version: versionOf(await fs.stat(this.pathOf(name), { bigint: true })) })));
+  }
+
+  async readVersioned(name: string): Promise<{ data: Buffer; version: string }> {
+    // One open file: its content and its inode are the same version, whatever replaces the name.
+    const handle = await fs.open(this.pathOf(name), 'r');
+    try {
+      const [data, stat] = await Promise.all([handle.readFile(), handle.stat({ bigint: true })]);
+      return { data, version: versionOf(stat) };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
+   * A lock file per (name, version), taken with link() (atomic, fails if present), then the version
+   * checked again and the new file renamed over the name: of the callers holding one version, only
+   * the one that takes its lock can replace, and only if nobody replaced it before.
+   */
+  async replaceIfVersion(name: string, version: string, data: string | Buffer): Promise<boolean> {
+    const target = this.pathOf(name);
+    const temp = await this.writeTemp(target, data);
+    const lock = path.join(path.dirname(target), `.tmp-lock-${path.basename(target)}-${version}`);
+    try {
+      try {
+        await fs.link(temp, lock);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw error;
+      }
+      try {
+        const current = versionOf(await fs.stat(target, { bigint: true }));
+        if (current !== version) return false;
+        await fs.rename(temp, target);
+        return true;
+      } finally {
+        await fs.rm(lock, { force: true });
+      }
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
   async createIfAbsent(name: string, data: string | Buffer): Promise<boolean> {
     const target = this.pathOf(name);
     const temp = await this.writeTemp(target, data);
@@ -71,4 +115,9 @@ export class LocalDirectoryStore implements ObjectStore {
       await fs.rm(temp, { force: true });
     }
   }
+}
+
+/** A replaced file is a new inode; a rewritten one has a new mtime. */
+function versionOf(stat: { ino: bigint; mtimeNs: bigint }): string {
+  return `${stat.ino}-${stat.mtimeNs}`;
 }

@@ -16,6 +16,23 @@ export interface ObjectStore {
    * sees a partial object.
    */
   createIfAbsent(name: string, data: string | Buffer): Promise<boolean>;
+  /**
+   * Names under the root that start with `prefix`, sorted, each with its version: an opaque token
+   * that changes whenever the object is replaced (Cloud Storage's generation).
+   */
+  listVersions(prefix?: string): Promise<VersionedName[]>;
+  /** An object's content and the version that content belongs to (read together, consistently). */
+  readVersioned(name: string): Promise<{ data: Buffer; version: string }>;
+  /**
+   * Replaces an object only if its version is still `version`; false (and nothing written) if it
+   * was replaced meanwhile. Atomic like createIfAbsent: of two callers with the same version, one wins.
+   */
+  replaceIfVersion(name: string, version: string, data: string | Buffer): Promise<boolean>;
+}
+
+export interface VersionedName {
+  name: string;
+  version: string;
 }
 
 export class ObjectStoreError extends Error {

@@ -6,10 +6,14 @@ import { addDays, type Day, dayOf, daysBetween, daysSpanned, endOfDay, epochDayO
  * Candidate days come from the calendar, never from the table: the job cannot list the days that
  * hold rows without scanning it, and it needs no such list. `recent` looks back from yesterday
  * (by the clock) over a bounded window; `range` is an explicit backfill. Each candidate is then
- * - already written: a summary file exists, nothing to read;
+ * - already written: a summary file exists and covers every change recorded for the day;
+ * - to restate: a summary exists, but a generation added rows to the day after it (see
+ *   core/day-changes.ts), and the watermark has passed the day's end again;
+ * - empty: no generation ever added rows to the day (recent scope only): nothing is written, so a
+ *   later backfill of the day is summarized like any new day;
  * - held back: the replication watermark has not passed the day's end, so rows may still be on
  *   their way (a late day is never summarized short);
- * - to summarize: complete and not yet written. Only these days' rows are read.
+ * - to summarize: complete and not yet written. Only these days' and the restated days' rows are read.
  */
 export type DayScope =
   | {
@@ -34,6 +38,8 @@ export interface PlanInput {
   now: Date;
   /** Days that already have a summary file. */
   written: ReadonlySet<Day>;
+  /** Per day: the latest change token and the one its summary covers (core/day-changes.ts). */
+  changes: ReadonlyMap<Day, { changed: string | undefined; summarized: string | undefined }>;
   task: TaskShare;
 }
 
@@ -43,6 +49,8 @@ export interface DayPlan {
   alreadyWritten: Day[];
   heldBack: Day[];
   toSummarize: Day[];
+  toRestate: Day[];
+  empty: Day[];
 }
 
 export const MAX_DAYS_IN_SCOPE = 3660;
@@ -74,7 +82,7 @@ export function daysInScope(scope: DayScope, now: Date): Day[] {
  * in a list, so that tasks which saw slightly different sets of written files still split the
  * calendar the same way: no day is left to nobody.
  */
-function isTasksDay(day: Day, task: TaskShare): boolean {
+export function isTasksDay(day: Day, task: TaskShare): boolean {
   return epochDayOf(day) % task.count === task.index;
 }
 
@@ -87,11 +95,15 @@ export function planDays(input: PlanInput): DayPlan {
   if (!Number.isInteger(task.count) || task.count < 1 || !Number.isInteger(task.index) || task.index < 0 || task.index >= task.count) {
     throw new PlanError(`task ${task.index} of ${task.count} is not a valid task share`);
   }
-  const plan: DayPlan = { candidates: [], alreadyWritten: [], heldBack: [], toSummarize: [] };
+  const plan: DayPlan = { candidates: [], alreadyWritten: [], heldBack: [], toSummarize: [], toRestate: [], empty: [] };
   for (const day of daysInScope(input.scope, input.now)) {
     if (!isTasksDay(day, task)) continue;
     plan.candidates.push(day);
-    if (input.written.has(day)) plan.alreadyWritten.push(day);
+    const { changed, summarized } = input.changes.get(day) ?? { changed: undefined, summarized: undefined };
+    if (input.written.has(day)) {
+      if (changed !== undefined && changed !== summarized && isComplete(day, input.watermark)) plan.toRestate.push(day);
+      else plan.alreadyWritten.push(day);
+    } else if (changed === undefined && input.scope.kind === 'recent') plan.empty.push(day);
     else if (!isComplete(day, input.watermark)) plan.heldBack.push(day);
     else plan.toSummarize.push(day);
   }

@@ -1,4 +1,5 @@
 import { PubSub } from '@google-cloud/pubsub';
+import { createBigtableClient } from '../../core/bigtable/client';
 import type { GenerateDeps } from '../../core/generation/generate';
 import { loadGenerator } from '../../core/generation/generator';
 import { topicPublisher } from '../../core/pubsub/topic-publisher';
@@ -18,5 +19,6 @@ export async function buildRuntime(config: GenerateConfig, log: Logger): Promise
     loadGenerator(),
   ]);
   const publisher = topicPublisher(new PubSub({ projectId: config.project }), config.generatedTopic, config.publishTimeoutMs);
-  return { sql, generator, publisher, log };
+  const state = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance).table(config.bigtable.state.id);
+  return { sql, generator, publisher, stateTable: state, stateSchema: config.bigtable.state, log };
 }

@@ -32,7 +32,7 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
         budgetMs: read.integer('REPLICATE_BUDGET_MS', { default: 420_000, min: 1000, max: 3_600_000 }),
         writeTimeoutMs: read.integer('BIGTABLE_WRITE_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
         watermark: {
-          graceMs: read.integer('WATERMARK_GRACE_MINUTES', { default: 60, min: 0, max: 7 * 24 * 60 }) * 60_000,
+          missedSlotMs: read.integer('WATERMARK_MISSED_SLOT_MINUTES', { default: 120, min: 0, max: 7 * 24 * 60 }) * 60_000,
           leaseTtlMs: read.integer('GENERATION_LEASE_TTL_MINUTES', { default: 60, min: 1, max: 24 * 60 }) * 60_000,
         },
       },

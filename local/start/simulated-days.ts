@@ -4,13 +4,14 @@ import { DEFAULT_WATERMARK_RULE, schedulingHorizon } from '../../core/replicatio
 
 /**
  * The days `npm start` simulates: `count` days ending with the latest day that the replication
- * watermark can already pass on the real clock. Under today's rule (scheduling horizon
- * floor_hour(now - grace) - 1 h, grace 60 min) that is yesterday from 02:00 UTC on, and the day
- * before yesterday between 00:00 and 02:00 UTC. The functions run on the real clock; only the
+ * watermark can already pass on the real clock. No scheduled slot of the last hours has a batch
+ * here (only past days are generated), so the scheduling horizon is where the earliest of them
+ * stops holding it: floor_hour(now - missed-slot bound), bound 120 min. That is yesterday from
+ * 02:00 UTC on, and the day before yesterday between 00:00 and 02:00 UTC. The functions run on the real clock; only the
  * data is in the past (each hour is generated as Cloud Scheduler's run for it would have).
  */
-export function simulatedDays(count: number, now: Date, graceMs = DEFAULT_WATERMARK_RULE.graceMs): Day[] {
-  const horizon = schedulingHorizon(now, graceMs);
+export function simulatedDays(count: number, now: Date, missedSlotMs = DEFAULT_WATERMARK_RULE.missedSlotMs): Day[] {
+  const { horizon } = schedulingHorizon(now, missedSlotMs, []);
   let last = dayOf(new Date(horizon.getTime() - 1));
   if (endOfDay(last) > horizon) last = addDays(last, -1);
   return Array.from({ length: count }, (_, i) => addDays(last, i - count + 1));

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { addDays } from '../../core/day';
 import { encodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
 import { closeSharedBlockingClients } from '../../flex-template/blocking-client';
 import { parseOptions } from '../../flex-template/options';
@@ -60,7 +61,7 @@ test(`${DAYS} daily files (three years) load with auto, one row per date; a reru
   assert.equal(rows.map((r) => r.key), dates);
   const sample = rows[400]!;
   const expected = summaryRowsFor(sample.key);
-  assert.is(Object.keys(sample.count).length, expected.length + 1, 'a count column per CSV line, plus threshold_signal');
+  assert.is(Object.keys(sample.count).length, expected.length + 2, 'a count column per CSV line, plus threshold_signal and source_version');
   const grand = expected.find((r) => r.kind === 'grand-total')!;
   assert.is(sample.count['TOTAL:ALL'], String(grand.count));
   assert.ok(['LOW', 'NORMAL', 'HIGH'].includes(sample.count.threshold_signal!));
@@ -73,7 +74,7 @@ test(`${DAYS} daily files (three years) load with auto, one row per date; a reru
   console.info(`  ${DAYS} files: ${Math.round(firstMs)} ms; rerun with auto: ${Math.round(performance.now() - started)} ms`);
 
   // A new day appears: auto picks only it.
-  writeSummaryFiles(input, dates[dates.length - 1]!, 2);
+  writeSummaryFiles(input, addDays(dates[dates.length - 1]!, 1), 1);
   const next = await run([`--input=${input}`]);
   assert.is(next.files_selected, 1);
   assert.is((await table()).length, DAYS + 1);

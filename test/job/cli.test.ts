@@ -83,17 +83,17 @@ test('a bad flag or variable exits 2 and names it', async () => {
   assert.match(task.stderr, /CLOUD_RUN_TASK_INDEX must be below CLOUD_RUN_TASK_COUNT \(2\), got 4/);
 });
 
-test('writes the recent complete days to a local directory and exits 0; a rerun has nothing to do', async () => {
+test('writes the recent complete days with transactions to a local directory and exits 0; a rerun has nothing to do', async () => {
   const r = await runJob([], { ...jobEnv(), OUTPUT_URI: local.uri });
   assert.is(r.code, 0, r.stdout + r.stderr);
   const files = await local.store.list();
-  assert.equal(files, [-3, -2, -1].map((n) => summaryFileName(addDays(dayOf(new Date()), n))));
+  assert.equal(files, [summaryFileName(yesterday)], 'the two days before it had no transactions: not written');
   assert.match((await local.store.read(summaryFileName(yesterday))).toString(), new RegExp(`${yesterday},TOTAL,ALL,500,\\n$`));
   assert.ok(r.logs.every((l) => typeof l.severity === 'string' && typeof l.message === 'string'));
-  assert.ok(r.logs.some((l) => l.message === 'done: 3 day(s) written, 0 held back'));
+  assert.ok(r.logs.some((l) => l.message === 'done: 1 day(s) written, 0 restated, 0 held back'));
   const rerun = await runJob([], { ...jobEnv(), OUTPUT_URI: local.uri });
   assert.is(rerun.code, 0);
-  assert.ok(rerun.logs.some((l) => String(l.message).startsWith('plan: 0 day(s) to summarize, 0 held back, 3 already written')));
+  assert.ok(rerun.logs.some((l) => String(l.message) === 'plan: 0 day(s) to summarize, 0 changed since summarized, 0 held back, 2 without transactions (not written), 1 already written'));
 });
 
 test('backfill to gs:// with two Cloud Run tasks, after a dry run that writes nothing', async () => {

@@ -62,7 +62,36 @@ const BAD: Array<[string, HttpInput, string]> = [
   ['key not a string', post({ idempotencyKey: 7 }), 'idempotencyKey'],
   ['key mismatch', post({ idempotencyKey: 'a' }, {}, { 'idempotency-key': 'b' }), 'idempotencyKey'],
   ['bad schedule time', post(undefined, {}, { 'x-cloudscheduler-scheduletime': 'tomorrow' }), 'x-cloudscheduler-scheduletime'],
+  // Impossible calendar hours must not roll over into the next month or day (issue 12, fault 1).
+  ['June 31 in the body', post({ hour: '2026-06-31T05Z' }), 'hour'],
+  ['February 30 in the body', post({ hour: '2026-02-30T10Z' }), 'hour'],
+  ['hour 24 in the body', post({ hour: '2026-10-10T24Z' }), 'hour'],
+  ['June 31 in the query', post(undefined, { hour: '2026-06-31T05Z' }), 'hour'],
+  ['hour 24 in the query', post(undefined, { hour: '2026-10-10T24:00:00Z' }), 'hour'],
+  ['offset hour 25', post({ hour: '2026-10-10T09:00:00+25:00' }), 'hour'],
+  ['June 31 in the schedule time', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-06-31T05:00:00Z' }), 'x-cloudscheduler-scheduletime'],
+  ['February 30 in the schedule time', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-02-30T10:00:00Z' }), 'x-cloudscheduler-scheduletime'],
+  ['hour 24 in the schedule time', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-10-10T24:00:00Z' }), 'x-cloudscheduler-scheduletime'],
+  ['minute 61 in the schedule time', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-10-10T08:61:00Z' }), 'x-cloudscheduler-scheduletime'],
+  // The schedule time gets the checks the hour gets (fault 2).
+  ['schedule time 3 h ahead', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-11-27T13:20:00Z' }), 'x-cloudscheduler-scheduletime'],
+  ['schedule time in 2099', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2099-06-01T10:00:00Z' }), 'x-cloudscheduler-scheduletime'],
+  ['schedule time in 1899', post(undefined, {}, { 'x-cloudscheduler-scheduletime': '1899-06-01T10:00:00Z' }), 'x-cloudscheduler-scheduletime'],
 ];
+
+test('a schedule time a little ahead of our clock (skew) still picks the hour before it', () => {
+  const request = parseGenerateRequest(post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-11-27T10:21:00Z' }), now);
+  assert.equal(request.slotStart, new Date('2026-11-27T09:00:00.000Z'));
+  const offset = parseGenerateRequest(post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2026-11-27T10:00:00+01:00' }), now);
+  assert.equal(offset.slotStart, new Date('2026-11-27T08:00:00.000Z'));
+});
+
+test('a refused calendar hour says why', () => {
+  assert.throws(() => parseGenerateRequest(post({ hour: '2026-06-31T05Z' }), now), /2026-06-31 is not a calendar day/);
+  assert.throws(() => parseGenerateRequest(post({ hour: '2026-10-10T24Z' }), now), /hour 24/);
+  assert.throws(() => parseGenerateRequest(post(undefined, {}, { 'x-cloudscheduler-scheduletime': '2099-06-01T10:00:00Z' }), now), /in the future/);
+  assert.throws(() => parseGenerateRequest(post(undefined, {}, { 'x-cloudscheduler-scheduletime': '1899-06-01T10:00:00Z' }), now), /before the year 2000/);
+});
 
 test('each bad request names its field', () => {
   for (const [name, input, field] of BAD) {

@@ -11,24 +11,39 @@ import { sqlPoolOf } from '../../functions/fixtures';
 import { printingErrors } from '../../support/hooks';
 
 const H = 3_600_000;
-const rule = { graceMs: 60 * 60_000, leaseTtlMs: 60 * 60_000 };
+const rule = { missedSlotMs: 120 * 60_000, leaseTtlMs: 60 * 60_000 };
 
-test('the horizon: the hour before the last hour a scheduled run (with its retries) may still produce', () => {
-  const now = new Date('2026-11-27T10:30:00.000Z');
-  assert.equal(schedulingHorizon(now, 60 * 60_000), new Date('2026-11-27T08:00:00.000Z'));
-  assert.equal(schedulingHorizon(now, 0), new Date('2026-11-27T09:00:00.000Z'));
-  assert.equal(schedulingHorizon(new Date('2026-11-27T11:00:00.000Z'), 60 * 60_000), new Date('2026-11-27T09:00:00.000Z'));
+const slotsFrom = (first: string, count: number) => Array.from({ length: count }, (_, i) => new Date(new Date(first).getTime() + i * H));
+
+test('the horizon: the start of the current hour once every scheduled slot before it has its batch', () => {
+  const now = new Date('2026-11-27T10:00:40.000Z');
+  const all = slotsFrom('2026-11-25T00:00:00.000Z', 58); // up to the 09:00 slot, generated at 10:00
+  assert.equal(schedulingHorizon(now, 2 * H, all), { horizon: new Date('2026-11-27T10:00:00.000Z'), passedSlots: [] });
+});
+
+test('the horizon: a slot still waiting for its batch holds it, until it is missedSlotMs overdue', () => {
+  const all = slotsFrom('2026-11-25T00:00:00.000Z', 58);
+  const without07 = all.filter((slot) => slot.getTime() !== Date.parse('2026-11-27T07:00:00.000Z'));
+  // The 07:00 slot was due at 08:00; with a 2 h bound it holds the horizon until 10:00.
+  assert.equal(schedulingHorizon(new Date('2026-11-27T09:59:59.999Z'), 2 * H, without07).horizon, new Date('2026-11-27T07:00:00.000Z'));
+  const passed = schedulingHorizon(new Date('2026-11-27T10:00:00.000Z'), 2 * H, without07);
+  assert.equal(passed, { horizon: new Date('2026-11-27T10:00:00.000Z'), passedSlots: [new Date('2026-11-27T07:00:00.000Z')] });
+  // The 09:00 slot's run (due 10:00) has not committed yet at 10:00:10: it holds the horizon.
+  const before09 = all.slice(0, -1);
+  assert.equal(schedulingHorizon(new Date('2026-11-27T10:00:10.000Z'), 2 * H, before09).horizon, new Date('2026-11-27T09:00:00.000Z'));
+  // The earliest waiting slot wins (a 3 h bound keeps 07:00 waiting at 10:00:10).
+  assert.equal(schedulingHorizon(new Date('2026-11-27T10:00:10.000Z'), 3 * H, without07.slice(0, -1)).horizon, new Date('2026-11-27T07:00:00.000Z'));
 });
 
 test('the watermark is the earliest of horizon, oldest unsent, oldest live lease', () => {
   const horizon = new Date('2026-11-27T08:00:00.000Z');
-  assert.equal(watermarkOf({ horizon, oldestUnsent: null, oldestLeaseSlot: null }), horizon);
-  assert.equal(watermarkOf({ horizon, oldestUnsent: new Date('2026-11-27T07:12:00.000Z'), oldestLeaseSlot: null }), new Date('2026-11-27T07:12:00.000Z'));
+  assert.equal(watermarkOf({ horizon, passedSlots: [], oldestUnsent: null, oldestLeaseSlot: null }), horizon);
+  assert.equal(watermarkOf({ horizon, passedSlots: [], oldestUnsent: new Date('2026-11-27T07:12:00.000Z'), oldestLeaseSlot: null }), new Date('2026-11-27T07:12:00.000Z'));
   assert.equal(
-    watermarkOf({ horizon, oldestUnsent: new Date('2026-11-27T07:12:00.000Z'), oldestLeaseSlot: new Date('2026-11-26T03:00:00.000Z') }),
+    watermarkOf({ horizon, passedSlots: [], oldestUnsent: new Date('2026-11-27T07:12:00.000Z'), oldestLeaseSlot: new Date('2026-11-26T03:00:00.000Z') }),
     new Date('2026-11-26T03:00:00.000Z'),
   );
-  assert.equal(watermarkOf({ horizon, oldestUnsent: new Date('2026-11-27T09:00:00.000Z'), oldestLeaseSlot: null }), horizon);
+  assert.equal(watermarkOf({ horizon, passedSlots: [], oldestUnsent: new Date('2026-11-27T09:00:00.000Z'), oldestLeaseSlot: null }), horizon);
 });
 
 let env: SuiteEnv;
@@ -46,7 +61,7 @@ test.after(async () => {
 test('against the database: unsent rows, an in-flight generation (lease) and a backfill hold the watermark back', async () => {
   const sql = sqlPoolOf(env.pool);
   const now = new Date();
-  const horizon = schedulingHorizon(now, rule.graceMs);
+  const { horizon } = schedulingHorizon(now, rule.missedSlotMs, []);
   assert.equal(await computeWatermark(sql, rule, now), horizon, 'empty database: the horizon');
 
   // A backfill for an hour two days ago starts: its lease holds the watermark at its slot...
@@ -85,7 +100,7 @@ test('a lease older than its time to live (a generator that died) stops holding 
   const leaseId = await openGenerationLease(sql, 'key-dead', slot);
   assert.equal(await computeWatermark(sql, rule, now), slot);
   await env.pool.query('UPDATE generation_leases SET started_at = UTC_TIMESTAMP(3) - INTERVAL 2 HOUR WHERE lease_id = ?', [leaseId]);
-  assert.equal(await computeWatermark(sql, rule, now), schedulingHorizon(now, rule.graceMs));
+  assert.equal(await computeWatermark(sql, rule, now), schedulingHorizon(now, rule.missedSlotMs, []).horizon);
   await closeGenerationLease(sql, leaseId);
 });
 
@@ -102,7 +117,7 @@ test('a lease counts for its whole time to live (one hour) and stops just past i
     await age(60 * 60 - 30);
     assert.equal(await computeWatermark(sql, rule, now), slot, 'a lease 30 s short of the TTL still holds it');
     await age(60 * 60 + 30);
-    assert.equal(await computeWatermark(sql, rule, now), schedulingHorizon(now, rule.graceMs), 'a lease 30 s past the TTL no longer does');
+    assert.equal(await computeWatermark(sql, rule, now), schedulingHorizon(now, rule.missedSlotMs, []).horizon, 'a lease 30 s past the TTL no longer does');
   } finally {
     await closeGenerationLease(sql, leaseId);
   }

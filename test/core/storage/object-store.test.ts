@@ -34,6 +34,29 @@ for (const kind of ['local', 'gcs'] as const) {
     assert.is((await s.store.read('a.csv')).toString(), 'A2');
   });
 
+  it('versions: replaceIfVersion replaces only the version it read; the content read is that version\'s', async () => {
+    await s.store.write('v.csv', 'one');
+    const first = await s.store.readVersioned('v.csv');
+    assert.is(first.data.toString(), 'one');
+    assert.equal(await s.store.listVersions(), [{ name: 'v.csv', version: first.version }]);
+    assert.is(await s.store.replaceIfVersion('v.csv', first.version, 'two'), true);
+    const second = await s.store.readVersioned('v.csv');
+    assert.is(second.data.toString(), 'two');
+    assert.is.not(second.version, first.version);
+    assert.is(await s.store.replaceIfVersion('v.csv', first.version, 'stale'), false, 'a stale version is refused');
+    assert.is((await s.store.read('v.csv')).toString(), 'two');
+    assert.equal(await s.store.list(), ['v.csv'], 'no lock or temporary file is listed');
+  });
+
+  it('concurrent replaceIfVersion from one version: exactly one of 8 callers wins', async () => {
+    await s.store.write('r.csv', 'base');
+    const { version } = await s.store.readVersioned('r.csv');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.store.replaceIfVersion('r.csv', version, `writer ${i}`)));
+    const winners = results.flatMap((won, i) => (won ? [i] : []));
+    assert.is(winners.length, 1, `winners ${winners.join(',')}`);
+    assert.is((await s.store.read('r.csv')).toString(), `writer ${winners[0]}`);
+  });
+
   it('createIfAbsent creates once, then refuses and leaves the object untouched', async () => {
     assert.is(await s.store.createIfAbsent('x.csv', 'first'), true);
     assert.is(await s.store.createIfAbsent('x.csv', 'second'), false);

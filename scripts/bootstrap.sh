@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/gcloud.sh
 source scripts/lib/settings.sh
 source scripts/lib/iam.sh
+source scripts/lib/alerts.sh
 
 GITHUB_CONNECTION=${GITHUB_CONNECTION:-finserv-github}
 TRIGGER_BRANCH=${TRIGGER_BRANCH:-^main\$}
@@ -44,10 +45,10 @@ gc services enable sqladmin.googleapis.com secretmanager.googleapis.com bigtable
 load_project_number
 
 log "Service accounts"
-while read -r account; do
+for account in $(all_accounts); do
   exists iam service-accounts describe "$(sa "$account")" ||
     gc iam service-accounts create "$account" --display-name="finserv-pipeline $account"
-done < <(all_accounts)
+done
 
 # ---- Resources every part shares -----------------------------------------------------------------
 log "Artifact Registry $REPOSITORY"
@@ -135,34 +136,8 @@ for part in "${PARTS[@]}"; do
 done
 
 # ---- Alerts -----------------------------------------------------------------------------------------
-# Each scripts/alerts/NAME.metric.json is a log-based metric; each NAME.policy.json an alert policy.
-log "Alerts to $ALERT_CHANNEL"
-for metric in scripts/alerts/*.metric.json; do
-  name=$(basename "$metric" .metric.json)
-  if exists logging metrics describe "$name"; then
-    gc logging metrics update "$name" --config-from-file="$metric"
-  else
-    gc logging metrics create "$name" --config-from-file="$metric"
-  fi
-done
-for policy in scripts/alerts/*.policy.json; do
-  display_name=$(sed -n 's/^ *"displayName": "\(finserv: [^"]*\)".*/\1/p' "$policy" | head -n 1)
-  [ -n "$display_name" ] || die "$policy has no \"displayName\": \"finserv: ...\""
-  existing=""
-  if [ -z "$DEPLOY_CHECK" ]; then
-    existing=$(gc alpha monitoring policies list --filter="displayName=\"${display_name}\"" --format='value(name)' | head -n 1)
-  else
-    gc alpha monitoring policies list --filter="displayName=\"${display_name}\"" --format='value(name)'
-  fi
-  if [ -n "$existing" ]; then
-    gc alpha monitoring policies update "$existing" --policy-from-file="$policy" --set-notification-channels="$ALERT_CHANNEL"
-  else
-    gc alpha monitoring policies create --policy-from-file="$policy" --notification-channels="$ALERT_CHANNEL"
-    if [ -n "$DEPLOY_CHECK" ]; then
-      gc alpha monitoring policies update "projects/${PROJECT_ID}/alertPolicies/0" --policy-from-file="$policy" --set-notification-channels="$ALERT_CHANNEL"
-    fi
-  fi
-done
+log "Alerts to $ALERT_CHANNEL (scripts/alerts/)"
+apply_alerts "$ALERT_CHANNEL"
 
 # ---- The Cloud Build trigger (2nd gen repository connection) --------------------------------------
 if [ -z "$GITHUB_REPO_URI" ]; then

@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/gcloud.sh
 source scripts/lib/settings.sh
 source scripts/lib/iam.sh
+source scripts/lib/alerts.sh
 
 printf 'This deletes finserv-pipeline from project %s, data included. Type the project id again: ' "$PROJECT_ID" >&2
 read -r typed || typed=""
@@ -25,20 +26,7 @@ for part in "${PARTS[@]}"; do
 done
 
 log "Alerts"
-for policy in scripts/alerts/*.policy.json; do
-  display_name=$(sed -n 's/^ *"displayName": "\(finserv: [^"]*\)".*/\1/p' "$policy" | head -n 1)
-  if [ -n "$DEPLOY_CHECK" ]; then
-    gc alpha monitoring policies list --filter="displayName=\"${display_name}\"" --format='value(name)'
-    gc alpha monitoring policies delete "projects/${PROJECT_ID}/alertPolicies/0"
-  else
-    for name in $(gc alpha monitoring policies list --filter="displayName=\"${display_name}\"" --format='value(name)'); do
-      gc alpha monitoring policies delete "$name" || true
-    done
-  fi
-done
-for metric in scripts/alerts/*.metric.json; do
-  gc logging metrics delete "$(basename "$metric" .metric.json)" || true
-done
+delete_alerts
 
 log "Data and messaging"
 gc sql instances delete "$SQL_INSTANCE" || true

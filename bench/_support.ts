@@ -1,5 +1,6 @@
 /** Shared by bench/generate.ts and bench/replicate.ts: a platform, SQL pools and pre-generated rows. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createPool, type RowDataPacket } from 'mysql2/promise';
 import { loadGenerator } from '../core/generation/generator';
@@ -79,6 +80,21 @@ export function pinToCpu(pids: number[], cpu: number): void {
 
 export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-export function benchLine(name: string, value: number, baseline: number, unit: string): string {
-  return `bench ${name}: ${value.toFixed(0)} ${unit}; baseline ${baseline.toFixed(0)} ${unit}; ratio ${(value / baseline).toFixed(2)}`;
+export function benchLine(name: string, value: number, baseline: number, unit: string, digits = 0): string {
+  return `bench ${name}: ${value.toFixed(digits)} ${unit}; baseline ${baseline.toFixed(digits)} ${unit}; ratio ${(value / baseline).toFixed(2)}`;
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU-seconds a process has used so far, every thread, user and system (utime + stime of
+ * /proc/PID/stat), plus those of its children it has waited for (cutime + cstime).
+ */
+export function cpuSeconds(pid: number): number {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may itself hold spaces: state is field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  return (utime! + stime! + cutime! + cstime!) / ticksPerSecond;
 }

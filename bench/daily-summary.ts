@@ -14,14 +14,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { addDays, type Day } from '../core/day';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
-import { dayRanges } from '../core/row-key';
+import { dayRanges } from '../core/bigtable/row-key';
 import { LocalDirectoryStore } from '../core/storage/local-directory-store';
 import { runDailySummary } from '../core/summary/daily-summary';
-import { forEachRow, summarizeDay } from '../core/summary/read-day';
+import { forEachRow } from '../core/bigtable/read-rows';
+import { summarizeDay } from '../core/summary/read-day';
 import { startPlatform } from '../local/platform';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from '../test/core/summary/fixtures';
 

@@ -6,7 +6,7 @@
  * every file into a fresh table; rounds alternate which side goes first; medians are compared.
  * The pipeline reads each chunk of 16 files concurrently; the plain loop reads one file at a time.
  */
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,8 +14,9 @@ import { Storage } from '@google-cloud/storage';
 import { openObjectStore } from '../core/storage/open';
 import { dayOfSummaryFile } from '../core/summary-csv';
 import { closeSharedBlockingClients } from '../flex-template/blocking-client';
-import { dailySummaryLoad, type SummaryCells } from '../flex-template/daily-summary-row';
-import { summaryRowEntry } from '../flex-template/io-service';
+import { type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
+import { defaultResources } from '../core/resources';
+import { dailySummaryLoad } from '../flex-template/daily-summary-row';
 import { pipelineConfig, runnerFor } from '../flex-template/main';
 import { parseOptions } from '../flex-template/options';
 import { summaryLoadPipeline } from '../flex-template/pipeline';
@@ -25,6 +26,7 @@ import { benchLine, median, platformFor } from './_support';
 const DAYS = Number(process.env.BENCH_FLEX_DAYS ?? 1100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PROJECT = 'bench-project';
+const SUMMARIES = defaultResources(PROJECT).bigtable.summaries;
 const INSTANCE = 'bench-flex';
 const BATCH = 500;
 const IN_FLIGHT = 4;
@@ -37,7 +39,7 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
-    const request = table.mutate(batch.map(summaryRowEntry), { rawMutation: true }).finally(() => inFlight.delete(request));
+    const request = table.mutate(batch.map((cells) => summaryRowEntry(cells, SUMMARIES)), { rawMutation: true }).finally(() => inFlight.delete(request));
     inFlight.add(request);
     batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);

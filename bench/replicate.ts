@@ -8,24 +8,35 @@
  * the background; no side is charged for another's); rounds alternate which side goes first; the
  * medians are compared.
  *
- * Two figures, from the same data and services:
+ * Three figures, from the same data and services:
  * - `replicate`: every process shares the machine's cores, so MariaDB's work for the claims and
  *   flags takes CPU from the writer and the emulator.
+ * - `replicate-cpu`: CPU-seconds per 50,000 rows of every process involved (this one, the emulator,
+ *   MariaDB) for a replication, against the same job done the simplest way: a plain SELECT of the
+ *   rows, the same entries written the same way, one `UPDATE ... WHERE id IN (...)` per 1,000 rows,
+ *   on one connection, without claims, locks or watermark. Each side's CPU includes
+ *   InnoDB's purge of its own flag flips (waited out before the window closes) and nothing else's.
  * - `replicate-db-own-core`: MariaDB on a core of its own, as Cloud SQL runs on machines of its own;
  *   this process and the emulator share another core, on both sides of the comparison.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { toRawEntry } from '../core/replication/bigtable-writer';
+import { mutateEntries, toRawEntry } from '../core/bigtable/mutate-entries';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
-import { defaultResources } from '../core/resources';
+import { type TxnTableSchema, defaultResources } from '../core/resources';
+import type { SqlPool } from '../core/sql/connect';
+import type { Transaction } from '../core/transaction';
 import { insertBatch } from '../core/sql/generation-batches';
-import { toRowEntry } from '../core/txn-row';
-import { benchDatabase, benchLine, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
+import { markSent, readBatch } from '../core/sql/transactions';
+import { toRowEntry } from '../core/bigtable/txn-row';
+import type { Platform } from '../local/platform';
+import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -38,19 +49,77 @@ function processName(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }
 
+function onlyProcess(pids: number[], name: string): number {
+  const found = pids.filter((pid) => processName(pid) === name);
+  if (found.length !== 1) throw new Error(`expected one ${name} among the platform's processes, found ${found.length}`);
+  return found[0]!;
+}
+
 async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < entries.length) {
       const start = next;
       next += BATCH;
-      await table.mutate(entries.slice(start, start + BATCH), { rawMutation: true });
+      await mutateEntries(table, entries.slice(start, start + BATCH));
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
 
-const FIGURES = ['replicate', 'replicate-db-own-core'] as const;
+/**
+ * The simplest way to do replication's job: read the rows (one plain SELECT per generated batch),
+ * write their entries as the raw side does (1,000 rows a MutateRows, 4 in flight, through
+ * mutateEntries as replication), flag each 1,000 with one UPDATE, all on one autocommit connection.
+ */
+async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableSchema }, batchIds: string[]): Promise<number> {
+  const connection = await deps.sql.acquire();
+  try {
+    const txns: Transaction[] = [];
+    for (const batchId of batchIds) txns.push(...(await readBatch(connection, batchId)));
+    const entries = txns.map((txn) => toRawEntry(toRowEntry(txn, deps.schema)));
+    let next = 0;
+    const worker = async () => {
+      while (next < entries.length) {
+        const start = next;
+        next += BATCH;
+        await mutateEntries(deps.table, entries.slice(start, start + BATCH));
+        await markSent(connection, txns.slice(start, start + BATCH).map((txn) => txn.id));
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    return txns.length;
+  } finally {
+    connection.release();
+  }
+}
+
+/** CPU-seconds per 50,000 rows of each process involved. */
+type CpuSplit = { node: number; emulator: number; mariadb: number };
+const cpuTotal = (split: CpuSplit) => split.node + split.emulator + split.mariadb;
+const showCpu = (split: CpuSplit) =>
+  `${cpuTotal(split).toFixed(2)} cpu-s (node ${split.node.toFixed(2)}, emulator ${split.emulator.toFixed(2)}, mariadb ${split.mariadb.toFixed(2)})`;
+const medianCpu = (all: CpuSplit[]): CpuSplit => ({ node: median(all.map((s) => s.node)), emulator: median(all.map((s) => s.emulator)), mariadb: median(all.map((s) => s.mariadb)) });
+
+/** Reads the CPU time of this process and the platform's emulator and MariaDB; `since` scales it to 50,000 rows. */
+function cpuMeter(platform: Platform, rows: number) {
+  const pids = { node: process.pid, emulator: onlyProcess(platform.pids, 'cbtemulator'), mariadb: onlyProcess(platform.pids, 'mariadbd') };
+  const sample = (): CpuSplit => ({ node: cpuSeconds(pids.node), emulator: cpuSeconds(pids.emulator), mariadb: cpuSeconds(pids.mariadb) });
+  return {
+    sample,
+    since(before: CpuSplit): CpuSplit {
+      const after = sample();
+      const scale = 50_000 / rows;
+      return { node: (after.node - before.node) * scale, emulator: (after.emulator - before.emulator) * scale, mariadb: (after.mariadb - before.mariadb) * scale };
+    },
+  };
+}
+
+/** A full garbage collection, so one side's garbage is not collected on the next side's clock. */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+const FIGURES = ['replicate', 'replicate-cpu', 'replicate-db-own-core'] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(args: string[]): Promise<void> {
@@ -93,30 +162,69 @@ async function main(args: string[]): Promise<void> {
       return total / ((performance.now() - started) / 1000);
     };
 
+    // The CPU split of the rows/s figures' sides (the clock's window only) explains them; the
+    // replicate-cpu figure is made of it. It needs the services' process ids, so services it started.
+    const meter = platform && cpuMeter(platform, total);
+
     const measure = async (figure: Figure) => {
-      const pathRates: number[] = [];
-      const rawRates: number[] = [];
+      const rates = { replicate: [] as number[], raw: [] as number[] };
+      const cpu = { replicate: [] as CpuSplit[], raw: [] as CpuSplit[] };
       for (let round = 0; round < ROUNDS; round++) {
         await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
         await settlePurge(sql);
-        for (const side of round % 2 === 0 ? ['raw', 'replicate'] : ['replicate', 'raw']) {
-          if (side === 'raw') rawRates.push(await timed(() => rawWrite(rawTable, entries)));
-          else pathRates.push(await timed(replicate));
+        for (const side of round % 2 === 0 ? (['raw', 'replicate'] as const) : (['replicate', 'raw'] as const)) {
+          const before = meter?.sample();
+          rates[side].push(await timed(side === 'raw' ? () => rawWrite(rawTable, entries) : replicate));
+          if (meter && before) cpu[side].push(meter.since(before));
           // The flag flips leave InnoDB purge work behind: done before the other side is timed.
           await settlePurge(sql);
         }
-        console.log(`${figure} round ${round + 1}: replicate ${pathRates.at(-1)!.toFixed(0)} rows/s, raw Bigtable writes ${rawRates.at(-1)!.toFixed(0)} rows/s`);
+        const show = (side: 'replicate' | 'raw') => `${rates[side].at(-1)!.toFixed(0)} rows/s${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
+        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}`);
       }
-      console.log(benchLine(figure, median(pathRates), median(rawRates), 'rows/s'));
+      if (meter) console.log(`${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
+    };
+
+    const measureCpu = async () => {
+      if (!meter) throw new Error('replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
+      const batchIds = batches.map((batch) => batch.batchId);
+      const sides = {
+        replicate,
+        simplest: async () => {
+          const flagged = await simplestJob({ sql, table: rawTable, schema: rawSchema }, batchIds);
+          if (flagged !== total) throw new Error(`the simplest job moved ${flagged} of ${total}`);
+        },
+      };
+      const splits: Record<keyof typeof sides, CpuSplit[]> = { replicate: [], simplest: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const side of round % 2 === 0 ? (['simplest', 'replicate'] as const) : (['replicate', 'simplest'] as const)) {
+          // Both sides flag the rows: each starts from empty tables and unsent rows, the reset's purge done.
+          await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
+          await settlePurge(sql);
+          collectGarbage();
+          const before = meter.sample();
+          await sides[side]();
+          // Its own flag flips' purge belongs to this side: waited out inside its window.
+          await settlePurge(sql);
+          splits[side].push(meter.since(before));
+        }
+        console.log(`replicate-cpu round ${round + 1}: replicate ${showCpu(splits.replicate.at(-1)!)}; simplest ${showCpu(splits.simplest.at(-1)!)}`);
+      }
+      console.log(`replicate-cpu medians per process: replicate ${showCpu(medianCpu(splits.replicate))}; simplest ${showCpu(medianCpu(splits.simplest))}`);
+      console.log(benchLine('replicate-cpu', median(splits.replicate.map(cpuTotal)), median(splits.simplest.map(cpuTotal)), 'cpu-s', 2));
     };
 
     for (const figure of figures) {
+      if (figure === 'replicate-cpu') {
+        await measureCpu();
+        continue;
+      }
       if (figure === 'replicate-db-own-core') {
         if (!platform) throw new Error('replicate-db-own-core pins the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
-        const mariadb = platform.pids.filter((pid) => processName(pid) === 'mariadbd');
-        if (mariadb.length !== 1) throw new Error(`expected one mariadbd among the platform's processes, found ${mariadb.length}`);
-        pinToCpu([process.pid, ...platform.pids.filter((pid) => pid !== mariadb[0])], 0);
-        pinToCpu(mariadb, 1);
+        const mariadb = onlyProcess(platform.pids, 'mariadbd');
+        pinToCpu([process.pid, ...platform.pids.filter((pid) => pid !== mariadb)], 0);
+        pinToCpu([mariadb], 1);
       }
       await measure(figure);
     }

@@ -1,12 +1,14 @@
 /**
  * `npm run bench [-- NAME ...]`: runs each benchmark file `bench/<file>.ts` in its own Node process.
- * A NAME is a file name (`replicate`) or a benchmark inside a file (`daily-summary-memory` runs
- * `daily-summary.ts` with that name as argument). Each benchmark prints its figure and a baseline
- * measured in the same run, ending with `bench NAME: VALUE UNIT; baseline VALUE UNIT; ratio R`.
+ * A NAME is a file name (`replicate`: all its figures) or a figure inside a file
+ * (`daily-summary-memory` runs `daily-summary.ts` with that name as argument); see `_plan.ts`.
+ * Each figure prints a line `bench NAME: VALUE UNIT; baseline VALUE UNIT; ratio R` as soon as it is
+ * measured (the files' output is passed through as it comes), and the lines are repeated at the end.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { UnknownBenchmarkError, planBenchmarks, type BenchPlan } from './_plan';
 
 const benchDir = __dirname;
 const files = readdirSync(benchDir)
@@ -14,40 +16,50 @@ const files = readdirSync(benchDir)
   .map((name) => name.slice(0, -3))
   .sort();
 
-function fileFor(name: string): string | undefined {
-  return files.filter((file) => name === file || name.startsWith(`${file}-`)).sort((a, b) => b.length - a.length)[0];
-}
-
-const wanted = process.argv.slice(2);
-const plan = new Map<string, string[]>();
-for (const name of wanted) {
-  const file = fileFor(name);
-  if (!file) {
-    console.error(`unknown benchmark "${name}"; files: ${files.join(', ')}`);
-    process.exit(2);
-  }
-  const args = plan.get(file) ?? [];
-  if (name !== file) args.push(name);
-  plan.set(file, args);
-}
-if (wanted.length === 0) for (const file of files) plan.set(file, []);
-
-const results: string[] = [];
-let failed = 0;
-for (const [file, args] of plan) {
-  console.log(`\n=== ${file} ${args.join(' ')}`);
-  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(benchDir, `${file}.ts`), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+/** Runs one file, passing its output through as it comes; resolves with its `bench ` lines and exit status. */
+function runFile(file: string, args: string[]): Promise<{ lines: string[]; status: number | string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, `${file}.ts`), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    let partial = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      process.stdout.write(chunk);
+      const parts = (partial + chunk).split('\n');
+      partial = parts.pop()!;
+      lines.push(...parts.filter((line) => line.startsWith('bench ')));
+    });
+    child.once('error', (error) => resolve({ lines, status: error.message }));
+    child.once('close', (code, signal) => {
+      if (partial.startsWith('bench ')) lines.push(partial);
+      resolve({ lines, status: code ?? signal ?? 'unknown' });
+    });
   });
-  process.stdout.write(run.stdout ?? '');
-  results.push(...(run.stdout ?? '').split('\n').filter((line) => line.startsWith('bench ')));
-  if (run.status !== 0) {
-    failed++;
-    console.error(`benchmark ${file} failed with exit code ${run.status ?? run.signal}`);
-  }
 }
-console.log('\n=== summary');
-for (const line of results) console.log(line);
-process.exit(failed > 0 ? 1 : 0);
+
+async function main(): Promise<number> {
+  let plan: BenchPlan;
+  try {
+    plan = planBenchmarks(process.argv.slice(2), files);
+  } catch (error) {
+    if (!(error instanceof UnknownBenchmarkError)) throw error;
+    console.error(error.message);
+    return 2;
+  }
+  const results: string[] = [];
+  let failed = 0;
+  for (const [file, args] of plan) {
+    console.log(`\n=== ${file} ${args.join(' ')}`);
+    const { lines, status } = await runFile(file, args);
+    results.push(...lines);
+    if (status !== 0) {
+      failed++;
+      console.error(`benchmark ${file} failed with exit code ${status}`);
+    }
+  }
+  console.log('\n=== summary');
+  for (const line of results) console.log(line);
+  return failed > 0 ? 1 : 0;
+}
+
+main().then((code) => process.exit(code));

@@ -1,14 +1,11 @@
 /**
- * One daily summary CSV -> one Bigtable row of daily_transactions_summaries_from_csv, plus the
- * lines that could not be loaded (dead letters).
- *
- * Row key: the date (yyyy-mm-dd). Family `count`: one column per CSV group `<type>:<currency>`,
- * `TOTAL:<currency>` per currency and `TOTAL:ALL`, values decimal integers; plus the column
- * `threshold_signal` (LOW / NORMAL / HIGH, from the TOTAL,ALL count). Family `sum`: the same group
- * and per-currency total columns, values exact decimal strings in the currency's minor digits.
+ * One daily summary CSV -> one Bigtable row of daily_transactions_summaries_from_csv (cell layout:
+ * core/bigtable/summary-row.ts), plus the lines that could not be loaded (dead letters), and the
+ * row's `threshold_signal` (LOW / NORMAL / HIGH, from the TOTAL,ALL count).
  */
-import { decodeSummaryCsv, type SummaryRow } from '../core/summary-csv';
+import { SIGNAL_COLUMN, type SummaryCells, summaryCellsOf, summaryColumnOf } from '../core/bigtable/summary-row';
 import { formatMinor } from '../core/money';
+import { decodeSummaryCsv, type SummaryRow } from '../core/summary-csv';
 
 export interface Thresholds {
   low: number;
@@ -17,20 +14,11 @@ export interface Thresholds {
 
 export type ThresholdSignal = 'LOW' | 'NORMAL' | 'HIGH';
 
-export const SIGNAL_COLUMN = 'threshold_signal';
-
 export interface DeadLetter {
   file: string;
   /** 1-based line in the file; the header is line 1. */
   line: number;
   reason: string;
-}
-
-export interface SummaryCells {
-  /** Row key: the date. */
-  key: string;
-  count: Record<string, string>;
-  sum: Record<string, string>;
 }
 
 export interface DailySummaryLoad {
@@ -49,17 +37,6 @@ export function thresholdSignal(count: number, thresholds: Thresholds): Threshol
   return 'NORMAL';
 }
 
-function columnOf(row: SummaryRow): string {
-  switch (row.kind) {
-    case 'group':
-      return `${row.type}:${row.currency}`;
-    case 'currency-total':
-      return `TOTAL:${row.currency}`;
-    case 'grand-total':
-      return 'TOTAL:ALL';
-  }
-}
-
 type LinedRow = SummaryRow & { line: number };
 
 /**
@@ -75,7 +52,7 @@ function crossCheck(file: string, date: string, rows: LinedRow[], rejectedCount:
       bad.push({ file, line: row.line, reason: `date ${row.date} does not match the file's date ${date}` });
       continue;
     }
-    const column = columnOf(row);
+    const column = summaryColumnOf(row);
     const first = seen.get(column);
     if (first !== undefined) {
       bad.push({ file, line: row.line, reason: `duplicate row for ${column.replace(':', ',')} (first at line ${first})` });
@@ -127,16 +104,9 @@ export function dailySummaryLoad(file: string, date: string, text: string, thres
     if (deadLetters.length === 0) deadLetters.push({ file, line: 1, reason: 'the file has no data rows (a day without transactions still has a TOTAL,ALL row)' });
     return { file, date, deadLetters, validRows: 0 };
   }
-  const cells: SummaryCells = { key: date, count: {}, sum: {} };
-  let grandTotal: number | undefined;
-  for (const row of kept) {
-    const column = columnOf(row);
-    cells.count[column] = String(row.count);
-    if (row.kind === 'grand-total') grandTotal = row.count;
-    else cells.sum[column] = formatMinor(row.sumMinor, row.currency);
-  }
-  if (grandTotal !== undefined) cells.count[SIGNAL_COLUMN] = thresholdSignal(grandTotal, thresholds);
-  else deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}, which auto selects again until a corrected file is loaded` });
+  const grandTotal = kept.find((row) => row.kind === 'grand-total')?.count;
+  const cells = summaryCellsOf(date, kept, grandTotal === undefined ? undefined : thresholdSignal(grandTotal, thresholds));
+  if (grandTotal === undefined) deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}, which auto selects again until a corrected file is loaded` });
   return { file, date, cells, deadLetters, validRows: kept.length };
 }
 

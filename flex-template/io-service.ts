@@ -2,13 +2,14 @@
  * The pipeline's async I/O (object store + Bigtable), run on a worker_thread behind
  * blocking-client.ts so synchronous DoFns can use it. Loaded by the thread, never by a DoFn directly.
  */
-import { createBigtableClient } from '../core/bigtable-client';
 import type { Storage } from '@google-cloud/storage';
-import { startOfDay } from '../core/day';
+import { createBigtableClient } from '../core/bigtable/client';
+import { mutateEntries } from '../core/bigtable/mutate-entries';
+import { loadedDateFilter, type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
+import { defaultResources } from '../core/resources';
 import { openObjectStore } from '../core/storage/open';
 import type { ObjectStore } from '../core/storage/object-store';
 import { dayOfSummaryFile } from '../core/summary-csv';
-import { SIGNAL_COLUMN, type SummaryCells } from './daily-summary-row';
 
 export interface IoConfig {
   input: string;
@@ -25,34 +26,6 @@ export interface SummaryFile {
   date: string;
 }
 
-/** The summary table's families: `count` (with threshold_signal) and `sum`. */
-const COUNT_FAMILY = 'count';
-const SUM_FAMILY = 'sum';
-
-/**
- * One MutateRows entry per date (applied atomically per row). Cells carry the date's midnight as
- * timestamp, so rewriting a date replaces its cells (idempotent) instead of stacking versions.
- */
-export function summaryRowEntry(row: SummaryCells) {
-  const timestampMicros = startOfDay(row.key).getTime() * 1000;
-  const setCells = (familyName: string, cells: Record<string, string>) =>
-    Object.entries(cells).map(([column, value]) => ({
-      setCell: { familyName, columnQualifier: Buffer.from(column), timestampMicros, value: Buffer.from(value) },
-    }));
-  // One entry is applied atomically and in order: clear both families, then write the file's cells,
-  // so reloading a corrected file leaves no column of the old one behind, and a reader never sees
-  // a half-written date.
-  return {
-    rowKey: Buffer.from(row.key),
-    mutations: [
-      { deleteFromFamily: { familyName: COUNT_FAMILY } },
-      { deleteFromFamily: { familyName: SUM_FAMILY } },
-      ...setCells(COUNT_FAMILY, row.count),
-      ...setCells(SUM_FAMILY, row.sum),
-    ],
-  };
-}
-
 /** Clients and write state for one configuration (input, errors prefix, table). */
 export function openIo(config: IoConfig) {
   let storage: Storage | undefined;
@@ -67,6 +40,7 @@ export function openIo(config: IoConfig) {
   const input: ObjectStore = openObjectStore(config.input, storageClient);
   const errors: ObjectStore = openObjectStore(config.errorsPrefix, storageClient);
   const table = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);
+  const schema = { ...defaultResources(config.bigtable.project).bigtable.summaries, id: config.bigtable.table };
   const maxInFlight = config.maxInFlight ?? 4;
   const inFlight = new Set<Promise<void>>();
   let firstFailure: unknown;
@@ -102,7 +76,7 @@ export function openIo(config: IoConfig) {
       const wanted = new Set(sorted);
       const [rows] = await table.getRows({
         ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
-        filter: [{ family: COUNT_FAMILY }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }],
+        filter: loadedDateFilter(schema),
       });
       return rows.map((row) => row.id).filter((id) => wanted.has(id));
     },
@@ -137,10 +111,8 @@ export function openIo(config: IoConfig) {
     async enqueueRows(rows: SummaryCells[]): Promise<void> {
       rethrowFailure();
       if (rows.length === 0) return;
-      const entries = rows.map(summaryRowEntry);
-      const request: Promise<void> = table
-        .mutate(entries, { rawMutation: true })
-        .then(() => undefined)
+      const entries = rows.map((row) => summaryRowEntry(row, schema));
+      const request: Promise<void> = mutateEntries(table, entries)
         .catch((err: unknown) => {
           firstFailure ??= err;
         })

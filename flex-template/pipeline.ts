@@ -11,7 +11,8 @@ import * as path from 'node:path';
 import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
 import { sharedBlockingClient, type BlockingClient } from './blocking-client';
-import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type SummaryCells, type Thresholds } from './daily-summary-row';
+import type { SummaryCells } from '../core/bigtable/summary-row';
+import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
 import type { IoConfig, SummaryFile } from './io-service';
 import type { DatesSelection } from './options';
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type Env, readConfig } from '../core/config';
 import { type Day, isDay, startOfDay } from '../core/day';
+import { defaultResources } from '../core/resources';
 import { type DayScope, MAX_DAYS_IN_SCOPE, type TaskShare } from '../core/summary/plan';
 
 /** Everything the daily summary job needs, parsed once from its flags and environment. */
@@ -8,7 +9,7 @@ export interface JobConfig {
   /** Undefined: the clients find it themselves (metadata server on Cloud Run, emulators locally). */
   project: string | undefined;
   bigtableInstance: string;
-  /** Bigtable client-side metrics, exported to Cloud Monitoring: off unless asked for (see core/bigtable-client). */
+  /** Bigtable client-side metrics, exported to Cloud Monitoring: off unless asked for (see core/bigtable/client). */
   bigtableClientMetrics: boolean;
   /** `gs://bucket/prefix` or a local directory. */
   outputUri: string;
@@ -46,7 +47,7 @@ Environment:
   LOG_LEVEL                debug, info (default), warn, error
 `;
 
-const DEFAULT_INSTANCE = 'fin-bt';
+const DEFAULT_INSTANCE = defaultResources('unused').bigtable.instance;
 const DEFAULT_LOOKBACK_DAYS = 31;
 
 export type ParsedCommand = { help: true } | { help: false; config: JobConfig };

@@ -4,7 +4,7 @@
  * written stays written); 2 bad flags or environment.
  */
 import { Storage } from '@google-cloud/storage';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';

@@ -5,7 +5,7 @@
  *
  *   npm run services -- [--push-endpoint URL]   (where the replicate subscription pushes)
  */
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { mkdirSync, writeFileSync } from 'node:fs';

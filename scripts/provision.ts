@@ -14,7 +14,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
 import { parseArgs } from 'node:util';
-import { createBigtableClient } from '../core/bigtable-client';
+import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionAll } from '../core/provision/provision';
 import { defaultResources } from '../core/resources';

@@ -3,12 +3,7 @@ import type { SqlPool } from '../sql/connect';
 import { type BatchSummary, closeGenerationLease, insertBatch, openGenerationLease } from '../sql/generation-batches';
 import type { Generator } from './generator';
 import type { GenerateRequest } from './request';
-import type { BatchSignal } from './signal';
-
-export interface SignalPublisher {
-  /** Resolves with the message id once Pub/Sub has accepted the message. */
-  publish(signal: BatchSignal): Promise<string>;
-}
+import type { SignalPublisher } from '../pubsub/topic-publisher';
 
 export class PublishError extends Error {
   readonly code = 'SIGNAL_NOT_PUBLISHED';

@@ -2,7 +2,8 @@ import type { Faker } from '@faker-js/faker';
 import { type Currency, exponentOf } from '../money';
 import { MAX_AMOUNT_MINOR, type Transaction, type TransactionType, validateTransaction } from '../transaction';
 import { type Catalog, buildCatalog } from './catalog';
-import { HOUR_MS, seedOf, transactionId } from './slot';
+import { HOUR_MS } from '../time';
+import { seedOf, transactionId } from './slot';
 
 /**
  * Realistic transactions for one hour slot, a pure function of (batch id, slot, count): the same

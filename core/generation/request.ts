@@ -1,4 +1,5 @@
-import { IDEMPOTENCY_KEY, batchIdForKey, batchIdForSlot, defaultSlot, floorToHour } from './slot';
+import { floorToHour } from '../time';
+import { IDEMPOTENCY_KEY, batchIdForKey, batchIdForSlot, defaultSlot } from './slot';
 
 /**
  * What an httpGenerate request asks for, validated before anything is generated or written.

@@ -3,11 +3,8 @@
  * are all derived from the slot (or from an explicit idempotency key), so a retried request
  * produces the very same batch id and the database refuses a second copy.
  */
-export const HOUR_MS = 3_600_000;
-
-export function floorToHour(instant: Date): Date {
-  return new Date(Math.floor(instant.getTime() / HOUR_MS) * HOUR_MS);
-}
+import { fnv1a } from '../fnv1a';
+import { HOUR_MS, floorToHour } from '../time';
 
 /** The hour before the scheduler's schedule time (or before now): the hour that just ended. */
 export function defaultSlot(scheduleTime: Date | undefined, now: Date): Date {
@@ -34,10 +31,5 @@ export function transactionId(batchId: string, index: number): string {
 
 /** FNV-1a of the batch id: the seed that makes a batch's content a function of its id. */
 export function seedOf(batchId: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < batchId.length; i++) {
-    hash ^= batchId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
+  return fnv1a(batchId);
 }

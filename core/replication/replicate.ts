@@ -3,7 +3,7 @@ import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSent } from '../sql/transactions';
-import { recordWatermark } from '../watermark';
+import { recordWatermark } from '../bigtable/pipeline-state';
 import { BigtableWriteError, writeTransactions } from './bigtable-writer';
 import { type WatermarkRule, computeWatermark } from './watermark-rule';
 

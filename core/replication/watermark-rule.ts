@@ -1,6 +1,6 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { SqlPool } from '../sql/connect';
-import { HOUR_MS, floorToHour } from '../generation/slot';
+import { HOUR_MS, floorToHour } from '../time';
 
 /**
  * The replication watermark W: every transaction with occurred_at < W is in Bigtable.

@@ -4,7 +4,7 @@ import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { ObjectStore } from '../storage/object-store';
 import { dayOfSummaryFile, encodeSummaryCsv, SUMMARY_FILE_PREFIX, summaryFileName } from '../summary-csv';
-import { readWatermark } from '../watermark';
+import { readWatermark } from '../bigtable/pipeline-state';
 import { type DayPlan, type DayScope, planDays, type TaskShare } from './plan';
 import { type MalformedRows, summarizeDay } from './read-day';
 

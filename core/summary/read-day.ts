@@ -1,8 +1,9 @@
 import type { Table } from '@google-cloud/bigtable';
 import type { Day } from '../day';
 import type { TxnTableSchema } from '../resources';
-import { dayRanges, type RowRange } from '../row-key';
-import { MalformedRowError, type ReadRow } from '../txn-row';
+import { forEachRow } from '../bigtable/read-rows';
+import { dayRanges } from '../bigtable/row-key';
+import { MalformedRowError } from '../bigtable/txn-row';
 import { DayTotals } from './day-totals';
 import { summaryFieldsOf } from './summary-fields';
 
@@ -20,46 +21,6 @@ export interface DaySummary {
   totals: DayTotals;
   rowsRead: number;
   malformed: MalformedRows;
-}
-
-/**
- * Only the newest cell of each column: the emulator does not apply GC policies, and a row that was
- * written twice must count once with its latest values.
- */
-const NEWEST_CELL = [{ column: { cellLimit: 1 } }];
-
-/** The read options of one row range: start inclusive, end exclusive, as `dayRanges` defines them. */
-export function rangeReadOptions(range: RowRange) {
-  return { ranges: [{ start: range.start, end: { value: range.end, inclusive: false } }], filter: NEWEST_CELL };
-}
-
-/**
- * Streams every row of the ranges, all ranges at once, into `onRow` (synchronous, so nothing piles
- * up: memory stays flat however many rows there are). The first error stops every stream.
- */
-export function forEachRow(table: Table, ranges: RowRange[], onRow: (row: ReadRow) => void): Promise<void> {
-  const streams = ranges.map((range) => table.createReadStream(rangeReadOptions(range)));
-  const stopAll = () => streams.forEach((stream) => stream.destroy());
-  return Promise.all(
-    streams.map(
-      (stream) =>
-        new Promise<void>((resolve, reject) => {
-          stream.on('data', (row: ReadRow) => {
-            try {
-              onRow(row);
-            } catch (error) {
-              reject(error);
-              stopAll();
-            }
-          });
-          stream.once('error', (error) => {
-            reject(error);
-            stopAll();
-          });
-          stream.once('end', () => resolve());
-        }),
-    ),
-  ).then(() => undefined);
 }
 
 /**

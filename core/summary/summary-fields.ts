@@ -1,8 +1,9 @@
 import { type Currency, isCurrency } from '../money';
 import type { TxnTableSchema } from '../resources';
-import { saltOf } from '../row-key';
+import { saltOf } from '../bigtable/row-key';
 import { MAX_AMOUNT_MINOR, type TransactionType, TRANSACTION_TYPES } from '../transaction';
-import { DELIVERY_COLUMNS, fromRow, MalformedRowError, type ReadRow, TXN_COLUMNS } from '../txn-row';
+import { newestText, type ReadRow } from '../bigtable/read-rows';
+import { DELIVERY_COLUMNS, fromRow, MalformedRowError, TXN_COLUMNS } from '../bigtable/txn-row';
 
 /** What a summary needs of a transaction. */
 export interface SummaryFields {
@@ -18,13 +19,6 @@ const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MINOR = /^[1-9]\d{0,17}$/;
 const TYPES: ReadonlySet<string> = new Set(TRANSACTION_TYPES);
 
-type Family = ReadRow['data'][string] | undefined;
-
-function newest(family: Family, qualifier: string): string | undefined {
-  const value = family?.[qualifier]?.[0]?.value;
-  return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
-}
-
 function isText(value: string | undefined): value is string {
   return value !== undefined && value.length > 0 && value.length <= 200;
 }
@@ -38,9 +32,9 @@ function isText(value: string | undefined): value is string {
 export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: string): SummaryFields {
   const key = row.id;
   const txn = row.data[schema.families.transaction];
-  const type = newest(txn, TXN_COLUMNS.type);
-  const currency = newest(txn, TXN_COLUMNS.currency);
-  const amount = newest(txn, TXN_COLUMNS.amountMinor);
+  const type = newestText(txn, TXN_COLUMNS.type);
+  const currency = newestText(txn, TXN_COLUMNS.currency);
+  const amount = newestText(txn, TXN_COLUMNS.amountMinor);
   if (
     KEY.test(key) &&
     key.slice(3, 13) === day &&
@@ -51,10 +45,10 @@ export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: strin
     isCurrency(currency) &&
     amount !== undefined &&
     MINOR.test(amount) &&
-    isText(newest(txn, TXN_COLUMNS.accountId)) &&
-    isText(newest(txn, TXN_COLUMNS.merchant)) &&
-    isText(newest(txn, TXN_COLUMNS.merchantCategory)) &&
-    BATCH_ID.test(newest(row.data[schema.families.delivery], DELIVERY_COLUMNS.batchId) ?? '')
+    isText(newestText(txn, TXN_COLUMNS.accountId)) &&
+    isText(newestText(txn, TXN_COLUMNS.merchant)) &&
+    isText(newestText(txn, TXN_COLUMNS.merchantCategory)) &&
+    BATCH_ID.test(newestText(row.data[schema.families.delivery], DELIVERY_COLUMNS.batchId) ?? '')
   ) {
     const amountMinor = BigInt(amount);
     if (amountMinor < MAX_AMOUNT_MINOR) return { type: type as TransactionType, currency, amountMinor };

@@ -1,7 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
 import type { GenerateDeps } from '../../core/generation/generate';
 import { loadGenerator } from '../../core/generation/generator';
-import { topicPublisher } from '../../core/generation/topic-publisher';
+import { topicPublisher } from '../../core/pubsub/topic-publisher';
 import type { Logger } from '../../core/log';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
 import { openSqlPool } from '../../core/sql/connect';

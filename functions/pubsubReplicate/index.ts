@@ -1,9 +1,9 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { MalformedSignalError } from '../../core/generation/signal';
+import { MalformedSignalError } from '../../core/pubsub/batch-signal';
 import { lazyInstance } from '../../core/lazy-instance';
 import { createLogger } from '../../core/log';
-import { signalFromEvent } from '../../core/replication/event';
+import { signalFromEvent } from '../../core/pubsub/cloud-event';
 import { readReplicateConfig } from './config';
 import type { Replicator } from './runtime';
 

@@ -1,4 +1,4 @@
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';

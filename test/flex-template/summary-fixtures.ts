@@ -1,9 +1,12 @@
 /** Daily summary CSVs for the flex-template tests and bench, made with core's own encoder. */
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
+import { NEWEST_CELL } from '../../core/bigtable/read-rows';
+import { decodeSummaryRow, type SummaryCells } from '../../core/bigtable/summary-row';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { addDays } from '../../core/day';
 import { CURRENCIES, type Currency } from '../../core/money';
+import { defaultResources } from '../../core/resources';
 import { encodeSummaryCsv, summaryFileName, type SummaryRow } from '../../core/summary-csv';
 import { TRANSACTION_TYPES } from '../../core/transaction';
 
@@ -49,21 +52,13 @@ export function writeSummaryFiles(dir: string, first: string, days: number): str
 export async function createSummaryTable(project: string, instance: string, table: string): Promise<void> {
   const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
   const [exists] = await t.exists();
-  if (!exists) await t.create({ families: ['count', 'sum'] });
+  if (!exists) await t.create({ families: Object.values(defaultResources(project).bigtable.summaries.families) });
 }
 
-export interface StoredRow {
-  key: string;
-  count: Record<string, string>;
-  sum: Record<string, string>;
-}
-
-export async function readSummaryTable(project: string, instance: string, table: string): Promise<StoredRow[]> {
+export async function readSummaryTable(project: string, instance: string, table: string): Promise<SummaryCells[]> {
   const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
-  const [rows] = await t.getRows({ filter: { column: { cellLimit: 1 } } });
-  const family = (data: Record<string, Array<{ value: string | Buffer }>> | undefined) =>
-    Object.fromEntries(Object.entries(data ?? {}).map(([column, cells]) => [column, String(cells[0]!.value)]));
-  return rows.map((row) => ({ key: row.id, count: family(row.data.count), sum: family(row.data.sum) }));
+  const [rows] = await t.getRows({ filter: NEWEST_CELL });
+  return rows.map((row) => decodeSummaryRow(row, defaultResources(project).bigtable.summaries));
 }
 
 /** Every version of every cell, to check that reloading a date does not stack versions. */

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RowDataPacket } from 'mysql2/promise';
-import { fromRow } from '../../core/txn-row';
-import { readWatermark } from '../../core/watermark';
+import { fromRow } from '../../core/bigtable/txn-row';
+import { readWatermark } from '../../core/bigtable/pipeline-state';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, dumpTable, pastHour, waitFor } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';

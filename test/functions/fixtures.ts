@@ -2,7 +2,7 @@
 import type { Table } from '@google-cloud/bigtable';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { type Generator, loadGenerator } from '../../core/generation/generator';
-import { type BatchSignal, encodeSignal, signalAttributes } from '../../core/generation/signal';
+import { type BatchSignal, encodeSignal, signalAttributes } from '../../core/pubsub/batch-signal';
 import { batchIdForKey } from '../../core/generation/slot';
 import type { SqlPool } from '../../core/sql/connect';
 import { insertBatch } from '../../core/sql/generation-batches';

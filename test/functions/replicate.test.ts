@@ -6,7 +6,7 @@ import { BigtableWriteError } from '../../core/replication/bigtable-writer';
 import { replicateUnsent } from '../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
 import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches, sqlPoolOf } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 import { printingErrors } from '../support/hooks';

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { addDays, dayOf } from '../../core/day';
 import { summaryFileName } from '../../core/summary-csv';
-import { toRowEntry } from '../../core/txn-row';
+import { toRowEntry } from '../../core/bigtable/txn-row';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from '../core/summary/fixtures';
 import { gcsStore, localStore, type TestStore } from '../core/summary/stores';
 import { printingErrors } from '../support/hooks';

@@ -5,7 +5,7 @@
  *   test.after(() => env.close());
  *   // env.resources, env.bigtable, env.pubsub, env.storage, env.pool, env.vars
  */
-import { createBigtableClient } from '../../core/bigtable-client';
+import { createBigtableClient } from '../../core/bigtable/client';
 import type { Bigtable } from '@google-cloud/bigtable';
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadGenerator } from '../../../core/generation/generator';
-import { batchIdForKey, batchIdForSlot, HOUR_MS } from '../../../core/generation/slot';
+import { batchIdForKey, batchIdForSlot } from '../../../core/generation/slot';
+import { HOUR_MS } from '../../../core/time';
 import { CURRENCIES } from '../../../core/money';
 import { TRANSACTION_TYPES, validateTransaction } from '../../../core/transaction';
 

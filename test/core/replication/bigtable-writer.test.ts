@@ -5,7 +5,7 @@ import { loadGenerator } from '../../../core/generation/generator';
 import { batchIdForKey } from '../../../core/generation/slot';
 import { provisionBigtable } from '../../../core/provision/bigtable';
 import { writeTransactions } from '../../../core/replication/bigtable-writer';
-import { toRowEntry } from '../../../core/txn-row';
+import { toRowEntry } from '../../../core/bigtable/txn-row';
 import { platformClients } from '../../support/suite-env';
 import { suiteResources } from '../../support/suite-resources';
 import { dumpTable } from '../../functions/fixtures';

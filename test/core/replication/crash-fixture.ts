@@ -3,7 +3,7 @@
  * write, before the flags and the SQL commit: a real crash (the database sees the connection die).
  * Configured like the function, from the environment.
  */
-import { createBigtableClient } from '../../../core/bigtable-client';
+import { createBigtableClient } from '../../../core/bigtable/client';
 import { readReplicateConfig } from '../../../functions/pubsubReplicate/config';
 import { createLogger } from '../../../core/log';
 import { replicateUnsent } from '../../../core/replication/replicate';

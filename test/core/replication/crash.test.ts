@@ -6,7 +6,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { createLogger } from '../../../core/log';
 import { replicateUnsent } from '../../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../../core/replication/watermark-rule';
-import { fromRow } from '../../../core/txn-row';
+import { fromRow } from '../../../core/bigtable/txn-row';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
 import { cellVersionRange, countRows, seedBatches, sqlPoolOf } from '../../functions/fixtures';
 import { printingErrors } from '../../support/hooks';

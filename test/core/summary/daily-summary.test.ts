@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { addDays, type Day } from '../../../core/day';
 import { type DailySummaryOptions, runDailySummary } from '../../../core/summary/daily-summary';
 import { decodeSummaryCsv, summaryFileName } from '../../../core/summary-csv';
-import { toRowEntry } from '../../../core/txn-row';
+import { toRowEntry } from '../../../core/bigtable/txn-row';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from './fixtures';
 import { gcsStore, localStore, memoryLogger, type TestStore } from './stores';
 

@@ -4,14 +4,14 @@
  * DEADLINE_EXCEEDED to unbounded concurrency).
  */
 import type { Bigtable, Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../../../core/bigtable-client';
+import { createBigtableClient } from '../../../core/bigtable/client';
 import { addDays, type Day, startOfDay } from '../../../core/day';
 import { CURRENCIES, type Currency } from '../../../core/money';
 import { bigtableTableSpecs, provisionBigtable } from '../../../core/provision/bigtable';
 import type { Resources } from '../../../core/resources';
 import { TRANSACTION_TYPES, type Transaction } from '../../../core/transaction';
-import { toRowEntry } from '../../../core/txn-row';
-import { recordWatermark } from '../../../core/watermark';
+import { toRowEntry } from '../../../core/bigtable/txn-row';
+import { recordWatermark } from '../../../core/bigtable/pipeline-state';
 import { suiteResources } from '../../support/suite-resources';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same transactions in every run. */

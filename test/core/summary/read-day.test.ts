@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayRanges, encodeRowKey } from '../../../core/row-key';
-import { forEachRow, summarizeDay } from '../../../core/summary/read-day';
-import { toRowEntry } from '../../../core/txn-row';
+import { dayRanges, encodeRowKey } from '../../../core/bigtable/row-key';
+import { forEachRow } from '../../../core/bigtable/read-rows';
+import { summarizeDay } from '../../../core/summary/read-day';
+import { toRowEntry } from '../../../core/bigtable/txn-row';
 import { isolatedBigtable, type TestBigtable, transactionsOf, writeTransactions } from './fixtures';
 import { printingErrors } from '../../support/hooks';
 

@@ -2,7 +2,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultResources } from '../../../core/resources';
 import { summaryFieldsOf } from '../../../core/summary/summary-fields';
-import { fromRow, MalformedRowError, type ReadRow, toRowEntry } from '../../../core/txn-row';
+import type { ReadRow } from '../../../core/bigtable/read-rows';
+import { fromRow, MalformedRowError, toRowEntry } from '../../../core/bigtable/txn-row';
 import { random, transactionsOf } from './fixtures';
 
 const schema = defaultResources('p').bigtable.txn;

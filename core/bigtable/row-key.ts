@@ -1,5 +1,7 @@
-import { type Day, dayOf, parseDay } from './day';
-import { ID_PATTERN } from './transaction';
+import { type Day, dayOf, parseDay } from '../day';
+import { fnv1a } from '../fnv1a';
+import type { RowRange } from './read-rows';
+import { ID_PATTERN } from '../transaction';
 
 /**
  * Row keys of `txn_tbl`: `<salt>#<yyyy-mm-dd>#<hh:mm:ss.SSS>#<transaction id>`.
@@ -23,25 +25,13 @@ export interface DecodedRowKey {
   id: string;
 }
 
-export interface RowRange {
-  /** Inclusive. */
-  start: string;
-  /** Exclusive. */
-  end: string;
-}
-
 export class RowKeyError extends Error {
   readonly code = 'ROW_KEY_INVALID';
 }
 
-/** FNV-1a 32-bit: stable across processes and releases, unlike anything seeded. */
+/** The id's bucket: FNV-1a, so every process and release puts an id in the same bucket. */
 export function saltOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % SALT_BUCKETS;
+  return fnv1a(id) % SALT_BUCKETS;
 }
 
 function saltText(salt: number): string {

@@ -1,6 +1,10 @@
 import type { PubSub } from '@google-cloud/pubsub';
-import type { SignalPublisher } from './generate';
-import { encodeSignal, signalAttributes } from './signal';
+import { type BatchSignal, encodeSignal, signalAttributes } from './batch-signal';
+
+export interface SignalPublisher {
+  /** Resolves with the message id once Pub/Sub has accepted the message. */
+  publish(signal: BatchSignal): Promise<string>;
+}
 
 /** Publishes batch signals to a topic at once (no client-side batching: one signal per request). */
 export function topicPublisher(pubsub: PubSub, topicName: string, timeoutMs: number): SignalPublisher {

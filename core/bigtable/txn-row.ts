@@ -1,7 +1,8 @@
-import { isCurrency } from './money';
+import { isCurrency } from '../money';
+import { type ReadRow, newestText } from './read-rows';
 import { decodeRowKey, encodeRowKey } from './row-key';
-import type { TxnTableSchema } from './resources';
-import { type Transaction, TransactionError, isTransactionType, validateTransaction } from './transaction';
+import type { TxnTableSchema } from '../resources';
+import { type Transaction, TransactionError, isTransactionType, validateTransaction } from '../transaction';
 
 /**
  * How a Transaction is stored as a `txn_tbl` row.
@@ -52,12 +53,6 @@ export function toRowEntry(txn: Transaction, schema: TxnTableSchema): TxnRowEntr
   };
 }
 
-/** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
-export interface ReadRow {
-  id: string;
-  data: Record<string, Record<string, Array<{ value: string | Buffer; timestamp?: string | number }>>>;
-}
-
 export class MalformedRowError extends Error {
   readonly code = 'TXN_ROW_MALFORMED';
   constructor(
@@ -69,10 +64,9 @@ export class MalformedRowError extends Error {
 }
 
 function newestValue(row: ReadRow, family: string, qualifier: string): string {
-  const cells = row.data[family]?.[qualifier];
-  const value = cells?.[0]?.value;
+  const value = newestText(row.data[family], qualifier);
   if (value === undefined) throw new MalformedRowError(row.id, `missing ${family}:${qualifier}`);
-  return typeof value === 'string' ? value : value.toString('utf8');
+  return value;
 }
 
 const MINOR_PATTERN = /^[1-9]\d{0,17}$/;

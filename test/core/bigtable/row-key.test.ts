@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addDays, dayOf } from '../../core/day';
-import { RowKeyError, SALT_BUCKETS, dayRanges, decodeRowKey, encodeRowKey, saltOf } from '../../core/row-key';
+import { addDays, dayOf } from '../../../core/day';
+import { RowKeyError, SALT_BUCKETS, dayRanges, decodeRowKey, encodeRowKey, saltOf } from '../../../core/bigtable/row-key';
 
 const isRowKeyError = (error: unknown) => error instanceof RowKeyError;
 const START = Date.parse('2024-02-27T00:00:00.000Z');

@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultResources } from '../../core/resources';
-import { MalformedRowError, type ReadRow, fromRow, toRowEntry } from '../../core/txn-row';
-import { type Transaction, TransactionError, validateTransaction } from '../../core/transaction';
+import { defaultResources } from '../../../core/resources';
+import type { ReadRow } from '../../../core/bigtable/read-rows';
+import { MalformedRowError, fromRow, toRowEntry } from '../../../core/bigtable/txn-row';
+import { type Transaction, TransactionError, validateTransaction } from '../../../core/transaction';
 
 const schema = defaultResources('test-project').bigtable.txn;
 const txn: Transaction = {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MalformedSignalError, decodeSignal, encodeSignal, signalAttributes } from '../../../core/generation/signal';
-import { signalFromEvent } from '../../../core/replication/event';
+import { MalformedSignalError, decodeSignal, encodeSignal, signalAttributes } from '../../../core/pubsub/batch-signal';
+import { signalFromEvent } from '../../../core/pubsub/cloud-event';
 
 const signal = {
   batchId: 'slot-2026112709',

@@ -1,4 +1,4 @@
-import { type BatchSignal, MalformedSignalError, decodeSignal } from '../generation/signal';
+import { type BatchSignal, MalformedSignalError, decodeSignal } from './batch-signal';
 
 /**
  * The Pub/Sub message inside a CloudEvent: Eventarc's `google.cloud.pubsub.topic.v1.messagePublished`

@@ -1,0 +1,81 @@
+/**
+ * The cell layout of `daily_transactions_summaries_from_csv`: one row per date, loaded from that
+ * date's summary CSV.
+ *
+ * Row key: the date (yyyy-mm-dd). Family `count`: one column per CSV group `<type>:<currency>`,
+ * `TOTAL:<currency>` per currency and `TOTAL:ALL`, values decimal integers; plus the column
+ * `threshold_signal` (from the TOTAL,ALL count). Family `sum`: the same group and per-currency
+ * total columns, values exact decimal strings in the currency's minor digits.
+ */
+import { startOfDay } from '../day';
+import { formatMinor } from '../money';
+import type { SummaryTableSchema } from '../resources';
+import type { SummaryRow } from '../summary-csv';
+import { type CellEntry, type RawEntry, toRawEntry } from './mutate-entries';
+import { newestText, type ReadRow } from './read-rows';
+
+export const SIGNAL_COLUMN = 'threshold_signal';
+
+/** One date's cells, by family role: `count` goes to the count family, `sum` to the sum family. */
+export interface SummaryCells {
+  /** Row key: the date. */
+  key: string;
+  count: Record<string, string>;
+  sum: Record<string, string>;
+}
+
+/** The column a CSV row is stored in, in both families. */
+export function summaryColumnOf(row: SummaryRow): string {
+  switch (row.kind) {
+    case 'group':
+      return `${row.type}:${row.currency}`;
+    case 'currency-total':
+      return `TOTAL:${row.currency}`;
+    case 'grand-total':
+      return 'TOTAL:ALL';
+  }
+}
+
+/** The cells of one date's rows (each column once), with the threshold signal when there is one. */
+export function summaryCellsOf(date: string, rows: readonly SummaryRow[], signal: string | undefined): SummaryCells {
+  const cells: SummaryCells = { key: date, count: {}, sum: {} };
+  for (const row of rows) {
+    const column = summaryColumnOf(row);
+    cells.count[column] = String(row.count);
+    if (row.kind !== 'grand-total') cells.sum[column] = formatMinor(row.sumMinor, row.currency);
+  }
+  if (signal !== undefined) cells.count[SIGNAL_COLUMN] = signal;
+  return cells;
+}
+
+/**
+ * One MutateRows entry per date (applied atomically per row). Cells carry the date's midnight as
+ * timestamp, so rewriting a date replaces its cells (idempotent) instead of stacking versions.
+ * The entry clears both families before writing the file's cells, in order, so reloading a
+ * corrected file leaves no column of the old one behind, and a reader never sees a half-written date.
+ */
+export function summaryRowEntry(cells: SummaryCells, schema: SummaryTableSchema): RawEntry {
+  const timestamp = startOfDay(cells.key);
+  const family = (values: Record<string, string>) =>
+    Object.fromEntries(Object.entries(values).map(([column, value]) => [column, { value, timestamp }]));
+  const entry: CellEntry = { key: cells.key, data: { [schema.families.count]: family(cells.count), [schema.families.sum]: family(cells.sum) } };
+  return toRawEntry(entry, [schema.families.count, schema.families.sum]);
+}
+
+/** A stored row back as cells (the newest cell of each column). */
+export function decodeSummaryRow(row: ReadRow, schema: SummaryTableSchema): SummaryCells {
+  const family = (name: string) => {
+    const columns = row.data[name] ?? {};
+    return Object.fromEntries(Object.keys(columns).map((column) => [column, newestText(columns, column)!]));
+  };
+  return { key: row.id, count: family(schema.families.count), sum: family(schema.families.sum) };
+}
+
+/**
+ * The read filter that keeps, of each row, only its `count:threshold_signal` cell, without its
+ * value: a row that passes is a loaded date (a row is written in one entry, so one with its signal
+ * holds a whole file's cells).
+ */
+export function loadedDateFilter(schema: SummaryTableSchema) {
+  return [{ family: schema.families.count }, { column: SIGNAL_COLUMN }, { row: { cellLimit: 1 } }, { value: { strip: true } }];
+}

@@ -43,15 +43,14 @@ gc() {
     gcloud "$@" --project="$PROJECT_ID" --quiet
     return
   fi
-  # Bindings and describes of one form differ only in free-text values (resource ids, members,
-  # roles) that gcloud's parser does not judge: the first of each form is parsed, the rest recorded.
+  # The first command of each form (command_form) is parsed; the rest are recorded and counted.
   local form
   form=$(command_form "$@")
-  if [ -n "$form" ] && [[ " ${checked_forms[*]} " == *" ${form} "* ]]; then
+  if [ -n "$form" ] && [ -n "${checked_forms[$form]:-}" ]; then
     checked=$((checked + 1))
     return 0
   fi
-  [ -z "$form" ] || checked_forms+=("$form")
+  [ -z "$form" ] || checked_forms[$form]=1
   local err rc=0
   err=$(CLOUDSDK_CONFIG="$CHECK_CONFIG" CLOUDSDK_CORE_DISABLE_PROMPTS=1 gcloud "$@" --project="$PROJECT_ID" --quiet 2>&1 >/dev/null) || rc=$?
   if [ "$rc" -eq 2 ] || grep -qE 'unrecognized arguments|Invalid choice|argument .*: (expected|invalid|Bad value)|is not a valid|must be specified' <<<"$err"; then
@@ -62,20 +61,23 @@ gc() {
   echo "checked: gcloud $*" | cut -c1-160 >&2
 }
 
-checked_forms=()
-# command_form ARGS...: "verb/group/--flag/..." for a binding, a describe or a delete, else nothing.
+declare -A checked_forms=()
+# command_form ARGS...: for a create, describe, delete or binding, the command with its resource id
+# and the values of free-text flags (members, roles, names, descriptions) left out; else nothing.
+# Two commands of one form pass or fail gcloud's parser together.
 command_form() {
   local arg words=() verb=""
   for arg in "$@"; do
     case "$arg" in
-      add-iam-policy-binding | remove-iam-policy-binding | add-invoker-policy-binding | describe | delete) verb=$arg ;;
-      --*) [ -n "$verb" ] && words+=("${arg%%=*}") ;;
+      create | describe | delete | add-iam-policy-binding | remove-iam-policy-binding | add-invoker-policy-binding)
+        [ -n "$verb" ] || verb=$arg ;;
+      --member=* | --role=* | --display-name=* | --description=* | --secret=*) words+=("${arg%%=*}") ;;
+      --*) words+=("$arg") ;;
       *) [ -z "$verb" ] && words+=("$arg") ;;
     esac
   done
   [ -n "$verb" ] || return 0
-  local IFS=/
-  echo "${verb}/${words[*]}" | tr -d ' '
+  printf '%s\037' "$verb" "${words[@]}"
 }
 
 # exists ARGS...: true when a `describe` succeeds. In check mode the describe is parsed, then

@@ -152,19 +152,23 @@ test('the generated password reaches no command line, output or gcloud log', () 
   }
 });
 
-test('the log check can fail: gcloud does log a flags-file password when its file logging is on', () => {
+test('the log check can fail: through the same gc, without the file-logging switch, gcloud logs the password', () => {
   requireGcloud();
-  const config = mkdtempSync(path.join(tmpdir(), 'gcloud-log-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'gcloud-log-'));
   try {
     const canary = `canary${Date.now()}`;
-    spawnSync('gcloud', ['sql', 'users', 'create', 'u', '--instance=i', '--host=%', '--flags-file=/dev/stdin', '--project=finserv-check', '--quiet'], {
-      input: `--password: "${canary}"\n`,
-      env: { ...process.env, CLOUDSDK_CONFIG: config, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
+    // gc_with_password minus CLOUDSDK_CORE_DISABLE_FILE_LOGGING (a real pipe: /dev/stdin of a socket cannot be opened).
+    const script = 'source scripts/lib/gcloud.sh; printf -- \'--password: "%s"\\n\' "$1" | gc sql users create u --instance=i --host=% --flags-file=/dev/stdin';
+    const run = spawnSync('bash', ['-c', script, 'bash', canary], {
+      cwd: root,
       encoding: 'utf8',
+      env: { ...process.env, DEPLOY_CHECK: '1', DEPLOY_PLAN_DIR: dir, PROJECT_ID: 'finserv-check' },
     });
-    assert.ok(filesUnder(config).some((f) => readFileSync(f, 'utf8').includes(canary)), 'gcloud no longer logs flag values: the check above proves less');
+    assert.is(run.status, 0, run.stderr);
+    const logs = filesUnder(path.join(dir, 'gcloud-config')).map((f) => readFileSync(f, 'utf8'));
+    assert.ok(logs.some((text) => text.includes(canary)), 'gcloud no longer logs flag values: the check above proves less');
   } finally {
-    rmSync(config, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

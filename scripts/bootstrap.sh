@@ -16,8 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/gcloud.sh
 source scripts/lib/settings.sh
-source scripts/lib/iam.sh
-source scripts/lib/alerts.sh
+source scripts/lib/owner.sh
 
 GITHUB_CONNECTION=${GITHUB_CONNECTION:-finserv-github}
 TRIGGER_BRANCH=${TRIGGER_BRANCH:-^main\$}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What every push to main runs (cloudbuild.yaml, as the deployer account), and bootstrap's first
 # deploy: the bundles, the SQL migrations, then each part's code. It grants nothing and creates no
-# account: scripts/lib/iam.sh is not even loaded here, and the deployer's roles cannot change IAM.
+# account: scripts/lib/owner.sh (IAM, alerts) is not even loaded here, and the deployer's roles cannot change IAM.
 #
 #   PROJECT_ID=my-project bash scripts/deploy.sh
 #   DEPLOY_CHECK=1 PROJECT_ID=my-project bash scripts/deploy.sh     (check mode, scripts/lib/gcloud.sh)

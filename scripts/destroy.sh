@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/gcloud.sh
 source scripts/lib/settings.sh
-source scripts/lib/iam.sh
-source scripts/lib/alerts.sh
+source scripts/lib/owner.sh
 
 printf 'This deletes finserv-pipeline from project %s, data included. Type the project id again: ' "$PROJECT_ID" >&2
 read -r typed || typed=""

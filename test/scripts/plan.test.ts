@@ -91,6 +91,8 @@ test('every IAM binding is made by bootstrap; deploy grants nothing and makes no
     assert.equal(deploy.filter((c) => c.line.startsWith(forbidden)).map((c) => c.line), [], forbidden);
   }
   assert.ok(commands('bootstrap').filter(isBinding).length === bindings().length);
+  // deploy.sh cannot even call the IAM helpers: it never loads them.
+  assert.not.match(readFileSync(path.join(root, 'scripts/deploy.sh'), 'utf8'), /lib\/(owner|iam)\.sh/);
 });
 
 test('grants are scoped to the resource a part touches', () => {

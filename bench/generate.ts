@@ -6,7 +6,8 @@
  * full request (generation + insert) is printed as information.
  * Rounds alternate which side goes first; the medians are compared.
  */
-import { insertBatch, openGenerationLease } from '../core/sql/generation-batches';
+import { insertBatch } from '../core/sql/generation-batches';
+import { openGenerationLease } from '../core/sql/generation-leases';
 import type { SqlPool } from '../core/sql/connect';
 import { loadGenerator } from '../core/generation/generator';
 import { benchDatabase, benchLine, type GeneratedBatch, generatedBatches, median, platformFor } from './_support';

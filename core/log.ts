@@ -13,7 +13,7 @@ const SEVERITY: Record<string, string> = {
 };
 
 /** Field names whose values never reach a log, wherever they sit in a logged object. */
-export const REDACTED_FIELDS = ['password', 'user', 'secret', 'token', 'authorization', 'dbPassword', 'dbUser'];
+const REDACTED_FIELDS = ['password', 'user', 'secret', 'token', 'authorization', 'dbPassword', 'dbUser'];
 
 /**
  * Structured JSON logs, one object a line on stdout, in the shape Cloud Logging parses from

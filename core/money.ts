@@ -2,7 +2,7 @@
  * Exact money: integer minor units (bigint) tagged with an ISO 4217 currency.
  * Decimal strings exist only at the edges (CSV, logs, Bigtable cells meant for people).
  */
-export const CURRENCY_EXPONENTS = {
+const CURRENCY_EXPONENTS = {
   USD: 2,
   EUR: 2,
   GBP: 2,

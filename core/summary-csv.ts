@@ -13,9 +13,9 @@ import { isTransactionType } from './transaction';
  *
  * Amounts are exact decimal strings with the currency's minor digits (JPY has none).
  */
-export const SUMMARY_CSV_COLUMNS = ['date', 'transaction_type', 'currency', 'transaction_count', 'amount_sum'] as const;
+const SUMMARY_CSV_COLUMNS = ['date', 'transaction_type', 'currency', 'transaction_count', 'amount_sum'] as const;
 export const TOTAL = 'TOTAL';
-export const ALL_CURRENCIES = 'ALL';
+const ALL_CURRENCIES = 'ALL';
 
 /** Every summary file name starts with it: list a store with it to find the written days. */
 export const SUMMARY_FILE_PREFIX = 'Financial_transaction_daily_summary_';

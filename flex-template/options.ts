@@ -6,6 +6,7 @@
  * agree on the same sample values. Runner options (`--runner`, `--project`, `--region`, ... as the
  * Dataflow launcher passes them) are collected separately and handed to Beam's runner.
  */
+import { isDay } from '../core/day';
 import { defaultResources } from '../core/resources';
 
 export type Runner = 'direct' | 'universal' | 'portable' | 'dataflow';
@@ -134,13 +135,9 @@ export function readFlags(argv: readonly string[]): Map<string, string> {
   return flags;
 }
 
+/** A real calendar day from the year 1000 on (the template's regex wants four digits, no leading zero). */
 function isCalendarDate(value: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1000) return false;
-  const date = new Date(Date.UTC(y, mo - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+  return isDay(value) && value >= '1000';
 }
 
 function isLocation(value: string): boolean {

@@ -5,9 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { toolCacheDir } from '../core/cache-dir';
+import { freePorts, isPortOpen } from '../core/free-ports';
 
 export class JobServiceError extends Error {
   readonly code = 'FLEX_JOB_SERVICE';
@@ -18,31 +18,10 @@ export type JobServiceModule = 'apache_beam.runners.portability.local_job_servic
 /** The Python with apache-beam: FLEX_BEAM_PYTHON (the launcher image sets it), else the pinned venv. */
 export function beamPython(env: NodeJS.ProcessEnv): string {
   if (env.FLEX_BEAM_PYTHON) return env.FLEX_BEAM_PYTHON;
-  const venv = env.BEAM_PYTHON_VENV ?? path.join(env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'finserv-pipeline', 'beam-venv');
+  const venv = env.BEAM_PYTHON_VENV ?? path.join(toolCacheDir(env), 'beam-venv');
   const python = path.join(venv, 'bin', 'python');
   if (existsSync(python)) return python;
   throw new JobServiceError(`no Python apache-beam: set FLEX_BEAM_PYTHON or run \`bash scripts/setup-beam-python.sh\` (looked in ${venv})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
 }
 
 export interface JobService {
@@ -51,7 +30,7 @@ export interface JobService {
 }
 
 export async function startJobService(module: JobServiceModule, env: NodeJS.ProcessEnv, options: { quiet?: boolean } = {}): Promise<JobService> {
-  const port = await freePort();
+  const [port] = (await freePorts(1)) as [number];
   const child = spawn(beamPython(env), ['-u', '-m', module, '--port', String(port)], {
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', options.quiet ? 'pipe' : 'inherit'],
     env,
@@ -72,7 +51,7 @@ export async function startJobService(module: JobServiceModule, env: NodeJS.Proc
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   const deadline = Date.now() + 60_000;
-  while (!(await portOpen(port))) {
+  while (!(await isPortOpen(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       stop();
       throw new JobServiceError(`${module} did not start listening on 127.0.0.1:${port}${log ? `:\n${log}` : ''}`);

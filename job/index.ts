@@ -12,9 +12,9 @@ import { openObjectStore } from '../core/storage/open';
 import { runDailySummary, verdictOf } from '../core/summary/daily-summary';
 import { type JobConfig, parseCommand, USAGE, UsageError } from './config';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
 
 async function run(config: JobConfig): Promise<number> {
   const log = createLogger('daily-summary');

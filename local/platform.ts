@@ -19,7 +19,7 @@ import { ServiceStartError } from './wait-until';
 export type { ServiceName } from './prerequisites';
 export type { MysqlCredentials } from './servers/mariadb';
 
-export const ALL_SERVICES: readonly ServiceName[] = ['bigtable', 'pubsub', 'mariadb', 'gcs'];
+const ALL_SERVICES: readonly ServiceName[] = ['bigtable', 'pubsub', 'mariadb', 'gcs'];
 
 /** The project id the emulators are used under unless a test picks its own. */
 export const LOCAL_PROJECT = 'finserv-local';

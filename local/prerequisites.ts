@@ -4,13 +4,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
+import { toolCacheDir } from '../core/cache-dir';
 import { PrerequisiteError } from './prerequisite-error';
 
 const SETUP = 'bash scripts/setup.sh';
 
-export function isExecutable(path: string): boolean {
+function isExecutable(path: string): boolean {
   try {
     accessSync(path, constants.X_OK);
     return true;
@@ -38,24 +38,19 @@ function requireProgram(name: string, installCommand: string): string {
  * The gcloud SDK root. Following the `gcloud` symlink is instant; `gcloud info` (the documented
  * way) costs seconds of Python start-up, so it is only the fallback.
  */
-export function gcloudSdkRoot(): string {
+function gcloudSdkRoot(): string {
   const gcloud = requireProgram('gcloud', 'apt-get install -y google-cloud-cli');
   const guess = dirname(dirname(realpathSync(gcloud)));
   if (isExecutable(join(guess, 'bin', 'gcloud'))) return guess;
   return execFileSync(gcloud, ['info', '--format=value(installation.sdk_root)'], { encoding: 'utf8' }).trim();
 }
 
-/** The cache dir shared with scripts/setup.sh, where the Go-built fake-gcs-server lives. */
-export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'finserv-pipeline');
-}
-
-export function fakeGcsServerVersion(): string {
+function fakeGcsServerVersion(): string {
   return readFileSync(join(__dirname, 'fake-gcs-server.version'), 'utf8').trim();
 }
 
 /** One directory per pinned version, so "installed at that version" is a file-exists check. */
-export function fakeGcsServerPath(env: NodeJS.ProcessEnv = process.env): string {
+function fakeGcsServerPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(toolCacheDir(env), 'bin', `fake-gcs-server-${fakeGcsServerVersion()}`, 'fake-gcs-server');
 }
 

@@ -29,7 +29,7 @@ export function newestText(family: ReadFamily | undefined, qualifier: string): s
 }
 
 /** The read options of one row range: start inclusive, end exclusive. */
-export function rangeReadOptions(range: RowRange) {
+function rangeReadOptions(range: RowRange) {
   return { ranges: [{ start: range.start, end: { value: range.end, inclusive: false } }], filter: NEWEST_CELL };
 }
 

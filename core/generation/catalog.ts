@@ -25,12 +25,12 @@ export interface Catalog {
   cities: string[];
 }
 
-export const CATALOG_SEED = 20_240_601;
-export const ACCOUNT_COUNT = 2000;
-export const MERCHANT_COUNT = 400;
+const CATALOG_SEED = 20_240_601;
+const ACCOUNT_COUNT = 2000;
+const MERCHANT_COUNT = 400;
 
 /** Share of accounts per home currency. */
-export const CURRENCY_WEIGHTS: ReadonlyArray<{ value: Currency; weight: number }> = [
+const CURRENCY_WEIGHTS: ReadonlyArray<{ value: Currency; weight: number }> = [
   { value: 'USD', weight: 55 },
   { value: 'EUR', weight: 15 },
   { value: 'GBP', weight: 10 },
@@ -42,7 +42,7 @@ export const CURRENCY_WEIGHTS: ReadonlyArray<{ value: Currency; weight: number }
 ];
 
 /** Merchant categories with their median ticket in USD. */
-export const CATEGORIES: ReadonlyArray<{ category: string; medianUsd: number; weight: number }> = [
+const CATEGORIES: ReadonlyArray<{ category: string; medianUsd: number; weight: number }> = [
   { category: 'groceries', medianUsd: 45, weight: 22 },
   { category: 'restaurants', medianUsd: 28, weight: 20 },
   { category: 'fuel', medianUsd: 50, weight: 10 },

@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import type { SqlPool } from '../sql/connect';
-import { type BatchSummary, closeGenerationLease, insertBatch, openGenerationLease } from '../sql/generation-batches';
+import { type BatchSummary, insertBatch } from '../sql/generation-batches';
+import { closeGenerationLease, openGenerationLease } from '../sql/generation-leases';
 import type { Generator } from './generator';
 import type { GenerateRequest } from './request';
 import type { SignalPublisher } from '../pubsub/topic-publisher';

@@ -16,7 +16,7 @@ export interface BatchSpec {
 }
 
 /** Units of each currency per US dollar: rough, fixed, only for realistic magnitudes. */
-export const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
+const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
   USD: 1,
   EUR: 0.92,
   GBP: 0.79,
@@ -27,7 +27,7 @@ export const UNITS_PER_USD: Readonly<Record<Currency, number>> = {
   JPY: 150,
 };
 
-export const TYPE_WEIGHTS: ReadonlyArray<{ value: TransactionType; weight: number }> = [
+const TYPE_WEIGHTS: ReadonlyArray<{ value: TransactionType; weight: number }> = [
   { value: 'purchase', weight: 72 },
   { value: 'refund', weight: 3 },
   { value: 'transfer', weight: 8 },

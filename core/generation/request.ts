@@ -25,7 +25,7 @@ export interface RequestLimits {
   maxBodyBytes: number;
 }
 
-export const DEFAULT_LIMITS: RequestLimits = { defaultCount: 1000, maxCount: 10_000, maxBodyBytes: 4096 };
+const DEFAULT_LIMITS: RequestLimits = { defaultCount: 1000, maxCount: 10_000, maxBodyBytes: 4096 };
 
 export class BadRequestError extends Error {
   readonly code = 'BAD_REQUEST';

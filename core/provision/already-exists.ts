@@ -3,7 +3,7 @@ const GRPC_ALREADY_EXISTS = 6;
 /** HTTP Conflict, as Cloud Storage reports an existing bucket. */
 const HTTP_CONFLICT = 409;
 
-export function isAlreadyExists(error: unknown): boolean {
+function isAlreadyExists(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === GRPC_ALREADY_EXISTS || code === HTTP_CONFLICT;
 }

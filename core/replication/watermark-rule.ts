@@ -1,5 +1,5 @@
-import type { RowDataPacket } from 'mysql2/promise';
 import type { SqlPool } from '../sql/connect';
+import { type PendingFloors, readPendingFloors } from '../sql/watermark-inputs';
 import { HOUR_MS, floorToHour } from '../time';
 
 /**
@@ -13,8 +13,9 @@ import { HOUR_MS, floorToHour } from '../time';
  *   3. the scheduling horizon: floor_hour(now - grace) - 1 h. A scheduled run generates the hour
  *      that just ended and may be retried for up to `grace`, so no scheduled run can still add
  *      rows before that instant.
- * 1 and 2 are read in ONE statement, so they come from one consistent snapshot: a batch that
- * commits in between is seen either by its lease or by its rows, never by neither.
+ * 1 and 2 are read in ONE statement (core/sql/watermark-inputs.ts), so they come from one
+ * consistent snapshot: a batch that commits in between is seen either by its lease or by its rows,
+ * never by neither.
  *
  * Backfill (an explicit `hour` or idempotency key for an older hour) is the one way to add rows
  * below the horizon: it holds a lease too, and once replicated the watermark is recomputed from
@@ -31,9 +32,7 @@ export interface WatermarkRule {
 
 export const DEFAULT_WATERMARK_RULE: WatermarkRule = { graceMs: 60 * 60_000, leaseTtlMs: 60 * 60_000 };
 
-export interface WatermarkInputs {
-  oldestUnsent: Date | null;
-  oldestLeaseSlot: Date | null;
+export interface WatermarkInputs extends PendingFloors {
   horizon: Date;
 }
 
@@ -47,24 +46,7 @@ export function watermarkOf(inputs: WatermarkInputs): Date {
 }
 
 export async function readWatermarkInputs(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<WatermarkInputs> {
-  const connection = await sql.acquire();
-  try {
-    const [rows] = await connection.query<RowDataPacket[]>(
-      `SELECT
-         (SELECT MIN(occurred_at) FROM transactions WHERE sent_to_big_table = FALSE) AS oldest_unsent,
-         (SELECT MIN(slot_start) FROM generation_leases
-            WHERE started_at > UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND) AS oldest_lease_slot`,
-      [rule.leaseTtlMs * 1000],
-    );
-    const row = rows[0];
-    return {
-      oldestUnsent: row?.oldest_unsent ?? null,
-      oldestLeaseSlot: row?.oldest_lease_slot ?? null,
-      horizon: schedulingHorizon(now, rule.graceMs),
-    };
-  } finally {
-    connection.release();
-  }
+  return { ...(await readPendingFloors(sql, rule.leaseTtlMs)), horizon: schedulingHorizon(now, rule.graceMs) };
 }
 
 export async function computeWatermark(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<Date> {

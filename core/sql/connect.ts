@@ -11,7 +11,7 @@ export interface SqlConnector {
   close(): void;
 }
 
-export async function cloudSqlConnector(): Promise<SqlConnector> {
+async function cloudSqlConnector(): Promise<SqlConnector> {
   const { Connector, IpAddressTypes, AuthTypes } = await import('@google-cloud/cloud-sql-connector');
   const connector = new Connector();
   return {

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Transaction } from '../transaction';
 import type { SqlPool } from './connect';
+import { deleteGenerationLease } from './generation-leases';
 import { insertTransactions } from './transactions';
 
 /**
@@ -25,7 +25,7 @@ export interface BatchInsertResult {
 
 const ER_DUP_ENTRY = 1062;
 
-export function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
+function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
   let first: Date | null = null;
   let last: Date | null = null;
   for (const txn of txns) {
@@ -33,36 +33,6 @@ export function summarize(batchId: string, slotStart: Date, txns: readonly Trans
     if (last === null || txn.occurredAt > last) last = txn.occurredAt;
   }
   return { batchId, slotStart, rowCount: txns.length, firstOccurredAt: first, lastOccurredAt: last };
-}
-
-/**
- * Registers an in-flight generation before its rows exist (committed on its own), so the
- * replication watermark cannot pass the slot while the rows are still invisible. Returns the lease id.
- */
-export async function openGenerationLease(sql: SqlPool, batchId: string, slotStart: Date): Promise<string> {
-  const leaseId = randomUUID();
-  const connection = await sql.acquire();
-  try {
-    // The database's clock, which is also the one that expires leases (no skew between instances).
-    await connection.query('INSERT INTO generation_leases (lease_id, batch_id, slot_start, started_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
-      leaseId,
-      batchId,
-      slotStart,
-    ]);
-  } finally {
-    connection.release();
-  }
-  return leaseId;
-}
-
-/** Drops a lease whose attempt failed; a lease of a committed batch is already gone. */
-export async function closeGenerationLease(sql: SqlPool, leaseId: string): Promise<void> {
-  const connection = await sql.acquire();
-  try {
-    await connection.query('DELETE FROM generation_leases WHERE lease_id = ?', [leaseId]);
-  } finally {
-    connection.release();
-  }
 }
 
 export async function readBatchSummary(connection: PoolConnection, batchId: string): Promise<BatchSummary | undefined> {
@@ -107,7 +77,7 @@ export async function insertBatch(
     }
     try {
       await insertTransactions(connection, batch.transactions);
-      if (batch.leaseId) await connection.query('DELETE FROM generation_leases WHERE lease_id = ?', [batch.leaseId]);
+      if (batch.leaseId) await deleteGenerationLease(connection, batch.leaseId);
       await connection.commit();
     } catch (error) {
       await connection.rollback().catch(() => {});

@@ -6,10 +6,10 @@ import { type Transaction, isTransactionType } from '../transaction';
  * Queries on the `transactions` table. Callers own the SQL transaction: these functions run on
  * the connection they are given, inside whatever transaction it has open.
  */
-const COLUMNS = 'id, batch_id, occurred_at, account_id, merchant, merchant_category, txn_type, amount_minor, currency';
+export const TRANSACTION_COLUMNS = 'id, batch_id, occurred_at, account_id, merchant, merchant_category, txn_type, amount_minor, currency';
 
 /** Rows per INSERT statement: 9 placeholders a row keeps a statement far below the 65,535 limit. */
-export const INSERT_CHUNK_ROWS = 1000;
+const INSERT_CHUNK_ROWS = 1000;
 
 function rowValues(txn: Transaction): unknown[] {
   return [txn.id, txn.batchId, txn.occurredAt, txn.accountId, txn.merchant, txn.merchantCategory, txn.type, txn.amountMinor.toString(), txn.currency];
@@ -20,7 +20,7 @@ export async function insertTransactions(connection: PoolConnection, txns: reado
   for (let start = 0; start < txns.length; start += chunkRows) {
     const chunk = txns.slice(start, start + chunkRows);
     const placeholders = chunk.map(() => '(?,?,?,?,?,?,?,?,?)').join(',');
-    await connection.query(`INSERT INTO transactions (${COLUMNS}) VALUES ${placeholders}`, chunk.flatMap(rowValues));
+    await connection.query(`INSERT INTO transactions (${TRANSACTION_COLUMNS}) VALUES ${placeholders}`, chunk.flatMap(rowValues));
   }
 }
 
@@ -28,7 +28,8 @@ export class StoredTransactionError extends Error {
   readonly code = 'STORED_TRANSACTION_INVALID';
 }
 
-function toTransaction(row: RowDataPacket): Transaction {
+/** A `transactions` row back as a Transaction (money as bigint from the exact string). */
+export function transactionOfRow(row: RowDataPacket): Transaction {
   const { txn_type: type, currency } = row;
   if (!isTransactionType(type)) throw new StoredTransactionError(`transaction ${row.id}: unknown txn_type "${type}"`);
   if (!isCurrency(currency)) throw new StoredTransactionError(`transaction ${row.id}: unknown currency "${currency}"`);
@@ -57,39 +58,15 @@ function toTransaction(row: RowDataPacket): Transaction {
  */
 export async function claimUnsent(connection: PoolConnection, limit: number, from?: Date): Promise<Transaction[]> {
   const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT ${COLUMNS} FROM transactions FORCE INDEX (idx_unsent)
+    `SELECT ${TRANSACTION_COLUMNS} FROM transactions FORCE INDEX (idx_unsent)
       WHERE sent_to_big_table = FALSE${from ? ' AND occurred_at >= ?' : ''} ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
     from ? [from, limit] : [limit],
   );
-  return rows.map(toTransaction);
+  return rows.map(transactionOfRow);
 }
 
 export async function markSent(connection: PoolConnection, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
   const [result] = await connection.query<ResultSetHeader>('UPDATE transactions SET sent_to_big_table = TRUE WHERE id IN (?)', [ids]);
   return result.affectedRows;
-}
-
-export async function countTransactions(connection: PoolConnection, where: { batchId?: string; sent?: boolean } = {}): Promise<number> {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  if (where.batchId !== undefined) {
-    clauses.push('batch_id = ?');
-    params.push(where.batchId);
-  }
-  if (where.sent !== undefined) {
-    clauses.push('sent_to_big_table = ?');
-    params.push(where.sent);
-  }
-  const [rows] = await connection.query<RowDataPacket[]>(
-    `SELECT COUNT(*) AS n FROM transactions${clauses.length ? ` WHERE ${clauses.join(' AND ')}` : ''}`,
-    params,
-  );
-  return Number(rows[0]?.n ?? 0);
-}
-
-/** Every transaction of a batch, by id: for tests and checks. */
-export async function readBatch(connection: PoolConnection, batchId: string): Promise<Transaction[]> {
-  const [rows] = await connection.query<RowDataPacket[]>(`SELECT ${COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`, [batchId]);
-  return rows.map(toTransaction);
 }

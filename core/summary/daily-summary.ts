@@ -44,7 +44,7 @@ export interface DailySummaryReport {
 }
 
 /** The days that already have a summary file in the store. */
-export async function writtenDays(store: ObjectStore): Promise<Set<Day>> {
+async function writtenDays(store: ObjectStore): Promise<Set<Day>> {
   const days = new Set<Day>();
   for (const name of await store.list(SUMMARY_FILE_PREFIX)) {
     const day = dayOfSummaryFile(name);

@@ -74,7 +74,7 @@ export function daysInScope(scope: DayScope, now: Date): Day[] {
  * in a list, so that tasks which saw slightly different sets of written files still split the
  * calendar the same way: no day is left to nobody.
  */
-export function isTasksDay(day: Day, task: TaskShare): boolean {
+function isTasksDay(day: Day, task: TaskShare): boolean {
   const epochDay = startOfDay(day).getTime() / 86_400_000;
   return epochDay % task.count === task.index;
 }

@@ -8,7 +8,7 @@ import { DayTotals } from './day-totals';
 import { summaryFieldsOf } from './summary-fields';
 
 /** How many malformed keys a day keeps for its report; the count is always exact. */
-export const MALFORMED_KEYS_KEPT = 100;
+const MALFORMED_KEYS_KEPT = 100;
 
 export interface MalformedRows {
   count: number;

@@ -1,6 +1,6 @@
 import { type Env, readConfig } from '../../core/config';
 import type { RequestLimits } from '../../core/generation/request';
-import { defaultResources } from '../../core/resources';
+import { readFunctionProject } from '../../core/function-entry';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** httpGenerate's configuration, read from the environment once when the instance starts. */
@@ -12,12 +12,9 @@ export interface GenerateConfig {
   sql: SqlConnection;
 }
 
-const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
-
 export function readGenerateConfig(env: Env): GenerateConfig {
   return readConfig(env, (read) => {
-    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
-    const resources = defaultResources(project || 'placeholder-project');
+    const { project, resources } = readFunctionProject(read);
     const maxCount = read.integer('GENERATE_MAX_COUNT', { default: 10_000, min: 1, max: 10_000 });
     return {
       project,

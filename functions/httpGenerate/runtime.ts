@@ -12,7 +12,7 @@ import type { GenerateConfig } from './config';
  * (dist/httpGenerate/runtime.js) and loaded by the first request, so a cold start only compiles
  * the small entry.
  */
-export async function buildDeps(config: GenerateConfig, log: Logger): Promise<GenerateDeps> {
+export async function buildRuntime(config: GenerateConfig, log: Logger): Promise<GenerateDeps> {
   const [sql, generator] = await Promise.all([
     openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) }),
     loadGenerator(),

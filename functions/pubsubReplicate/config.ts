@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
-import { type Resources, defaultResources } from '../../core/resources';
+import { readFunctionProject } from '../../core/function-entry';
+import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
 /** pubsubReplicate's configuration, read from the environment once when the instance starts. */
@@ -11,13 +12,11 @@ export interface ReplicateConfig {
   sql: SqlConnection;
 }
 
-const PROJECT = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
 const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
 
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
-    const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT, description: 'a Google Cloud project id' });
-    const resources = defaultResources(project || 'placeholder-project');
+    const { project, resources } = readFunctionProject(read);
     const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,

@@ -1,11 +1,9 @@
 import * as functions from '@google-cloud/functions-framework';
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { functionEntry } from '../../core/function-entry';
 import { MalformedSignalError } from '../../core/pubsub/batch-signal';
-import { lazyInstance } from '../../core/lazy-instance';
-import { createLogger } from '../../core/log';
 import { signalFromEvent } from '../../core/pubsub/cloud-event';
 import { readReplicateConfig } from './config';
-import type { Replicator } from './runtime';
 
 /**
  * pubsubReplicate: behind an Eventarc Pub/Sub trigger on the generated-batches topic. The message
@@ -13,16 +11,13 @@ import type { Replicator } from './runtime';
  * makes Pub/Sub redeliver (and, after maxDeliveryAttempts, dead-letter) the signal. The pool and
  * clients (./runtime, a separate bundle) are built by the first event and reused after it.
  */
-const config = readReplicateConfig(process.env);
-const log = createLogger('pubsubReplicate');
-
-/**
- * A plain require, left as is by the bundler (./runtime is external there and bundled on its own):
- * nothing of the runtime is read or compiled before the first request needs it.
- */
-const loadRuntime = (): typeof import('./runtime') => require('./runtime');
-
-const resolve: () => Promise<Replicator> = lazyInstance(() => loadRuntime().buildReplicator(config, log));
+const { log, runtime } = functionEntry({
+  name: 'pubsubReplicate',
+  readConfig: readReplicateConfig,
+  // A plain require, left as is by the bundler: nothing of the runtime is read or compiled before
+  // the first event needs it.
+  loadRuntime: (): typeof import('./runtime') => require('./runtime'),
+});
 
 functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknown>) => {
   let signal;
@@ -34,5 +29,5 @@ functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknow
     return;
   }
   log.info({ batchId: signal.signal.batchId, messageId: signal.messageId }, 'signal received');
-  await (await resolve()).run();
+  await (await runtime()).run();
 });

@@ -14,7 +14,7 @@ export interface Replicator {
   run(): Promise<ReplicationReport>;
 }
 
-export async function buildReplicator(config: ReplicateConfig, log: Logger): Promise<Replicator> {
+export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
   const instance = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance);
   const deps: ReplicationDeps = {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { toolCacheDir } from '../prerequisites';
+import { toolCacheDir } from '../../core/cache-dir';
 
 async function installDb(mariadbInstallDb: string, datadir: string, options: string[]): Promise<void> {
   // Its own tmpdir: bootstraps running at once in a shared /tmp trip over each other's temp tables.

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { computeWatermark, readWatermarkInputs, schedulingHorizon, watermarkOf } from '../../../core/replication/watermark-rule';
-import { closeGenerationLease, insertBatch, openGenerationLease } from '../../../core/sql/generation-batches';
+import { insertBatch } from '../../../core/sql/generation-batches';
+import { closeGenerationLease, openGenerationLease } from '../../../core/sql/generation-leases';
 import { markSent } from '../../../core/sql/transactions';
 import { loadGenerator } from '../../../core/generation/generator';
 import { batchIdForKey } from '../../../core/generation/slot';

@@ -6,7 +6,7 @@ import type { EnvReader } from '../config';
  * set, otherwise over plain TCP to MYSQL_HOST:MYSQL_PORT (the local MariaDB of the platform).
  */
 export type IpType = 'PUBLIC' | 'PRIVATE' | 'PSC';
-const IP_TYPES: readonly IpType[] = ['PUBLIC', 'PRIVATE', 'PSC'];
+export const IP_TYPES: readonly IpType[] = ['PUBLIC', 'PRIVATE', 'PSC'];
 
 export interface PoolLimits {
   /** Connections per function instance; small, because every instance has its own pool. */

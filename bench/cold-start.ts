@@ -1,116 +1,309 @@
 /**
- * cold-start: time from process start to the first answered request, for each bundled function
- * (dist/<name>/index.js, built by `npm run build`) served by the Functions Framework CLI, against a
- * bare Functions Framework hello-world in the same run. The first request is one each function
- * answers without any backend (httpGenerate: a GET -> 400; pubsubReplicate: a malformed event ->
- * acknowledged), so the figure is start-up work only: module loading, config parsing, the framework.
- * Ends with `bench cold-start: <slower function> ms; baseline <hello> ms; ratio R`.
+ * Cold starts of the bundled functions (dist/<name>/, built by `npm run build`) served by the
+ * Functions Framework CLI, each against a bare Functions Framework hello world started the same
+ * way in the same run (time from spawning the process to the first answer of a GET):
+ *
+ *   cold-start        process start to the first answer of a REAL request against the local
+ *                     services: httpGenerate a valid POST of a small count (pool, generator, insert,
+ *                     publish to the Pub/Sub emulator), pubsubReplicate a valid signal with rows
+ *                     waiting (pool, Bigtable client, claim, write, flag, watermark). This includes
+ *                     loading the lazy runtime bundle and building the clients on first use.
+ *   cold-start-entry  process start to the first answer that needs no runtime (httpGenerate a GET
+ *                     -> 400, pubsubReplicate a malformed event -> acknowledged): the entry alone.
+ *
+ * Each ends with `bench NAME: <slower function> ms; baseline <hello> ms; ratio R`. The real figure
+ * also prints what its time is made of: the entry's start, `require` of the runtime bundle alone
+ * (in a fresh process), and the same request answered again by the warm process.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PubSub } from '@google-cloud/pubsub';
+import { createBigtableClient } from '../core/bigtable/client';
+import { loadGenerator } from '../core/generation/generator';
+import { batchIdForKey } from '../core/generation/slot';
+import { provisionBigtable } from '../core/provision/bigtable';
+import { provisionPubsub } from '../core/provision/pubsub';
+import { readTransactionAvsc } from '../core/provision/transaction-avsc';
+import { defaultResources } from '../core/resources';
+import type { SqlPool } from '../core/sql/connect';
+import { insertBatch } from '../core/sql/generation-batches';
+import type { BatchSignal } from '../core/pubsub/batch-signal';
 import { freePorts } from '../local/free-ports';
+import { pushEnvelope } from '../test/functions/fixtures';
+import { benchDatabase, benchLine, median, platformFor } from './_support';
 
 const root = join(__dirname, '..');
 const cli = join(root, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const PROJECT = 'bench-project';
+const DATABASE = 'bench_cold_start';
+/** Rows a real generate request writes, and rows waiting for a real replicate signal. */
+const REAL_ROWS = 100;
+const FUNCTIONS = ['httpGenerate', 'pubsubReplicate'] as const;
+const H = 3_600_000;
 
 interface Target {
   name: string;
   source: string;
   signature: 'http' | 'cloudevent';
+  env: Record<string, string>;
+  /** Untimed work before each start (rows to replicate). */
+  prepare?: () => Promise<void>;
+  /** The request whose first answer ends the clock; a fresh one for every call. */
   request: (url: string) => Promise<Response>;
+  /** A real request must succeed (2xx); the entry's requests are answered 400 or acknowledged. */
+  mustSucceed?: boolean;
 }
 
-const env = {
+const baseEnv = {
   PATH: process.env.PATH ?? '',
-  GOOGLE_CLOUD_PROJECT: 'bench-project',
-  MYSQL_HOST: '127.0.0.1',
-  MYSQL_PORT: '9',
-  MYSQL_USER: 'nobody',
+  GOOGLE_CLOUD_PROJECT: PROJECT,
   METADATA_SERVER_DETECTION: 'none',
   LOG_LEVEL: 'warn',
   NODE_ENV: 'production',
 };
 
-async function timeToFirstAnswer(target: Target): Promise<number> {
+/** CPU milliseconds (user + system, every thread) a process has used so far, from /proc (10 ms ticks). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Milliseconds from spawn to the first answer and the CPU the process used until then; with
+ * `again`, also the same request answered by the warm process.
+ */
+async function startAndAsk(target: Target, again = false): Promise<{ first: number; cpu: number; warm?: number }> {
+  await target.prepare?.();
   const [port] = await freePorts(1);
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [cli, `--target=${target.name}`, `--signature-type=${target.signature}`, `--source=${target.source}`, `--port=${port}`],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+    { env: target.env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  const ask = async () => {
+    const response = await target.request(url);
+    const body = await response.text();
+    if (response.status >= 500 || (target.mustSucceed && response.status >= 300)) throw new AnswerError(`${target.name} answered ${response.status}: ${body.slice(0, 300)} ${stderr.slice(-2000)}`);
+    return response.status;
+  };
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`${target.name} exited: ${stderr}`);
       try {
-        const response = await target.request(`http://127.0.0.1:${port}`);
-        await response.arrayBuffer();
-        if (response.status >= 500) throw new Error(`${target.name} answered ${response.status}`);
-        return performance.now() - started;
+        await ask();
+        break;
       } catch (error) {
-        if ((error as Error).message.includes('answered')) throw error;
+        if (error instanceof AnswerError) throw error;
+        // Not listening yet: the request was never received.
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      if (performance.now() - started > 30_000) throw new Error(`${target.name}: no answer within 30 s`);
+      if (performance.now() - started > 60_000) throw new Error(`${target.name}: no answer within 60 s`);
     }
+    const first = performance.now() - started;
+    const cpu = processCpuMs(child.pid!);
+    if (!again) return { first, cpu };
+    await target.prepare?.();
+    const warmStarted = performance.now();
+    await ask();
+    return { first, cpu, warm: performance.now() - warmStarted };
   } finally {
     child.kill('SIGKILL');
     await exited;
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+class AnswerError extends Error {}
 
-async function main() {
-  for (const name of ['httpGenerate', 'pubsubReplicate']) {
-    if (!existsSync(join(root, 'dist', name, 'index.js'))) throw new Error(`dist/${name}/index.js is missing: run \`npm run build\` first`);
-  }
-  // The hello-world lives under dist/ so that it resolves the framework from this repo's node_modules.
-  const helloDir = join(root, 'dist', '.bench-hello');
-  mkdirSync(helloDir, { recursive: true });
-  writeFileSync(join(helloDir, 'index.js'), "require('@google-cloud/functions-framework').http('hello', (req, res) => res.send('hello'));\n");
+/** `require` of a function's runtime bundle alone, in a fresh process (compiling ~10 MB of JavaScript). */
+function runtimeRequireMs(name: string): number {
+  const runtime = join(root, 'dist', name, 'runtime.js');
+  const run = spawnSync(process.execPath, ['-e', `const t = performance.now(); require(${JSON.stringify(runtime)}); console.log(performance.now() - t)`], {
+    encoding: 'utf8',
+    env: baseEnv,
+  });
+  if (run.status !== 0) throw new Error(`require(${runtime}) failed: ${run.stderr}`);
+  return Number(run.stdout.trim().split('\n').at(-1));
+}
+
+function helloTarget(dir: string): Target {
+  // Lives under dist/ so that it resolves the framework from this repo's node_modules.
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'index.js'), "require('@google-cloud/functions-framework').http('hello', (req, res) => res.send('hello'));\n");
+  return { name: 'hello', source: dir, signature: 'http', env: baseEnv, request: (url) => fetch(url) };
+}
+
+const replicatePath = `/projects/${PROJECT}/topics/${defaultResources(PROJECT).pubsub.generatedTopic}`;
+
+/** The entry only: requests answered before the runtime is needed. */
+function entryTargets(): Target[] {
+  const env = { ...baseEnv, MYSQL_HOST: '127.0.0.1', MYSQL_PORT: '9', MYSQL_USER: 'nobody' };
   const malformed = { message: { data: Buffer.from('not json').toString('base64'), messageId: '1' }, subscription: 's' };
-  const targets: Target[] = [
-    { name: 'hello', source: helloDir, signature: 'http', request: (url) => fetch(url) },
-    { name: 'httpGenerate', source: join(root, 'dist', 'httpGenerate'), signature: 'http', request: (url) => fetch(url) },
+  return [
+    { name: 'httpGenerate', source: join(root, 'dist', 'httpGenerate'), signature: 'http', env, request: (url) => fetch(url) },
     {
       name: 'pubsubReplicate',
       source: join(root, 'dist', 'pubsubReplicate'),
       signature: 'cloudevent',
-      request: (url) =>
-        fetch(`${url}/projects/bench-project/topics/transactions-generated`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(malformed),
-        }),
+      env,
+      request: (url) => fetch(`${url}${replicatePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(malformed) }),
     },
   ];
-  const samples = new Map<string, number[]>(targets.map((t) => [t.name, []]));
-  try {
-    await timeToFirstAnswer(targets[0]!); // warm the file cache, not counted
-    for (let round = 0; round < ROUNDS; round++) {
-      // Interleaved, so drift in machine load hits every target alike.
-      for (const target of targets) samples.get(target.name)!.push(await timeToFirstAnswer(target));
+}
+
+/** Real requests against the running local services, each writing rows of its own. */
+async function realTargets(sql: SqlPool): Promise<Target[]> {
+  const env = {
+    ...baseEnv,
+    MYSQL_HOST: process.env.MYSQL_HOST!,
+    MYSQL_PORT: process.env.MYSQL_PORT!,
+    MYSQL_USER: process.env.MYSQL_USER!,
+    MYSQL_PASSWORD: process.env.MYSQL_PASSWORD ?? '',
+    SQL_DATABASE: DATABASE,
+    PUBSUB_EMULATOR_HOST: process.env.PUBSUB_EMULATOR_HOST!,
+    BIGTABLE_EMULATOR_HOST: process.env.BIGTABLE_EMULATOR_HOST!,
+  };
+  const generator = await loadGenerator();
+  // A new backfill hour per request, so every one generates, inserts and publishes (a repeated hour
+  // would be answered from the stored batch).
+  let hoursBack = 48;
+  let waiting = 0;
+  let signal: BatchSignal | undefined;
+  return [
+    {
+      name: 'httpGenerate',
+      source: join(root, 'dist', 'httpGenerate'),
+      signature: 'http',
+      env,
+      mustSucceed: true,
+      request: (url) => {
+        const hour = new Date(Math.floor(Date.now() / H) * H - hoursBack++ * H).toISOString();
+        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: REAL_ROWS, hour }) });
+      },
+    },
+    {
+      name: 'pubsubReplicate',
+      source: join(root, 'dist', 'pubsubReplicate'),
+      signature: 'cloudevent',
+      env,
+      mustSucceed: true,
+      prepare: async () => {
+        const batchId = batchIdForKey(`cold-start-waiting-${waiting++}`);
+        const slotStart = new Date(Math.floor(Date.now() / H) * H - 6 * H);
+        const transactions = generator.generate({ batchId, slotStart, count: REAL_ROWS });
+        signal = (await insertBatch(sql, { batchId, slotStart, transactions })).batch;
+      },
+      request: (url) =>
+        fetch(`${url}${replicatePath}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pushEnvelope(signal!, 's')) }),
+    },
+  ];
+}
+
+async function unsentRows(sql: SqlPool): Promise<number> {
+  const [rows] = await sql.pool.query('SELECT COUNT(*) AS n FROM transactions WHERE sent_to_big_table = FALSE');
+  return Number((rows as Array<{ n: number }>)[0]!.n);
+}
+
+/** Interleaved rounds (drift in machine load hits every target alike); medians. */
+async function measure(name: string, targets: Target[], hello: Target, extra?: (medians: Map<string, number>) => Promise<void>): Promise<void> {
+  const samples = new Map<string, number[]>([hello, ...targets].map((t) => [t.name, []]));
+  const cpu = new Map<string, number[]>([hello, ...targets].map((t) => [t.name, []]));
+  const warm = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  await startAndAsk(hello); // warm the file cache, not counted
+  for (const target of targets) await startAndAsk(target);
+  for (let round = 0; round < ROUNDS; round++) {
+    const helloStart = await startAndAsk(hello);
+    samples.get('hello')!.push(helloStart.first);
+    cpu.get('hello')!.push(helloStart.cpu);
+    for (const target of targets) {
+      const { first, cpu: used, warm: again } = await startAndAsk(target, extra !== undefined);
+      samples.get(target.name)!.push(first);
+      cpu.get(target.name)!.push(used);
+      if (again !== undefined) warm.get(target.name)!.push(again);
     }
+  }
+  const medians = new Map([...samples].map(([n, values]) => [n, median(values)]));
+  const helloMs = medians.get('hello')!;
+  console.log(`${name}:`);
+  const helloCpu = median(cpu.get('hello')!);
+  for (const [target, values] of samples) {
+    const cpuMs = median(cpu.get(target)!);
+    console.log(
+      `  ${target.padEnd(16)} median ${medians.get(target)!.toFixed(0)} ms over ${ROUNDS} starts (${values.map((v) => v.toFixed(0)).join(', ')}); ratio ${(medians.get(target)! / helloMs).toFixed(2)}; ` +
+        `CPU until the answer ${cpuMs.toFixed(0)} ms (ratio ${(cpuMs / helloCpu).toFixed(2)})`,
+    );
+  }
+  for (const [target, values] of warm) if (values.length > 0) medians.set(`${target}:warm`, median(values));
+  await extra?.(medians);
+  const worst = targets.map((t) => t.name).sort((a, b) => medians.get(b)! - medians.get(a)!)[0]!;
+  console.log(benchLine(name, medians.get(worst)!, helloMs, 'ms'));
+}
+
+async function coldStartEntry(hello: Target): Promise<void> {
+  await measure('cold-start-entry', entryTargets(), hello);
+}
+
+async function coldStart(hello: Target): Promise<void> {
+  const platform = await platformFor(['mariadb', 'pubsub', 'bigtable'], ['MYSQL_HOST', 'PUBSUB_EMULATOR_HOST', 'BIGTABLE_EMULATOR_HOST']);
+  const resources = defaultResources(PROJECT);
+  const sql = await benchDatabase(DATABASE);
+  const bigtable = createBigtableClient({ projectId: PROJECT });
+  const pubsub = new PubSub({ projectId: PROJECT });
+  try {
+    await Promise.all([
+      provisionBigtable(bigtable, resources.bigtable),
+      provisionPubsub(pubsub, resources.pubsub, { avroSchemaDefinition: readTransactionAvsc(), withReplicateSubscription: false }),
+    ]);
+    await measure('cold-start', await realTargets(sql), hello, async (medians) => {
+      console.log('  where the time goes (medians of 3 for the entry and the require):');
+      for (const target of entryTargets()) {
+        const name = target.name;
+        const entryMs = median([(await startAndAsk(target)).first, (await startAndAsk(target)).first, (await startAndAsk(target)).first]);
+        const requireMs = median([0, 1, 2].map(() => runtimeRequireMs(name)));
+        const total = medians.get(name)!;
+        const warmMs = medians.get(`${name}:warm`)!;
+        const setup = total - entryMs - requireMs - warmMs;
+        console.log(
+          `  ${name.padEnd(16)} entry start ${entryMs.toFixed(0)} ms + runtime require ${requireMs.toFixed(0)} ms + first-use setup ${setup.toFixed(0)} ms + the request itself (warm) ${warmMs.toFixed(0)} ms = ${total.toFixed(0)} ms`,
+        );
+      }
+    });
+    const left = await unsentRows(sql);
+    if (left !== 0) throw new Error(`${left} rows left unsent: a replicate request did not do its work`);
+  } finally {
+    await Promise.allSettled([sql.close(), bigtable.close(), pubsub.close()]);
+    await platform?.stop();
+  }
+}
+
+const BENCHMARKS: Record<string, (hello: Target) => Promise<void>> = { 'cold-start': coldStart, 'cold-start-entry': coldStartEntry };
+
+async function main(args: string[]): Promise<void> {
+  const names = args.length > 0 ? args : Object.keys(BENCHMARKS);
+  const unknown = names.filter((name) => !BENCHMARKS[name]);
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  for (const name of FUNCTIONS) {
+    if (!existsSync(join(root, 'dist', name, 'runtime.js'))) throw new Error(`dist/${name}/ is missing: run \`npm run build\` first`);
+  }
+  const helloDir = join(root, 'dist', '.bench-hello');
+  try {
+    const hello = helloTarget(helloDir);
+    for (const name of names) await BENCHMARKS[name]!(hello);
   } finally {
     rmSync(helloDir, { recursive: true, force: true });
   }
-  const hello = median(samples.get('hello')!);
-  let worst = { name: '', ms: 0 };
-  for (const target of targets) {
-    const ms = median(samples.get(target.name)!);
-    console.log(`${target.name.padEnd(16)} median ${ms.toFixed(0)} ms over ${ROUNDS} starts (${samples.get(target.name)!.map((v) => v.toFixed(0)).join(', ')}); ratio ${(ms / hello).toFixed(2)}`);
-    if (target.name !== 'hello' && ms > worst.ms) worst = { name: target.name, ms };
-  }
-  console.log(`bench cold-start: ${worst.ms.toFixed(0)} ms; baseline ${hello.toFixed(0)} ms; ratio ${(worst.ms / hello).toFixed(2)}`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

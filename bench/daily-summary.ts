@@ -2,7 +2,9 @@
  * Benchmarks of the daily summary job (issue 4), each against a baseline measured in the same run:
  *
  *   daily-summary         rows/s of the job summarizing one day (read, decode, group, write the CSV)
- *                         against a raw read of the same rows: the same row ranges, in parallel, only counted.
+ *                         against a raw read of the same rows: the same row ranges, in parallel, only
+ *                         counted. Rounds alternate which side runs first; medians are compared.
+ *                         Both sides run core/ bundled by esbuild, as the deployed job does.
  *   daily-summary-memory  peak RSS of a process summarizing a day of 100,000 rows against a day of 10,000.
  *   daily-summary-scope   rows read by a run when the table holds 100 days against 10 days, one new
  *                         day to summarize each time.
@@ -11,6 +13,7 @@
  * Bigtable emulator and writes the CSVs to temp directories.
  */
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +21,11 @@ import { createBigtableClient } from '../core/bigtable/client';
 import { addDays, type Day } from '../core/day';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
-import { dayRanges } from '../core/bigtable/row-key';
 import { LocalDirectoryStore } from '../core/storage/local-directory-store';
 import { runDailySummary } from '../core/summary/daily-summary';
-import { forEachRow } from '../core/bigtable/read-rows';
 import { summarizeDay } from '../core/summary/read-day';
 import { startPlatform } from '../local/platform';
+import { median } from './_support';
 import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from '../test/core/summary/fixtures';
 
 const quiet = createLogger('bench', { write: () => undefined }, 'silent');
@@ -50,12 +52,77 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (used.user + used.system) / 1000;
 }
 
-async function rawRead(t: TestBigtable, day: Day): Promise<number> {
+type SummaryCode = typeof import('./_summary-code');
+
+const BUNDLE_DIR = join(__dirname, '..', 'dist', '.bench-summary');
+
+/**
+ * bench/_summary-code.ts bundled by esbuild with the job's settings (node_modules left external,
+ * so the bundle shares this process's Bigtable client): the deployed job runs core/ bundled, and
+ * run from source through tsx every call across modules goes through an export getter, which the
+ * job's per-row code pays on every row and a bundle does not.
+ */
+function bundledSummaryCode(): SummaryCode {
+  // Under dist/, so that the bundle resolves its packages from this repo's node_modules.
+  const outfile = join(BUNDLE_DIR, 'summary.js');
+  buildSync({
+    entryPoints: [join(__dirname, '_summary-code.ts')],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    keepNames: true,
+    logLevel: 'warning',
+  });
+  return require(outfile) as SummaryCode;
+}
+
+async function rawRead(code: Pick<SummaryCode, 'forEachRow' | 'dayRanges'>, t: TestBigtable, day: Day): Promise<number> {
   let rows = 0;
-  await forEachRow(t.txnTable, dayRanges(day), () => rows++);
+  await code.forEachRow(t.txnTable, code.dayRanges(day), () => rows++);
   return rows;
 }
 
+/** One timed side of a round: rows/s and the CPU this process spent. */
+interface Side {
+  rate: number;
+  cpuMs: number;
+}
+
+async function timedRawRead(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
+  const cpuBefore = process.cpuUsage();
+  const began = performance.now();
+  const read = await rawRead(code, t, day);
+  const seconds = (performance.now() - began) / 1000;
+  if (read !== rows) throw new Error(`raw read found ${read} rows, want ${rows}`);
+  return { rate: read / seconds, cpuMs: cpuMs(cpuBefore) };
+}
+
+async function timedJob(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
+  try {
+    const log = code.createLogger('bench', { write: () => undefined }, 'silent');
+    const jobDeps = { ...deps(t, dir), store: new code.LocalDirectoryStore(dir), log };
+    const cpuBefore = process.cpuUsage();
+    const began = performance.now();
+    const report = await code.runDailySummary(jobDeps, { scope: { kind: 'range', from: day, to: day } });
+    const seconds = (performance.now() - began) / 1000;
+    const outcome = report.outcomes[0];
+    if (outcome?.status !== 'written' || outcome.transactions !== rows) throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
+    return { rate: rows / seconds, cpuMs: cpuMs(cpuBefore) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Rounds of both sides on the same day's rows; odd rounds run the job first, even rounds the raw
+ * read, so neither side always gets the emulator as the other left it. The medians are compared.
+ * One untimed run of each side first warms the emulator, the client and the JIT for both.
+ */
 async function throughput(): Promise<void> {
   const rows = Number(process.env.BENCH_SUMMARY_ROWS ?? 100_000);
   const day = '2026-07-01';
@@ -64,45 +131,35 @@ async function throughput(): Promise<void> {
     await writeTransactions(t, transactionsOf(day, rows, 1));
     await writeTransactions(t, transactionsOf(addDays(day, 1), 2_000, 2));
     await setWatermark(t, watermarkAfter(addDays(day, 1)));
-    await rawRead(t, day); // warm the emulator and the client
-    // Best of several alternating rounds: the figure is what the code can do, not what a busy machine let it do.
-    const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-    const best = { raw: 0, job: 0 };
-    const cpu = { raw: 0, job: 0 };
+    const code = bundledSummaryCode();
+    await timedRawRead(code, t, day, rows);
+    await timedJob(code, t, day, rows);
+    const rounds = Number(process.env.BENCH_ROUNDS ?? 7);
+    const raw: Side[] = [];
+    const job: Side[] = [];
     for (let round = 0; round < rounds; round++) {
-      let cpuBefore = process.cpuUsage();
-      let began = performance.now();
-      const read = await rawRead(t, day);
-      const rawCpuMs = cpuMs(cpuBefore);
-      cpu.raw += rawCpuMs;
-      const raw = read / ((performance.now() - began) / 1000);
-      best.raw = Math.max(best.raw, raw);
-      const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
-      let job = 0;
-      let jobCpuMs = 0;
-      try {
-        cpuBefore = process.cpuUsage();
-        began = performance.now();
-        const report = await runDailySummary(deps(t, dir), { scope: { kind: 'range', from: day, to: day } });
-        const outcome = report.outcomes[0];
-        if (outcome?.status !== 'written' || outcome.transactions !== rows) throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
-        job = rows / ((performance.now() - began) / 1000);
-        jobCpuMs = cpuMs(cpuBefore);
-        cpu.job += jobCpuMs;
-        best.job = Math.max(best.job, job);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+      const jobFirst = round % 2 === 0;
+      const sides: Array<[string, Side[], () => Promise<Side>]> = [
+        ['raw read', raw, () => timedRawRead(code, t, day, rows)],
+        ['job', job, () => timedJob(code, t, day, rows)],
+      ];
+      if (jobFirst) sides.reverse();
+      const parts: string[] = [];
+      for (const [label, results, run] of sides) {
+        const side = await run();
+        results.push(side);
+        parts.push(`${label} ${side.rate.toFixed(0)} rows/s (${side.cpuMs.toFixed(0)} ms CPU here)`);
       }
-      console.log(
-        `round ${round + 1}: raw read of ${read} rows ${raw.toFixed(0)} rows/s (${rawCpuMs.toFixed(0)} ms CPU here), ` +
-          `job ${job.toFixed(0)} rows/s (${jobCpuMs.toFixed(0)} ms CPU)`,
-      );
+      console.log(`round ${round + 1} (${jobFirst ? 'job' : 'raw read'} first): ${parts.join(', ')}`);
     }
     // Wall time on a shared machine is noisy; CPU time in this process (the client's decoding plus
     // the job's work) is the steadier view of the job's own cost.
-    console.log(`CPU in this process over all rounds: raw ${cpu.raw.toFixed(0)} ms, job ${cpu.job.toFixed(0)} ms (raw/job ${(cpu.raw / cpu.job).toFixed(2)})`);
-    line('daily-summary', best.job, best.raw, 'rows/s');
+    const rawCpu = median(raw.map((s) => s.cpuMs));
+    const jobCpu = median(job.map((s) => s.cpuMs));
+    console.log(`${rows} rows, ${rounds} rounds; median CPU in this process: raw read ${rawCpu.toFixed(0)} ms, job ${jobCpu.toFixed(0)} ms (raw/job ${(rawCpu / jobCpu).toFixed(2)})`);
+    line('daily-summary', median(job.map((s) => s.rate)), median(raw.map((s) => s.rate)), 'rows/s');
   } finally {
+    rmSync(BUNDLE_DIR, { recursive: true, force: true });
     await t.close();
   }
 }

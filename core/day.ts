@@ -34,6 +34,16 @@ export function addDays(day: Day, count: number): Day {
   return dayOf(new Date(startOfDay(day).getTime() + count * MS_PER_DAY));
 }
 
+/** How many days `first` to `last` spans, both included (0 or less when `first` is after `last`). */
+export function daysSpanned(first: Day, last: Day): number {
+  return (startOfDay(last).getTime() - startOfDay(first).getTime()) / MS_PER_DAY + 1;
+}
+
+/** Days since 1970-01-01. */
+export function epochDayOf(day: Day): number {
+  return startOfDay(day).getTime() / MS_PER_DAY;
+}
+
 /** Every day from `first` to `last`, both included. */
 export function daysBetween(first: Day, last: Day): Day[] {
   const days: Day[] = [];

@@ -1,5 +1,5 @@
 import Papa from 'papaparse';
-import { type Day, isDay } from './day';
+import { type Day, isDay, parseDay } from './day';
 import { type Currency, formatMinor, isCurrency, parseDecimal } from './money';
 import { isTransactionType } from './transaction';
 
@@ -23,8 +23,7 @@ const FILE_PREFIX = SUMMARY_FILE_PREFIX;
 const FILE_PATTERN = /^Financial_transaction_daily_summary_(\d{4}-\d{2}-\d{2})\.csv$/;
 
 export function summaryFileName(day: Day): string {
-  if (!isDay(day)) throw new RangeError(`"${day}" is not a calendar day (yyyy-mm-dd)`);
-  return `${FILE_PREFIX}${day}.csv`;
+  return `${FILE_PREFIX}${parseDay(day)}.csv`;
 }
 
 /** The day of a summary file name (a path's last segment is used), or undefined if it is not one. */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { type Env, readConfig } from '../core/config';
-import { type Day, isDay, startOfDay } from '../core/day';
+import { type Day, daysSpanned, isDay } from '../core/day';
 import { defaultResources } from '../core/resources';
 import { type DayScope, MAX_DAYS_IN_SCOPE, type TaskShare } from '../core/summary/plan';
 
@@ -82,8 +82,7 @@ export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
   if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together: give both, or neither');
   if (from !== undefined && to !== undefined) {
     if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
-    const span = (startOfDay(to).getTime() - startOfDay(from).getTime()) / 86_400_000 + 1;
-    if (span > MAX_DAYS_IN_SCOPE) throw new UsageError(`--from ${from} --to ${to} spans more than ${MAX_DAYS_IN_SCOPE} days: split the backfill`);
+    if (daysSpanned(from, to) > MAX_DAYS_IN_SCOPE) throw new UsageError(`--from ${from} --to ${to} spans more than ${MAX_DAYS_IN_SCOPE} days: split the backfill`);
   }
 
   const config = readConfig(env, (read) => {

@@ -10,7 +10,7 @@ import { createPlatformDir } from './platform-dir';
 import { findPrograms, type Programs, type ServiceName } from './prerequisites';
 import { startBigtable } from './servers/bigtable';
 import { startGcs } from './servers/gcs';
-import { startMariadb, type MysqlCredentials } from './servers/mariadb';
+import { restartMariadb, startMariadb, type MysqlCredentials } from './servers/mariadb';
 import { startPubsub } from './servers/pubsub';
 import { stopService, type ServiceProcess } from './service-process';
 import { registerRunning, unregisterRunning } from './shutdown-hooks';
@@ -46,6 +46,11 @@ export interface Platform {
   startupMs: number;
   /** Milliseconds from the call to each service answering. */
   serviceStartupMs: Partial<Record<ServiceName, number>>;
+  /**
+   * Stops a service and starts it again on the same port and data (only MariaDB can: `--chaos`
+   * restarts the database under the pipeline). Resolves once it answers again.
+   */
+  restart(name: 'mariadb'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +59,7 @@ async function startService(
   programs: Partial<Programs>,
   dir: string,
   port: number,
-): Promise<{ service: ServiceProcess; env: Record<string, string>; mysql?: MysqlCredentials }> {
+): Promise<{ service: ServiceProcess; env: Record<string, string>; mysql?: MysqlCredentials; restart?: (old: ServiceProcess) => Promise<ServiceProcess> }> {
   const address = `127.0.0.1:${port}`;
   switch (name) {
     case 'bigtable':
@@ -83,7 +88,8 @@ async function startService(
         MYSQL_USER: credentials.user,
         MYSQL_PASSWORD: credentials.password,
       };
-      return { service, env, mysql: credentials };
+      const restart = (old: ServiceProcess) => restartMariadb(old, programs.mariadbd!, dir, port, credentials);
+      return { service, env, mysql: credentials, restart };
     }
   }
 }
@@ -114,6 +120,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const ports = await freePorts(services.length);
 
   const started: ServiceProcess[] = [];
+  const restarters = new Map<string, (old: ServiceProcess) => Promise<ServiceProcess>>();
   let stopping: Promise<void> | undefined;
   const platform: Platform = {
     env: { METADATA_SERVER_DETECTION: 'none', GOOGLE_CLOUD_PROJECT: LOCAL_PROJECT },
@@ -123,6 +130,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     dir,
     startupMs: 0,
     serviceStartupMs: {},
+    restart: async (name) => {
+      const i = started.findIndex((s) => s.name === name);
+      const restart = restarters.get(name);
+      if (i < 0 || !restart) throw new Error(`${name} is not a restartable service of this platform`);
+      const old = started[i]!;
+      const service = await restart(old);
+      started[i] = service;
+      platform.pids[platform.pids.indexOf(old.pid)] = service.pid;
+    },
     stop: () => {
       stopping ??= (async () => {
         await Promise.all(started.map((s) => stopService(s)));
@@ -139,6 +155,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     services.map(async (name, i) => {
       const result = await startServiceRetryingPort(name, programs, dir, ports, i);
       started.push(result.service);
+      if (result.restart) restarters.set(result.service.name, result.restart);
       platform.serviceStartupMs[name] = Math.round(performance.now() - began);
       return result;
     }),

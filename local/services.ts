@@ -5,15 +5,11 @@
  *
  *   npm run services -- [--push-endpoint URL]   (where the replicate subscription pushes)
  */
-import { createBigtableClient } from '../core/bigtable/client';
-import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPool } from 'mysql2/promise';
-import { provisionAll } from '../core/provision/provision';
 import { defaultResources } from '../core/resources';
-import { LOCAL_PROJECT, startPlatform, type Platform } from './platform';
+import { LOCAL_PROJECT, startPlatform } from './platform';
+import { provisionLocal } from './provision-defaults';
 
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
@@ -24,26 +20,13 @@ function argument(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-async function provisionDefaults(platform: Platform): Promise<void> {
-  const resources = defaultResources(LOCAL_PROJECT);
-  const bigtable = createBigtableClient({ projectId: LOCAL_PROJECT });
-  const pubsub = new PubSub({ projectId: LOCAL_PROJECT });
-  const storage = new Storage({ projectId: LOCAL_PROJECT, apiEndpoint: platform.env.STORAGE_API_ENDPOINT });
-  const sqlPool = createPool({ ...platform.mysql!, connectionLimit: 2 });
-  try {
-    const pushEndpoint = argument('--push-endpoint');
-    await provisionAll({ bigtable, pubsub, storage, sqlPool }, resources, { pubsub: pushEndpoint ? { pushEndpoint } : {} });
-  } finally {
-    await Promise.allSettled([sqlPool.end(), bigtable.close(), pubsub.close()]);
-  }
-}
-
 async function main(): Promise<void> {
   const platform = await startPlatform();
   Object.assign(process.env, platform.env);
-  await provisionDefaults(platform);
-
   const resources = defaultResources(LOCAL_PROJECT);
+  const pushEndpoint = argument('--push-endpoint');
+  await provisionLocal(platform, resources, pushEndpoint ? { pushEndpoint } : {});
+
   const vars = { ...platform.env, SQL_DATABASE: resources.sql.database, BIGTABLE_INSTANCE: resources.bigtable.instance };
   const lines = Object.entries(vars).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
   const envFile = join(__dirname, '..', '.local', 'services.env');

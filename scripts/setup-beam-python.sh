@@ -9,7 +9,7 @@ venv="${BEAM_PYTHON_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/finserv-pipeline/beam-
 stamp="$venv/.requirements.sha256"
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
-  echo "beam python venv up to date: $venv"
+  [ "${SETUP_QUIET:-0}" = 1 ] || echo "beam python venv up to date: $venv"
   exit 0
 fi
 python3 -m venv "$venv"

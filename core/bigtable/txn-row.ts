@@ -1,4 +1,5 @@
 import { isCurrency } from '../money';
+import type { CellEntry } from './mutate-entries';
 import { type ReadRow, newestText } from './read-rows';
 import { decodeRowKey, encodeRowKey } from './row-key';
 import type { TxnTableSchema } from '../resources';
@@ -26,10 +27,8 @@ export const DELIVERY_COLUMNS = {
   passedToPubSub: 'passed_to_pub_sub',
 } as const;
 
-export interface TxnRowEntry {
-  key: string;
-  data: Record<string, Record<string, { value: string; timestamp: Date }>>;
-}
+/** A `txn_tbl` row to write (families by the schema's names). */
+export type TxnRowEntry = CellEntry;
 
 export function toRowEntry(txn: Transaction, schema: TxnTableSchema): TxnRowEntry {
   validateTransaction(txn);

@@ -1,4 +1,4 @@
-import { addDays, type Day, dayOf, daysBetween, endOfDay, startOfDay } from '../day';
+import { addDays, type Day, dayOf, daysBetween, daysSpanned, endOfDay, epochDayOf } from '../day';
 
 /**
  * Which days a run of the daily job looks at, and what it does with each.
@@ -64,7 +64,7 @@ export function daysInScope(scope: DayScope, now: Date): Day[] {
     if (scope.firstDay !== undefined && scope.firstDay > first) first = scope.firstDay;
     if (first > last) return [];
   }
-  const span = (startOfDay(last).getTime() - startOfDay(first).getTime()) / 86_400_000 + 1;
+  const span = daysSpanned(first, last);
   if (span > MAX_DAYS_IN_SCOPE) throw new PlanError(`${first}..${last} spans ${span} days, more than ${MAX_DAYS_IN_SCOPE}`);
   return daysBetween(first, last);
 }
@@ -75,8 +75,7 @@ export function daysInScope(scope: DayScope, now: Date): Day[] {
  * calendar the same way: no day is left to nobody.
  */
 function isTasksDay(day: Day, task: TaskShare): boolean {
-  const epochDay = startOfDay(day).getTime() / 86_400_000;
-  return epochDay % task.count === task.index;
+  return epochDayOf(day) % task.count === task.index;
 }
 
 export function isComplete(day: Day, watermark: Date | undefined): boolean {

@@ -1,6 +1,7 @@
 import { type Env, readConfig } from '../../core/config';
 import type { ReplicationOptions } from '../../core/replication/replicate';
 import { readFunctionProject } from '../../core/function-entry';
+import { readBigtableNames } from '../../core/resource-config';
 import type { Resources } from '../../core/resources';
 import { type SqlConnection, readSqlConnection } from '../../core/sql/connection-config';
 
@@ -12,20 +13,12 @@ export interface ReplicateConfig {
   sql: SqlConnection;
 }
 
-const BIGTABLE_ID = /^[A-Za-z0-9_.-]{1,50}$/;
-
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
-    const id = (name: string, fallback: string) => read.string(name, { default: fallback, pattern: BIGTABLE_ID, description: 'a Bigtable id' });
     return {
       project,
-      bigtable: {
-        ...resources.bigtable,
-        instance: id('BIGTABLE_INSTANCE', resources.bigtable.instance),
-        txn: { ...resources.bigtable.txn, id: id('TXN_TABLE', resources.bigtable.txn.id) },
-        state: { ...resources.bigtable.state, id: id('STATE_TABLE', resources.bigtable.state.id) },
-      },
+      bigtable: readBigtableNames(read, resources.bigtable),
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
         workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),

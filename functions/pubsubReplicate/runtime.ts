@@ -2,7 +2,7 @@ import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
-import { openSqlPool } from '../../core/sql/connect';
+import { openSqlPool, type SqlPool } from '../../core/sql/connect';
 import type { ReplicateConfig } from './config';
 
 /**
@@ -14,10 +14,10 @@ export interface Replicator {
   run(): Promise<ReplicationReport>;
 }
 
-export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
-  const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
+/** The replication's dependencies from the config: the pool given, the tables it names. */
+export function replicationDeps(config: ReplicateConfig, sql: SqlPool, log: Logger): ReplicationDeps {
   const instance = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance);
-  const deps: ReplicationDeps = {
+  return {
     sql,
     txnTable: instance.table(config.bigtable.txn.id),
     txnSchema: config.bigtable.txn,
@@ -25,5 +25,10 @@ export async function buildRuntime(config: ReplicateConfig, log: Logger): Promis
     stateSchema: config.bigtable.state,
     log,
   };
+}
+
+export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
+  const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
+  const deps = replicationDeps(config, sql, log);
   return { run: () => replicateUnsent(deps, config.options) };
 }

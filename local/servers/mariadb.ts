@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { spawnService, type ServiceProcess } from '../service-process';
+import { spawnService, stopService, type ServiceProcess } from '../service-process';
 import { waitUntil } from '../wait-until';
 import { createDatadir } from './mariadb-datadir';
 
@@ -65,13 +65,24 @@ export async function startMariadb(
   const initFile = join(dir, 'mariadb-init.sql');
   writeFileSync(
     initFile,
-    `CREATE USER '${credentials.user}'@'%' IDENTIFIED BY '${credentials.password}';\n` +
+    `CREATE USER IF NOT EXISTS '${credentials.user}'@'%' IDENTIFIED BY '${credentials.password}';\n` +
       `GRANT ALL PRIVILEGES ON *.* TO '${credentials.user}'@'%' WITH GRANT OPTION;\n`,
     { mode: 0o600 },
   );
+  const service = await runMariadbd(programs.mariadbd, dir, port, credentials);
+  return { service, credentials };
+}
+
+/**
+ * The server process on a prepared directory (datadir, init file): what a start and a restart run.
+ * The init file is idempotent, so a restart on the same directory keeps data and account.
+ */
+async function runMariadbd(mariadbd: string, dir: string, port: number, credentials: MysqlCredentials): Promise<ServiceProcess> {
+  const datadir = join(dir, 'mariadb-data');
+  const tmpdir = join(dir, 'mariadb-tmp');
   const service = spawnService(
     'mariadb',
-    programs.mariadbd,
+    mariadbd,
     [
       '--no-defaults',
       `--datadir=${datadir}`,
@@ -81,7 +92,7 @@ export async function startMariadb(
       `--port=${port}`,
       '--bind-address=127.0.0.1',
       '--skip-name-resolve',
-      `--init-file=${initFile}`,
+      `--init-file=${join(dir, 'mariadb-init.sql')}`,
       ...runAsOptions(),
       ...SERVER_OPTIONS,
       SERVER_LOG_SIZE,
@@ -97,5 +108,11 @@ export async function startMariadb(
       await connection.end();
     }
   });
-  return { service, credentials };
+  return service;
+}
+
+/** Stops the server (SIGTERM: a clean shutdown) and starts it again on the same directory and port. */
+export async function restartMariadb(service: ServiceProcess, mariadbd: string, dir: string, port: number, credentials: MysqlCredentials): Promise<ServiceProcess> {
+  await stopService(service, 10_000);
+  return runMariadbd(mariadbd, dir, port, credentials);
 }

@@ -45,15 +45,33 @@ test('bad lines are dead-lettered with their line numbers; good lines are kept',
   lines.push('2024-03-01,purchase,JPY,1,5'); // last line: duplicate group
   lines.push('2024-03-01,deposit,EUR,1,2.00,extra'); // too many fields
   const load = dailySummaryLoad(FILE, '2024-03-01', lines.join('\n'), T);
-  const byLine = Object.fromEntries(load.deadLetters.map((d) => [d.line, d.reason]));
-  assert.equal(Object.keys(byLine).map(Number), [3, 4, 5, 11, 12]);
-  assert.match(byLine[3]!, /transaction_count/);
-  assert.match(byLine[4]!, /does not match the file's date/);
-  assert.match(byLine[5]!, /USD amount/);
-  assert.match(byLine[11]!, /duplicate row for purchase,JPY \(first at line 7\)/);
+  // The exact list, in line order: lines rejected by the parser (3, 5, 12) and by the whole-file
+  // checks (4, 11) come from two passes and must be merged, one letter per line.
+  assert.equal(load.deadLetters.map((d) => d.line), [3, 4, 5, 11, 12]);
+  const [l3, l4, l5, l11, l12] = load.deadLetters.map((d) => d.reason);
+  assert.match(l3!, /transaction_count/);
+  assert.match(l4!, /does not match the file's date/);
+  assert.match(l5!, /USD amount/);
+  assert.match(l11!, /duplicate row for purchase,JPY \(first at line 7\)/);
+  assert.match(l12!, /fields|columns/);
   for (const d of load.deadLetters) assert.is(d.file, FILE);
   assert.is(load.validRows, 6);
   assert.is(load.cells!.count['purchase:USD'], '3');
+});
+
+test('a file without a valid TOTAL,ALL line: its other lines load, without threshold_signal, and line 0 says why', () => {
+  const reason = /^no valid TOTAL,ALL row: threshold_signal not set for 2024-03-01, which auto selects again/;
+  // The grand total's line is bad: its own letter first, then the file's (line 0), last.
+  const bad = dailySummaryLoad(FILE, '2024-03-01', GOOD.replace('TOTAL,ALL,6,', 'TOTAL,ALL,six,'), T);
+  assert.equal(bad.deadLetters.map((d) => d.line), [7, 0]);
+  assert.match(bad.deadLetters[1]!.reason, reason);
+  assert.is(bad.validRows, 5);
+  assert.equal(bad.cells!.count, { 'purchase:USD': '3', 'refund:USD': '1', 'purchase:JPY': '2', 'TOTAL:JPY': '2', 'TOTAL:USD': '4' });
+  // No TOTAL,ALL line at all: line 0 is the only letter.
+  const missing = dailySummaryLoad(FILE, '2024-03-01', GOOD.split('\n').slice(0, -1).join('\n'), T);
+  assert.equal(missing.deadLetters.map((d) => ({ file: d.file, line: d.line })), [{ file: FILE, line: 0 }]);
+  assert.match(missing.deadLetters[0]!.reason, reason);
+  assert.not.ok('threshold_signal' in missing.cells!.count);
 });
 
 test('totals that disagree with their groups are rejected when every group line was valid', () => {

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { countRows, pastHour, waitFor } from './fixtures';
@@ -31,9 +31,28 @@ test.after(async () => {
   await env?.close();
 });
 
+/** What a cold start compiles: the entry alone (today about 80 KiB); the runtime is several MiB. */
+const ENTRY_MAX_BYTES = 256 * 1024;
+const RUNTIME_MIN_BYTES = 2 * 1024 * 1024;
+
 test('each function bundle is a small entry plus a runtime loaded on first use', () => {
   for (const name of ['httpGenerate', 'pubsubReplicate']) {
-    assert.ok(existsSync(join(root, 'dist', name, 'runtime.js')), `${name}/runtime.js`);
+    const entry = statSync(join(root, 'dist', name, 'index.js')).size;
+    assert.ok(entry <= ENTRY_MAX_BYTES, `dist/${name}/index.js is ${entry} bytes, more than ${ENTRY_MAX_BYTES}: the runtime was bundled into the entry`);
+    const runtime = join(root, 'dist', name, 'runtime.js');
+    assert.ok(existsSync(runtime), `${name}/runtime.js`);
+    assert.ok(statSync(runtime).size >= RUNTIME_MIN_BYTES, `dist/${name}/runtime.js holds the clients and drivers`);
+    // Loading the entry (what the framework does at start) registers the function and reads
+    // nothing of the runtime.
+    const load = spawnSync(
+      process.execPath,
+      ['-e', `require(${JSON.stringify(join(root, 'dist', name, 'index.js'))}); console.log(JSON.stringify(Object.keys(require.cache)))`],
+      { encoding: 'utf8', env: { PATH: process.env.PATH, GOOGLE_CLOUD_PROJECT: 'bundle-check', MYSQL_HOST: '127.0.0.1', MYSQL_USER: 'nobody', LOG_LEVEL: 'silent' } },
+    );
+    assert.is(load.status, 0, load.stderr);
+    const loaded: string[] = JSON.parse(load.stdout.trim().split('\n').at(-1)!);
+    assert.ok(loaded.includes(join(root, 'dist', name, 'index.js')), `${name}: the entry was loaded`);
+    assert.equal(loaded.filter((file) => file === runtime), [], `${name}: the entry loaded its runtime at start`);
   }
 });
 

@@ -6,6 +6,7 @@ import { type BatchSignal, encodeSignal, signalAttributes } from '../../core/pub
 import { batchIdForKey } from '../../core/generation/slot';
 import type { SqlPool } from '../../core/sql/connect';
 import { insertBatch } from '../../core/sql/generation-batches';
+import { HOUR_MS, floorToHour } from '../../core/time';
 
 /** What a Pub/Sub push subscription POSTs. */
 export function pushEnvelope(signal: BatchSignal | { raw: string }, subscription: string, messageId = String(Date.now())) {
@@ -74,8 +75,7 @@ export function logLines(text: string): Array<Record<string, unknown>> {
 
 /** An hour that is safely in the past and on the hour: `hoursAgo` hours before the current one. */
 export function pastHour(hoursAgo: number): Date {
-  const hour = 3_600_000;
-  return new Date(Math.floor(Date.now() / hour) * hour - hoursAgo * hour);
+  return new Date(floorToHour(new Date()).getTime() - hoursAgo * HOUR_MS);
 }
 
 /** The suite's pool in the shape core code takes. */

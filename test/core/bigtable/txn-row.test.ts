@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultResources } from '../../../core/resources';
 import type { ReadRow } from '../../../core/bigtable/read-rows';
+import { asReadRow } from '../../support/read-row';
 import { MalformedRowError, fromRow, toRowEntry } from '../../../core/bigtable/txn-row';
 import { type Transaction, TransactionError, validateTransaction } from '../../../core/transaction';
 
@@ -18,24 +19,14 @@ const txn: Transaction = {
   currency: 'USD',
 };
 
-/** What the Bigtable client hands back for a written entry: newest-first cell lists. */
-function asRead(entry: ReturnType<typeof toRowEntry>): ReadRow {
-  const data: ReadRow['data'] = {};
-  for (const [family, columns] of Object.entries(entry.data)) {
-    data[family] = {};
-    for (const [qualifier, cell] of Object.entries(columns)) data[family]![qualifier] = [{ value: cell.value, timestamp: cell.timestamp.getTime() * 1000 }];
-  }
-  return { id: entry.key, data };
-}
-
 test('a transaction survives the row codec unchanged, cells stamped with its own time', () => {
   const entry = toRowEntry(txn, schema);
   for (const columns of Object.values(entry.data)) for (const cell of Object.values(columns)) assert.is(cell.timestamp.getTime(), txn.occurredAt.getTime());
-  assert.equal(fromRow(asRead(entry), schema), txn);
+  assert.equal(fromRow(asReadRow(entry), schema), txn);
 });
 
 test('malformed rows are reported with their key', () => {
-  const good = asRead(toRowEntry(txn, schema));
+  const good = asReadRow(toRowEntry(txn, schema));
   const broken = (mutate: (row: ReadRow) => void): ReadRow => {
     const copy = structuredClone(good);
     mutate(copy);

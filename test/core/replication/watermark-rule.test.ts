@@ -89,4 +89,23 @@ test('a lease older than its time to live (a generator that died) stops holding 
   await closeGenerationLease(sql, leaseId);
 });
 
+test('a lease counts for its whole time to live (one hour) and stops just past it', async () => {
+  const sql = sqlPoolOf(env.pool);
+  const now = new Date();
+  const slot = new Date(Math.floor(now.getTime() / H) * H - 30 * H);
+  const leaseId = await openGenerationLease(sql, 'key-ttl', slot);
+  try {
+    // Ages set in the database's own clock, the one the rule compares with: half the TTL, then just past it.
+    const age = (seconds: number) => env.pool.query('UPDATE generation_leases SET started_at = UTC_TIMESTAMP(3) - INTERVAL ? SECOND WHERE lease_id = ?', [seconds, leaseId]);
+    await age(30 * 60);
+    assert.equal(await computeWatermark(sql, rule, now), slot, 'a lease 30 minutes old still holds the watermark');
+    await age(60 * 60 - 30);
+    assert.equal(await computeWatermark(sql, rule, now), slot, 'a lease 30 s short of the TTL still holds it');
+    await age(60 * 60 + 30);
+    assert.equal(await computeWatermark(sql, rule, now), schedulingHorizon(now, rule.graceMs), 'a lease 30 s past the TTL no longer does');
+  } finally {
+    await closeGenerationLease(sql, leaseId);
+  }
+});
+
 test.run();

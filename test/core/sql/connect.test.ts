@@ -75,6 +75,8 @@ test('the function configs take their names from env with defaults from core/res
   assert.is(replicate.bigtable.instance, 'bt-x');
   assert.is(replicate.bigtable.txn.id, 'txn_tbl');
   assert.is(replicate.options.budgetMs, 420_000);
+  assert.equal(replicate.options.watermark, { graceMs: 3_600_000, leaseTtlMs: 3_600_000 }, 'both 60 minutes, in milliseconds');
+  assert.is(readReplicateConfig({ GOOGLE_CLOUD_PROJECT: 'proj-1', MYSQL_HOST: 'h', MYSQL_USER: 'u', GENERATION_LEASE_TTL_MINUTES: '90' }).options.watermark.leaseTtlMs, 5_400_000);
 });
 
 /** The connector's TLS handshake has no emulator: this one hands mysql2 a plain socket to MariaDB. */

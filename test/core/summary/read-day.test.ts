@@ -1,7 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dayRanges, encodeRowKey } from '../../../core/bigtable/row-key';
-import { forEachRow } from '../../../core/bigtable/read-rows';
+import { encodeRowKey } from '../../../core/bigtable/row-key';
 import { summarizeDay } from '../../../core/summary/read-day';
 import { toRowEntry } from '../../../core/bigtable/txn-row';
 import { isolatedBigtable, type TestBigtable, transactionsOf, writeTransactions } from './fixtures';
@@ -91,16 +90,6 @@ test('a row whose key is not a txn key but falls in the day range is malformed',
   const summary = await summarizeDay(t.txnTable, t.resources.bigtable.txn, day);
   assert.is(summary.malformed.count, 1);
   assert.is(summary.malformed.examples[0]!.key, key);
-});
-
-test('an error in the row callback stops every range and rejects', async () => {
-  let seen = 0;
-  let error: unknown;
-  await forEachRow(t.txnTable, dayRanges(DAY), () => {
-    if (++seen === 10) throw new Error('boom');
-  }).catch((e: unknown) => (error = e));
-  assert.match(String(error), /boom/);
-  assert.ok(seen < 2000, `callback kept running: ${seen} rows`);
 });
 
 test.run();

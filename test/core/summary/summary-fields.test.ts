@@ -2,21 +2,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defaultResources } from '../../../core/resources';
 import { summaryFieldsOf } from '../../../core/summary/summary-fields';
-import type { ReadRow } from '../../../core/bigtable/read-rows';
+import { asReadRow } from '../../support/read-row';
 import { fromRow, MalformedRowError, toRowEntry } from '../../../core/bigtable/txn-row';
 import { random, transactionsOf } from './fixtures';
 
 const schema = defaultResources('p').bigtable.txn;
-
-/** A written row as the client reads it back. */
-function asRead(entry: ReturnType<typeof toRowEntry>): ReadRow {
-  const data: ReadRow['data'] = {};
-  for (const [family, columns] of Object.entries(entry.data)) {
-    data[family] = {};
-    for (const [qualifier, cell] of Object.entries(columns)) data[family]![qualifier] = [{ value: cell.value }];
-  }
-  return { id: entry.key, data };
-}
 
 const TRICKY_VALUES = ['', ' ', 'purchase', 'PURCHASE', 'USD', 'usd', 'XXX', '0', '1', '01', '-5', '12.50', '1e3', '999999999999999', '1000000000000000',
   '99999999999999999999', 'x'.repeat(200), 'x'.repeat(201), 'b-1', 'bad id', 'refund', 'JPY'];
@@ -45,7 +35,7 @@ test('agrees with fromRow on 20,000 valid and corrupted rows: same verdict, same
   for (const day of ['2026-11-26', '1999-12-31']) {
     for (const txn of transactionsOf(day === '1999-12-31' ? '2026-11-26' : day, 10_000, day.length + 3)) {
       n++;
-      const row = asRead(toRowEntry(txn, schema));
+      const row = asReadRow(toRowEntry(txn, schema));
       if (day === '1999-12-31') row.id = row.id.replace('2026-11-26', '1999-12-31');
       const edits = next() < 0.5 ? 0 : 1 + Math.floor(next() * 2);
       for (let e = 0; e < edits; e++) {
@@ -86,14 +76,14 @@ test('agrees with fromRow on 20,000 valid and corrupted rows: same verdict, same
 
 test('a malformed row carries fromRow\'s reason', () => {
   const [txn] = [...transactionsOf('2026-11-26', 1, 1)];
-  const row = asRead(toRowEntry(txn!, schema));
+  const row = asReadRow(toRowEntry(txn!, schema));
   row.data[schema.families.transaction]!.currency = [{ value: 'XXX' }];
   assert.throws(() => summaryFieldsOf(row, schema, '2026-11-26'), /unknown currency "XXX"/);
 });
 
 test('a row of another day than the one asked for is refused', () => {
   const [txn] = [...transactionsOf('2026-11-26', 1, 1)];
-  const row = asRead(toRowEntry(txn!, schema));
+  const row = asReadRow(toRowEntry(txn!, schema));
   assert.throws(() => summaryFieldsOf(row, schema, '2026-11-27'), /not a transaction of 2026-11-27/);
 });
 

@@ -1,0 +1,71 @@
+import { parseArgs } from 'node:util';
+
+/** What `npm start` was asked for, parsed once from its flags. */
+export interface StartOptions {
+  days: number;
+  perHour: number;
+  /** direct: Beam's in-process runner; portable: Python's job service with Node workers. */
+  runner: 'direct' | 'portable';
+  json: boolean;
+  chaos: boolean;
+  /** Where report.html goes. */
+  reportPath: string | undefined;
+  help: boolean;
+}
+
+export class StartUsageError extends Error {
+  readonly code = 'START_USAGE';
+}
+
+export const START_USAGE = `Usage: npm start [-- --days N] [--per-hour N] [--runner=direct|portable] [--json] [--chaos] [--report PATH]
+
+Runs the whole pipeline on this machine: the local cloud, every function served from its bundle,
+N simulated days of hourly generation (ending with the last day the replication watermark can
+pass), the daily summary job, the flex template; then reconciles the four stores day by day.
+
+  --days N          days to simulate (default 3, 1..31)
+  --per-hour N      transactions per hour (default 1000, 1..10000)
+  --runner R        flex template runner: direct (default) or portable (Python's job service)
+  --json            the report as JSON on stdout (progress and logs go to stderr)
+  --chaos           inject faults: kill function processes, redeliver and delay pushes, restart MariaDB
+  --report PATH     where report.html goes (default .local/start/report.html)
+`;
+
+function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new StartUsageError(`--${name} must be an integer in ${min}..${max}, got "${value}"`);
+  return Number(value);
+}
+
+export function parseStartOptions(argv: readonly string[]): StartOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        days: { type: 'string' },
+        'per-hour': { type: 'string' },
+        runner: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        chaos: { type: 'boolean', default: false },
+        report: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new StartUsageError((error as Error).message);
+  }
+  const runner = values.runner ?? 'direct';
+  if (runner !== 'direct' && runner !== 'portable') throw new StartUsageError(`--runner must be direct or portable, got "${runner}"`);
+  return {
+    days: integer('days', values.days, 3, 1, 31),
+    perHour: integer('per-hour', values['per-hour'], 1000, 1, 10_000),
+    runner,
+    json: values.json ?? false,
+    chaos: values.chaos ?? false,
+    reportPath: values.report,
+    help: values.help ?? false,
+  };
+}

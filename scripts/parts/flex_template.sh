@@ -22,12 +22,18 @@ flex_template_grants() {
   grant_sa_user "$SA_DATAFLOW" "$SA_SCHEDULER"
   grant_bucket "$TEMPLATES_BUCKET" "$SA_SCHEDULER" roles/storage.objectViewer
   grant_bucket "$TEMPLATES_BUCKET" "$SA_DEPLOYER" roles/storage.objectUser
+  # The deploy reads the launcher's digest back (artifacts docker images describe).
+  grant_repository "$SA_DEPLOYER" roles/artifactregistry.reader
 }
 
 flex_template_deploy() {
+  # Base images pinned by digest (FLEX_NODE_IMAGE, FLEX_LAUNCHER_BASE: flex-template/README.md); the
+  # template spec names the launcher by the digest it was pushed with.
   gc builds submit . --config=flex-template/cloudbuild.yaml "${BUILD_FLAGS[@]}" \
-    --substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG}"
-  gc dataflow flex-template build "$FLEX_TEMPLATE_PATH" --image="$FLEX_LAUNCHER_IMAGE" --sdk-language=PYTHON \
+    --substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG},_NODE_IMAGE=${FLEX_NODE_IMAGE:-},_LAUNCHER_BASE=${FLEX_LAUNCHER_BASE:-}"
+  local pinned
+  pinned=$(gc artifacts docker images describe "$FLEX_LAUNCHER_IMAGE" --format='value(image_summary.fully_qualified_digest)')
+  gc dataflow flex-template build "$FLEX_TEMPLATE_PATH" --image="${pinned:-$FLEX_LAUNCHER_IMAGE}" --sdk-language=PYTHON \
     --metadata-file=flex-template/metadata.json
 }
 

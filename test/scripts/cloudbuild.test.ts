@@ -69,9 +69,9 @@ test('cloudbuild.yaml: install, typecheck and the tests run before the deploy, w
 test('flex-template/cloudbuild.yaml: images, and the substitutions the deploy passes', () => {
   const config = load('flex-template/cloudbuild.yaml');
   for (const step of config.steps) assert.ok(step.name, 'a step names no image');
-  const passed = new Set(['_REPO', '_TAG']); // scripts/parts/flex_template.sh: --substitutions=_REPO=...,_TAG=...
+  const passed = new Set(['_REPO', '_TAG', '_NODE_IMAGE', '_LAUNCHER_BASE']); // scripts/parts/flex_template.sh passes these
   const part = readFileSync(path.join(root, 'scripts/parts/flex_template.sh'), 'utf8');
-  assert.match(part, '--substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG}"');
+  assert.match(part, '--substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG},_NODE_IMAGE=${FLEX_NODE_IMAGE:-},_LAUNCHER_BASE=${FLEX_LAUNCHER_BASE:-}"');
   for (const name of substitutionsUsed(config)) {
     assert.ok(BUILT_IN.has(name) || passed.has(name) || config.substitutions?.[name] !== undefined, `substitution ${name} is not defined`);
   }

@@ -119,3 +119,19 @@ export function defaultResources(project: string, bucket = `${project}-finserv-s
     },
   };
 }
+
+/**
+ * A Cloud SQL user of one part (`migrate`, `generate`, `replicate`, and `admin` for sessions and
+ * user management) and the Secret Manager pair holding its name and password.
+ * scripts/lib/settings.sh builds the same names for the deploy.
+ */
+export interface DatabaseLogin {
+  user: string;
+  userSecret: string;
+  passwordSecret: string;
+}
+
+export function databaseLogin(part: string): DatabaseLogin {
+  if (!/^[a-z]{1,20}$/.test(part)) throw new RangeError(`"${part}" is not a part name`);
+  return { user: `finserv_${part}`, userSecret: `fin_serv_${part}_db_user`, passwordSecret: `fin_serv_${part}_db_password` };
+}

@@ -1,11 +1,15 @@
 /**
- * Provisions, in Google Cloud, what has the same API locally: Bigtable tables and families, Pub/Sub
- * topics and the AVRO schema, the bucket, and the SQL migrations, with the very code the local
- * platform runs (core/provision). Called by scripts/deploy.sh after the instances exist:
+ * Provisions, in Google Cloud, what has the same API locally, with the very code the local platform
+ * runs (core/provision):
  *
- *   node --import tsx scripts/provision.ts --project=P --region=R --bucket=B --cloud-sql-instance=P:R:I
+ *   --resources   Bigtable tables and families, Pub/Sub topics and the AVRO schema, the bucket
+ *                 (scripts/bootstrap.sh, as the owner: creating them needs admin roles)
+ *   --migrations  the SQL migrations, as the migrations database user (scripts/deploy.sh, every push)
  *
- * Uses Application Default Credentials. The SQL user and password come from Secret Manager.
+ *   node --import tsx scripts/provision.ts --resources --project=P --region=R --bucket=B
+ *   node --import tsx scripts/provision.ts --migrations --project=P --cloud-sql-instance=P:R:I --database=D
+ *
+ * Uses Application Default Credentials; the migrations user's name and password come from Secret Manager.
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { Storage } from '@google-cloud/storage';
@@ -15,46 +19,47 @@ import { createLogger } from '../core/log';
 import { provisionAll } from '../core/provision/provision';
 import { defaultResources } from '../core/resources';
 import { CachedSecrets, SecretManagerSecrets } from '../core/secrets';
-import { DEFAULT_PASSWORD_SECRET, DEFAULT_USER_SECRET, INSTANCE_CONNECTION_NAME, openSqlPool } from '../core/sql/connect';
+import { operatorConnection } from '../core/sql/cloud-sql-login';
+import { INSTANCE_CONNECTION_NAME, openSqlPool } from '../core/sql/connect';
+import { applyMigrations } from '../core/sql/migrations';
 
 const log = createLogger('provision');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      resources: { type: 'boolean', default: false },
+      migrations: { type: 'boolean', default: false },
       project: { type: 'string' },
       region: { type: 'string', default: 'us-central1' },
       bucket: { type: 'string' },
       'cloud-sql-instance': { type: 'string' },
+      database: { type: 'string' },
     },
     strict: true,
   });
   const project = values.project;
-  const instance = values['cloud-sql-instance'];
   if (!project) throw new Error('--project is required');
-  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance)) throw new Error('--cloud-sql-instance must be project:region:instance');
+  if (values.resources === values.migrations) throw new Error('give exactly one of --resources and --migrations');
   const resources = defaultResources(project, values.bucket);
-  const sql = await openSqlPool(
-    {
-      kind: 'cloud-sql',
-      instanceConnectionName: instance,
-      ipType: 'PUBLIC',
-      iamAuth: false,
-      secretsProject: project,
-      userSecret: DEFAULT_USER_SECRET,
-      passwordSecret: DEFAULT_PASSWORD_SECRET,
-      database: '', // not bound: provisioning creates the database
-      limits: { size: 1, connectTimeoutMs: 30_000, acquireTimeoutMs: 60_000 },
-    },
-    { secrets: () => new CachedSecrets(new SecretManagerSecrets(project)) },
-  );
-  try {
+  if (values.resources) {
     await provisionAll(
-      { bigtable: createBigtableClient({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }), sqlPool: sql.pool },
+      { bigtable: createBigtableClient({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }) },
       resources,
       { pubsub: { withReplicateSubscription: false }, bucket: { location: values.region } },
     );
     log.info({ project, bigtable: resources.bigtable.instance, bucket: resources.storage.bucket }, 'provisioned');
+    return;
+  }
+  const instance = values['cloud-sql-instance'];
+  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance)) throw new Error('--cloud-sql-instance must be project:region:instance');
+  const database = values.database ?? resources.sql.database;
+  const sql = await openSqlPool(operatorConnection(instance, project, 'migrate'), {
+    secrets: () => new CachedSecrets(new SecretManagerSecrets(project)),
+  });
+  try {
+    const applied = await applyMigrations(sql.pool, database);
+    log.info({ database, applied }, `migrations: ${applied.length} applied`);
   } finally {
     await sql.close();
   }

@@ -199,12 +199,15 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
     deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');
     throw errors[0];
   }
+  const now = options.now?.() ?? new Date();
   const watermark = await recordNewWatermark(deps, options);
   // For the publisher: a span older than its cursor (a backfilled hour) is published too.
   if (span) await recordReplicatedSpan(deps.stateTable, deps.stateSchema, span.first, span.last);
   const report = { replicated, claims, drained, watermark, ...(span ? { span } : {}), elapsedMs: Date.now() - started };
+  // watermarkLagSeconds feeds the log-based metric of the lag alert (scripts/alerts/).
+  const watermarkLagSeconds = Math.round((now.getTime() - watermark.getTime()) / 1000);
   deps.log[drained ? 'info' : 'warn'](
-    { replicated, claims, watermark: watermark.toISOString(), elapsedMs: report.elapsedMs },
+    { replicated, claims, watermark: watermark.toISOString(), watermarkLagSeconds, elapsedMs: report.elapsedMs },
     drained ? 'replication complete' : 'replication budget spent with rows left: the next signal continues',
   );
   return report;

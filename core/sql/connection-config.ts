@@ -6,7 +6,7 @@ import type { EnvReader } from '../config';
  * set, otherwise over plain TCP to MYSQL_HOST:MYSQL_PORT (the local MariaDB of the platform).
  */
 export type IpType = 'PUBLIC' | 'PRIVATE' | 'PSC';
-const IP_TYPES: readonly IpType[] = ['PUBLIC', 'PRIVATE', 'PSC'];
+export const IP_TYPES: readonly IpType[] = ['PUBLIC', 'PRIVATE', 'PSC'];
 
 export interface PoolLimits {
   /** Connections per function instance; small, because every instance has its own pool. */
@@ -41,12 +41,10 @@ export interface TcpConnection {
 
 export type SqlConnection = CloudSqlConnection | TcpConnection;
 
-export const DEFAULT_USER_SECRET = 'fin_serv_db_user';
-export const DEFAULT_PASSWORD_SECRET = 'fin_serv_db_password';
-
 /** `project:region:instance`; the project part may carry a domain (`example.com:project`). */
 export const INSTANCE_CONNECTION_NAME = /^((?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,61}[a-z0-9]):([a-z]+-[a-z]+[0-9]+):([a-z][a-z0-9-]{0,96})$/;
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
 export function readSqlConnection(read: EnvReader, defaults: { database: string }): SqlConnection {
   const limits: PoolLimits = {
@@ -61,14 +59,16 @@ export function readSqlConnection(read: EnvReader, defaults: { database: string 
       description: 'an instance connection name project:region:instance',
     });
     const instanceProject = INSTANCE_CONNECTION_NAME.exec(instanceConnectionName)?.[1] ?? '';
+    const iamAuth = read.boolean('DB_IAM_AUTH', false);
+    // Each part logs in as its own database user (scripts/bootstrap.sh makes the pairs): no default.
     return {
       kind: 'cloud-sql',
       instanceConnectionName,
       ipType: read.oneOf('DB_IP_TYPE', IP_TYPES, 'PUBLIC'),
-      iamAuth: read.boolean('DB_IAM_AUTH', false),
+      iamAuth,
       secretsProject: read.optionalString('GOOGLE_CLOUD_PROJECT') ?? instanceProject,
-      userSecret: read.string('DB_USER_SECRET', { default: DEFAULT_USER_SECRET }),
-      passwordSecret: read.string('DB_PASSWORD_SECRET', { default: DEFAULT_PASSWORD_SECRET }),
+      userSecret: read.string('DB_USER_SECRET', { pattern: SECRET_ID, description: 'a Secret Manager secret id' }),
+      passwordSecret: iamAuth ? '' : read.string('DB_PASSWORD_SECRET', { pattern: SECRET_ID, description: 'a Secret Manager secret id' }),
       database,
       limits,
     };

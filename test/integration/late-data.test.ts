@@ -3,7 +3,7 @@
  * job, on MariaDB, the Bigtable emulator and a local summary store. Signals are not delivered:
  * each test decides when replication runs, the way a late or lost signal would.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -136,11 +136,15 @@ test('a replicator whose snapshot predates a lowering cannot write over it', asy
   assert.ok(await replaceWatermark(stateTable, schema, await readStoredWatermark(stateTable, schema), high!), 'a fresh read may');
 });
 
-/** The cron schedules scripts/deploy.sh gives Cloud Scheduler, by job name. */
+/** The cron schedules the deploy scripts (scripts/parts/*.sh) give Cloud Scheduler, by job name. */
 function deployedSchedule(job: string): string[] {
-  const script = readFileSync(join(__dirname, '..', '..', 'scripts', 'deploy.sh'), 'utf8');
+  const parts = join(__dirname, '..', '..', 'scripts', 'parts');
+  const script = readdirSync(parts)
+    .filter((name) => name.endsWith('.sh'))
+    .map((name) => readFileSync(join(parts, name), 'utf8'))
+    .join('\n');
   const match = new RegExp(`scheduler_http_job ${job} [^\\n]*\\n\\s*--schedule="([^"]+)"`).exec(script);
-  if (!match) throw new Error(`scripts/deploy.sh has no --schedule for ${job}`);
+  if (!match) throw new Error(`scripts/parts/*.sh has no --schedule for ${job}`);
   return match[1]!.split(' ');
 }
 

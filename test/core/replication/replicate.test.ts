@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { PoolConnection } from 'mysql2/promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -57,6 +58,36 @@ test('rows older than where the claims have got to (a late insert mid-run) are s
   const [rows] = await table.getRows();
   assert.is(rows.length, seeded + late);
   assert.equal(await cellVersionRange(table), [1, 1]);
+});
+
+test('the completion line carries watermarkLagSeconds, the value the lag alert (a log-based metric) extracts', async () => {
+  await seedBatches(env.pool, 'lag', 1, 50);
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const instance = env.bigtable.instance(env.resources.bigtable.instance);
+  const now = new Date('2026-12-01T10:30:00.000Z');
+  const report = await replicateUnsent(
+    {
+      sql: sqlPoolOf(env.pool),
+      txnTable: instance.table(env.resources.bigtable.txn.id),
+      txnSchema: env.resources.bigtable.txn,
+      stateTable: instance.table(env.resources.bigtable.state.id),
+      stateSchema: env.resources.bigtable.state,
+      log: createLogger('pubsubReplicate', sink),
+    },
+    { batchSize: 100, workers: 1, budgetMs: 60_000, writeTimeoutMs: 30_000, watermark: DEFAULT_WATERMARK_RULE, now: () => now },
+  );
+  const complete = lines.find((line) => line.message === 'replication complete');
+  assert.ok(complete, JSON.stringify(lines));
+  // scripts/alerts/replication-watermark-lag.metric.json filters on these two fields.
+  assert.is(complete!.component, 'pubsubReplicate');
+  assert.is(complete!.watermarkLagSeconds, (now.getTime() - report.watermark.getTime()) / 1000);
+  assert.ok(Number(complete!.watermarkLagSeconds) >= 3600, 'the scheduling horizon keeps the watermark at least an hour behind');
 });
 
 /**

@@ -32,30 +32,33 @@ test('local wiring: MYSQL_HOST/PORT/USER/PASSWORD as the platform exports them',
   });
 });
 
-test('cloud wiring: the connection name selects the connector, secrets default to fin_serv_db_*', () => {
-  const config = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', DB_IP_TYPE: 'PRIVATE', DB_IAM_AUTH: 'true', DB_POOL_SIZE: '3' });
+test('cloud wiring: the connection name selects the connector; each part names its own secret pair', () => {
+  const config = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', DB_IP_TYPE: 'PRIVATE', DB_POOL_SIZE: '3', DB_USER_SECRET: 'fin_serv_generate_db_user', DB_PASSWORD_SECRET: 'fin_serv_generate_db_password' });
   assert.equal(config, {
     kind: 'cloud-sql',
     instanceConnectionName: 'my-project:us-central1:fin-serv-instance',
     ipType: 'PRIVATE',
-    iamAuth: true,
+    iamAuth: false,
     secretsProject: 'my-project',
-    userSecret: 'fin_serv_db_user',
-    passwordSecret: 'fin_serv_db_password',
+    userSecret: 'fin_serv_generate_db_user',
+    passwordSecret: 'fin_serv_generate_db_password',
     database: 'finserv',
     limits: { size: 3, connectTimeoutMs: 10_000, acquireTimeoutMs: 10_000 },
   });
-  const other = read({ CLOUD_SQL_INSTANCE: 'example.com:my-project:europe-west1:db', GOOGLE_CLOUD_PROJECT: 'secrets-here', DB_USER_SECRET: 'u2' });
+  const other = read({ CLOUD_SQL_INSTANCE: 'example.com:my-project:europe-west1:db', GOOGLE_CLOUD_PROJECT: 'secrets-here', DB_USER_SECRET: 'u2', DB_IAM_AUTH: 'true' });
   assert.is(other.kind === 'cloud-sql' && other.secretsProject, 'secrets-here');
   assert.is(other.kind === 'cloud-sql' && other.userSecret, 'u2');
+  assert.is(other.kind === 'cloud-sql' && other.passwordSecret, '', 'IAM login reads no password secret');
   assert.is(other.kind === 'cloud-sql' && other.ipType, 'PUBLIC');
+  // No shared user to fall back on: without its secret pair a part does not start.
+  assert.equal(problemsOf(() => read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance' })).sort(), ['DB_PASSWORD_SECRET', 'DB_USER_SECRET']);
 });
 
 test('every bad variable is named', () => {
   assert.equal(problemsOf(() => read({})), ['MYSQL_HOST', 'MYSQL_USER']);
   assert.equal(
-    problemsOf(() => read({ CLOUD_SQL_INSTANCE: 'not-a-connection-name', DB_IP_TYPE: 'PUBLICX', DB_IAM_AUTH: 'yes', DB_POOL_SIZE: '0', SQL_DATABASE: 'bad-name' })).sort(),
-    ['CLOUD_SQL_INSTANCE', 'DB_IAM_AUTH', 'DB_IP_TYPE', 'DB_POOL_SIZE', 'SQL_DATABASE'],
+    problemsOf(() => read({ CLOUD_SQL_INSTANCE: 'not-a-connection-name', DB_IP_TYPE: 'PUBLICX', DB_IAM_AUTH: 'yes', DB_POOL_SIZE: '0', SQL_DATABASE: 'bad-name', DB_USER_SECRET: 'u', DB_PASSWORD_SECRET: 'bad/id' })).sort(),
+    ['CLOUD_SQL_INSTANCE', 'DB_IAM_AUTH', 'DB_IP_TYPE', 'DB_PASSWORD_SECRET', 'DB_POOL_SIZE', 'SQL_DATABASE'],
   );
   assert.equal(problemsOf(() => readGenerateConfig({ MYSQL_HOST: 'h', MYSQL_USER: 'u', GENERATE_MAX_COUNT: '20000' })).sort(), ['GENERATE_MAX_COUNT', 'GOOGLE_CLOUD_PROJECT']);
   assert.equal(
@@ -92,7 +95,7 @@ test('the Cloud SQL path: user and password from secrets (read once), pool throu
   const secrets = new InMemorySecrets({ fin_serv_db_user: `${mysql.user}\n`, fin_serv_db_password: mysql.password });
   const cached = new CachedSecrets(secrets);
   const calls: unknown[] = [];
-  const config = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', SQL_DATABASE: 'mysql' });
+  const config = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', SQL_DATABASE: 'mysql', DB_USER_SECRET: 'fin_serv_db_user', DB_PASSWORD_SECRET: 'fin_serv_db_password' });
   for (let i = 0; i < 2; i++) {
     const sql = await openSqlPool(config, { secrets: () => cached, connector: async () => plainConnector(mysql.host, mysql.port, calls) });
     const connection = await sql.acquire();
@@ -113,12 +116,12 @@ test('the Cloud SQL path: user and password from secrets (read once), pool throu
 test('IAM database login reads no password; a missing secret fails with its name', async () => {
   const secrets = new InMemorySecrets({ fin_serv_db_user: 'sa@proj.iam' });
   const calls: unknown[] = [];
-  const iam = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', DB_IAM_AUTH: 'true' });
+  const iam = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', DB_IAM_AUTH: 'true', DB_USER_SECRET: 'fin_serv_db_user' });
   const sql = await openSqlPool(iam, { secrets: () => secrets, connector: async () => plainConnector('127.0.0.1', 9, calls) });
   await sql.close();
   assert.equal(secrets.reads, ['fin_serv_db_user']);
   assert.is((calls[0] as { authType: string }).authType, 'IAM');
-  const password = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance' });
+  const password = read({ CLOUD_SQL_INSTANCE: 'my-project:us-central1:fin-serv-instance', DB_USER_SECRET: 'fin_serv_db_user', DB_PASSWORD_SECRET: 'fin_serv_db_password' });
   try {
     await openSqlPool(password, { secrets: () => secrets, connector: async () => plainConnector('127.0.0.1', 9, calls) });
     assert.unreachable('the password secret is missing');

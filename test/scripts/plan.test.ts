@@ -1,0 +1,190 @@
+/**
+ * The check-mode plan of scripts/bootstrap.sh (which runs scripts/deploy.sh for the first deploy):
+ * every gcloud command parsed by the real gcloud, then read for least privilege, for the split
+ * between what an owner runs and what a push runs, and for the database password's path.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { databaseLogin, defaultResources } from '../../core/resources';
+import { printingErrors } from '../support/hooks';
+import { type CheckRun, flag, isBinding, type PlannedCommand, requireGcloud, root, runCheck } from './check-plan';
+
+const resources = defaultResources('finserv-check');
+let run: CheckRun;
+
+test.before(
+  printingErrors(async () => {
+    run = runCheck('scripts/bootstrap.sh', { timeoutMs: 15 * 60_000 });
+  }),
+);
+
+test.after(() => {
+  if (run) rmSync(run.dir, { recursive: true, force: true });
+});
+
+const commands = (script?: string): PlannedCommand[] => run.commands.filter((c) => script === undefined || c.script === script);
+const bindings = (): PlannedCommand[] => commands().filter(isBinding);
+const starting = (prefix: string): PlannedCommand[] => commands().filter((c) => c.line.startsWith(prefix));
+const member = (name: string) => `serviceAccount:${name}@finserv-check.iam.gserviceaccount.com`;
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+test('bootstrap and its first deploy parse, every part in the plan', () => {
+  assert.is(run.status, 0, `${run.stdout}\n${run.stderr.slice(-4000)}`);
+  assert.match(run.stdout, /deploy check: \d+ gcloud commands parsed by the real gcloud, none refused/);
+  assert.match(run.stdout, /bootstrap check: \d+ gcloud commands parsed by the real gcloud, none refused/);
+  for (const part of [
+    'functions deploy httpGenerate',
+    'functions deploy pubsubReplicate',
+    'run jobs deploy daily-summary',
+    'dataflow flex-template build',
+    'scheduler jobs create http generate-hourly',
+    'scheduler jobs create http daily-summary-0100',
+    'scheduler jobs create http flex-template-0200',
+    'sql users create finserv_admin',
+    'builds triggers create github',
+    'logging metrics create replication-watermark-lag',
+    'alpha monitoring policies create',
+  ]) {
+    assert.ok(starting(part).length > 0, `${part} is not in the plan`);
+  }
+  assert.is(starting('alpha monitoring policies create').length, 4, 'four alerts');
+});
+
+test('least privilege: no basic or admin role, no public member, no public function', () => {
+  assert.ok(bindings().length > 40, `only ${bindings().length} bindings`);
+  for (const binding of bindings()) {
+    const role = flag(binding, 'role') ?? '';
+    assert.not.match(role, /^roles\/(owner|editor|viewer)$/, binding.line);
+    assert.not.match(role, /^roles\/(cloudsql\.admin|storage\.admin)$/, binding.line);
+    assert.not.match(flag(binding, 'member') ?? '', /allUsers|allAuthenticatedUsers/, binding.line);
+  }
+  assert.not.ok(commands().some((c) => c.args.includes('--allow-unauthenticated')));
+  const functions = starting('functions deploy');
+  assert.is(functions.length, 2);
+  for (const fn of functions) {
+    assert.ok(fn.args.includes('--no-allow-unauthenticated'), fn.line);
+    assert.match(flag(fn, 'service-account') ?? '', /^fs-[a-z-]+@finserv-check\.iam\.gserviceaccount\.com$/, fn.line);
+    assert.is(flag(fn, 'build-service-account'), 'projects/finserv-check/serviceAccounts/fs-build@finserv-check.iam.gserviceaccount.com', fn.line);
+    assert.is(flag(fn, 'docker-repository'), 'projects/finserv-check/locations/us-central1/repositories/finserv', fn.line);
+  }
+  for (const build of starting('builds submit')) {
+    assert.is(flag(build, 'service-account'), 'projects/finserv-check/serviceAccounts/fs-build@finserv-check.iam.gserviceaccount.com', build.line);
+    assert.ok(flag(build, 'gcs-log-dir'), `${build.line}: a build under its own account needs its own logs bucket`);
+  }
+});
+
+test('every IAM binding is made by bootstrap; deploy grants nothing and makes no account, secret or user', () => {
+  const deploy = commands('deploy');
+  assert.ok(deploy.length >= 6, `deploy ran ${deploy.length} commands`);
+  assert.equal(deploy.filter(isBinding).map((c) => c.line), []);
+  for (const forbidden of ['iam service-accounts create', 'services enable', 'secrets ', 'sql users', 'projects ']) {
+    assert.equal(deploy.filter((c) => c.line.startsWith(forbidden)).map((c) => c.line), [], forbidden);
+  }
+  assert.ok(commands('bootstrap').filter(isBinding).length === bindings().length);
+  // deploy.sh cannot even call the IAM helpers: it never loads them.
+  assert.not.match(readFileSync(path.join(root, 'scripts/deploy.sh'), 'utf8'), /^\s*(source|\.)\s+\S*lib\/(owner|iam|alerts)\.sh/m);
+});
+
+test('grants are scoped to the resource a part touches', () => {
+  const on = (prefix: string) => bindings().filter((b) => b.line.startsWith(prefix));
+  assert.equal(on('bigtable instances add-iam-policy-binding'), [], 'no instance-wide Bigtable role');
+  const tableGrants = on('bigtable instances tables add-iam-policy-binding').map((b) => `${b.args[4]} ${flag(b, 'member')} ${flag(b, 'role')}`).sort();
+  assert.equal(tableGrants, [
+    `${resources.bigtable.summaries.id} ${member('fs-dataflow')} roles/bigtable.user`,
+    `${resources.bigtable.state.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
+    `${resources.bigtable.state.id} ${member('fs-replicate')} roles/bigtable.user`,
+    `${resources.bigtable.txn.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
+    `${resources.bigtable.txn.id} ${member('fs-replicate')} roles/bigtable.user`,
+  ].sort());
+  const projectLevel = on('projects add-iam-policy-binding');
+  for (const binding of projectLevel) {
+    assert.not.match(flag(binding, 'role') ?? '', /artifactregistry/, `${binding.line}: Artifact Registry roles go on the repository`);
+    if (flag(binding, 'role') === 'roles/cloudsql.client') {
+      assert.match(flag(binding, 'condition') ?? '', 'resource.name == "projects/finserv-check/instances/fin-serv-instance"', binding.line);
+    }
+  }
+  const summaryRoles = bindings().filter((b) => flag(b, 'member') === member('fs-daily-summary')).map((b) => flag(b, 'role'));
+  assert.not.ok(summaryRoles.some((r) => r?.includes('artifactregistry')), 'the Cloud Run service agent pulls same-project images');
+  // Only the deployer writes the template spec the scheduler launches; the workers only read it.
+  const templates = on('storage buckets add-iam-policy-binding gs://finserv-check-finserv-templates');
+  const writers = templates.filter((b) => !/objectViewer$/.test(flag(b, 'role') ?? '')).map((b) => flag(b, 'member'));
+  assert.equal(writers, [member('fs-deployer')]);
+  assert.ok(templates.some((b) => flag(b, 'member') === member('fs-scheduler') && flag(b, 'role') === 'roles/storage.objectViewer'));
+  const topics = on('pubsub topics add-iam-policy-binding').map((b) => b.args[3]);
+  assert.ok(topics.every((t) => t === resources.pubsub.generatedTopic || t === resources.pubsub.generatedDeadLetterTopic), topics.join());
+  const agent = bindings().find((b) => flag(b, 'role') === 'roles/iam.serviceAccountTokenCreator');
+  assert.ok(agent, 'the Pub/Sub service agent mints the trigger account tokens');
+  assert.is(agent!.args[3], 'fs-replicate-trigger@finserv-check.iam.gserviceaccount.com');
+  assert.match(flag(agent!, 'member') ?? '', /@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/);
+});
+
+test('each part reads its own database secret pair, named as core/resources.ts names them', () => {
+  for (const [fn, part] of [['httpGenerate', 'generate'], ['pubsubReplicate', 'replicate']] as const) {
+    const env = flag(starting(`functions deploy ${fn}`)[0]!, 'set-env-vars') ?? '';
+    const login = databaseLogin(part);
+    assert.match(env, `DB_USER_SECRET=${login.userSecret},DB_PASSWORD_SECRET=${login.passwordSecret}`);
+    const readers = bindings().filter((b) => b.line.startsWith('secrets add-iam-policy-binding') && flag(b, 'member') === member(`fs-${part}`));
+    assert.equal(readers.map((b) => b.args[2]).sort(), [login.passwordSecret, login.userSecret].sort());
+  }
+  const deployerSecrets = bindings().filter((b) => b.line.startsWith('secrets add-iam-policy-binding') && flag(b, 'member') === member('fs-deployer'));
+  assert.equal(deployerSecrets.map((b) => b.args[2]).sort(), [databaseLogin('migrate').passwordSecret, databaseLogin('migrate').userSecret].sort());
+});
+
+test('the generated password reaches no command line, output or gcloud log', () => {
+  assert.ok(run.passwords.length >= 1, 'check mode generated the admin password');
+  assert.not.ok(commands().some((c) => c.args.some((a) => a.startsWith('--password'))), 'no --password argument');
+  const setters = commands().filter((c) => c.line.startsWith('sql users create') || c.line.startsWith('sql users set-password'));
+  assert.ok(setters.length >= 2);
+  for (const setter of setters) assert.ok(setter.args.includes('--flags-file=/dev/stdin'), setter.line);
+  const logs = filesUnder(path.join(run.dir, 'gcloud-config')).filter((f) => f.includes(`${path.sep}logs${path.sep}`));
+  assert.ok(logs.length > 50, `gcloud wrote ${logs.length} log files`);
+  const haystacks = [readFileSync(path.join(run.dir, 'commands'), 'utf8'), run.stdout, run.stderr, ...filesUnder(path.join(run.dir, 'gcloud-config')).map((f) => readFileSync(f, 'utf8'))];
+  for (const password of run.passwords) {
+    assert.ok(haystacks.every((text) => !text.includes(password)), 'the password was found');
+  }
+});
+
+test('the log check can fail: through the same gc, without the file-logging switch, gcloud logs the password', () => {
+  requireGcloud();
+  const dir = mkdtempSync(path.join(tmpdir(), 'gcloud-log-'));
+  try {
+    const canary = `canary${Date.now()}`;
+    // gc_with_password minus CLOUDSDK_CORE_DISABLE_FILE_LOGGING (a real pipe: /dev/stdin of a socket cannot be opened).
+    const script = 'source scripts/lib/gcloud.sh; printf -- \'--password: "%s"\\n\' "$1" | gc sql users create u --instance=i --host=% --flags-file=/dev/stdin';
+    const run = spawnSync('bash', ['-c', script, 'bash', canary], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, DEPLOY_CHECK: '1', DEPLOY_PLAN_DIR: dir, PROJECT_ID: 'finserv-check' },
+    });
+    assert.is(run.status, 0, run.stderr);
+    const logs = filesUnder(path.join(dir, 'gcloud-config')).map((f) => readFileSync(f, 'utf8'));
+    assert.ok(logs.some((text) => text.includes(canary)), 'gcloud no longer logs flag values: the check above proves less');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('check mode stops at a misspelt flag, naming the command', () => {
+  requireGcloud();
+  const run = spawnSync('bash', ['-c', 'source scripts/lib/gcloud.sh; gc sql instances create x --enable-binary-log; echo reached'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, DEPLOY_CHECK: '1', PROJECT_ID: 'finserv-check' },
+  });
+  assert.is(run.status, 1);
+  assert.not.match(run.stdout, 'reached');
+  assert.match(run.stderr, 'check: gcloud sql instances create x --enable-binary-log');
+  assert.match(run.stderr, 'unrecognized arguments');
+});
+
+test.run();

@@ -1,6 +1,7 @@
 // Builds one bundle per deployable into dist/<name>/, each with the minimal package.json its deploy
 // needs, and prints each bundle's size. `node esbuild.config.mjs [name ...]` builds a subset.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -50,6 +51,34 @@ function copyBigtableProtos(outdir) {
   cpSync(join(source, 'google'), join(target, 'google'), { recursive: true });
 }
 
+// The V8 code cache of a lazy runtime bundle (core/code-cache.ts), written beside it by running
+// the bundle once in a fresh Node: the Node of node_modules/.bin under `npm run build`, the 22 the
+// functions are deployed on. V8 rejects a cache made by another version, and the function then
+// compiles from source and logs a warning.
+async function writeRuntimeCodeCache(outdir) {
+  const writer = join(outdir, '.write-code-cache.js');
+  await build({
+    stdin: { contents: "process.stdout.write(String(require('./core/code-cache').writeCodeCache(process.argv[2])))", resolveDir: root, loader: 'ts' },
+    outfile: writer,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  try {
+    const run = spawnSync(process.execPath, [writer, join(outdir, 'runtime.js')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none', NODE_ENV: 'production' },
+      timeout: 120_000,
+    });
+    if (run.status !== 0) throw new Error(`writing the code cache of ${outdir}/runtime.js failed: ${run.stderr || run.error}`);
+    if (!process.version.startsWith('v22.')) console.warn(`code cache written by Node ${process.version}: the deployed nodejs22 will reject it (build with npm run build)`);
+  } finally {
+    rmSync(writer, { force: true });
+  }
+}
+
 async function bundle(deployable) {
   const entry = join(root, deployable.entry);
   if (!existsSync(entry)) throw new Error(`${deployable.name}: entry ${deployable.entry} does not exist`);
@@ -79,6 +108,7 @@ async function bundle(deployable) {
     inputs.push(...Object.keys(lazy.metafile.inputs));
   }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
+  if (deployable.lazy) await writeRuntimeCodeCache(outdir);
   const dependencies = Object.fromEntries(deployable.external.map((name) => [name, versionOf(name)]));
   const manifest = {
     name: `finserv-${deployable.name.toLowerCase()}`,

@@ -9,11 +9,13 @@
  * after the bundle has run also holds every function its loading compiled (~6 MB), and saves
  * about two thirds (bench/README.md, cold-start).
  *
- * The cache is only a hint: V8 checks it against the source, its own version and its flags, and
- * rejects a stale one (another Node/V8, changed flags, a rebuilt bundle without a new cache). A
- * rejected or missing cache costs nothing but the saving: the bundle is compiled from source as a
- * plain `require` would, and `loadWithCodeCache` says which happened so the caller can log it.
+ * The cache is only a hint. It starts with the SHA-256 of the bundle it was made from (V8 itself
+ * compares only the source's length), and V8 checks the rest against its own version and flags; a
+ * stale cache (a rebuilt bundle, another Node/V8, other V8 flags) is rejected. A rejected or
+ * missing cache costs nothing but the saving: the bundle is compiled from source as a plain
+ * `require` would, and `loadWithCodeCache` says which happened so the caller can log it.
  */
+import { hash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -35,8 +37,18 @@ interface Loaded {
 // Node's own CommonJS wrapper: the bundle sees the same five bindings as under `require`.
 const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
-function run(bundle: string, cachedData: Buffer | undefined): Loaded {
-  const script = new Script(wrap(readFileSync(bundle, 'utf8')), {
+const DIGEST_BYTES = 32;
+const digestOf = (source: Buffer) => hash('sha256', source, 'buffer');
+
+/** The cache's V8 data when it was made from this source; `rejected` when from another. */
+function cachedDataFor(source: Buffer, cacheFile: string): Buffer | 'rejected' | undefined {
+  if (!existsSync(cacheFile)) return undefined;
+  const cache = readFileSync(cacheFile);
+  return cache.subarray(0, DIGEST_BYTES).equals(digestOf(source)) ? cache.subarray(DIGEST_BYTES) : 'rejected';
+}
+
+function run(bundle: string, source: Buffer, cachedData: Buffer | undefined): Loaded {
+  const script = new Script(wrap(source.toString('utf8')), {
     filename: bundle,
     cachedData,
     // The bundles' few `import("node:crypto")` resolve as they would in a required file.
@@ -52,9 +64,10 @@ function run(bundle: string, cachedData: Buffer | undefined): Loaded {
 
 /** Runs `bundle` as a CommonJS module, with its code cache if there is one; its exports and how the cache fared. */
 export function loadWithCodeCache(bundle: string): { exports: unknown; cache: CodeCacheUse } {
-  const cacheFile = codeCachePath(bundle);
-  const { exports, cache } = run(bundle, existsSync(cacheFile) ? readFileSync(cacheFile) : undefined);
-  return { exports, cache };
+  const source = readFileSync(bundle);
+  const cachedData = cachedDataFor(source, codeCachePath(bundle));
+  const { exports, cache } = run(bundle, source, cachedData === 'rejected' ? undefined : cachedData);
+  return { exports, cache: cachedData === 'rejected' ? 'rejected' : cache };
 }
 
 /**
@@ -62,8 +75,9 @@ export function loadWithCodeCache(bundle: string): { exports: unknown; cache: Co
  * everything that compiled beside it. Run by the build, on the Node the function is deployed on.
  */
 export function writeCodeCache(bundle: string): number {
-  const { script } = run(bundle, undefined);
-  const data = script.createCachedData();
+  const source = readFileSync(bundle);
+  const { script } = run(bundle, source, undefined);
+  const data = Buffer.concat([digestOf(source), script.createCachedData()]);
   writeFileSync(codeCachePath(bundle), data);
   return data.length;
 }

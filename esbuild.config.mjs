@@ -35,23 +35,27 @@ function copyAvroSchemas(outdir) {
   for (const name of readdirSync(join(root, 'core', 'avro')).filter((n) => n.endsWith('.avsc'))) cpSync(join(root, 'core', 'avro', name), join(outdir, 'avro', name));
 }
 
+/** A plugin that bundles `contents` (CommonJS) in place of every module whose path matches `filter`. */
+const replacingModule = (name, filter, contents) => ({
+  name,
+  setup(context) {
+    context.onLoad({ filter }, () => ({ loader: 'js', contents }));
+  },
+});
+
 // @google-cloud/bigtable reads its protos from disk at load time, found through
 // require.resolve('@google-cloud/bigtable-api'), which a bundle cannot answer. Point it at a copy
 // of those protos shipped beside the bundle instead.
 const BIGTABLE_PROTOS_MODULE = /@google-cloud[\\/]bigtable[\\/]build[\\/]src[\\/]utils[\\/]protos\.js$/;
 const BIGTABLE_PROTOS_DIR = 'bigtable-protos';
-const bigtableProtos = {
-  name: 'bigtable-protos',
-  setup(context) {
-    context.onLoad({ filter: BIGTABLE_PROTOS_MODULE }, () => ({
-      loader: 'js',
-      contents: `"use strict";
+const bigtableProtos = replacingModule(
+  'bigtable-protos',
+  BIGTABLE_PROTOS_MODULE,
+  `"use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 const path = require("node:path");
 exports.getProtoPath = (proto) => path.join(__dirname, ${JSON.stringify(BIGTABLE_PROTOS_DIR)}, proto);`,
-    }));
-  },
-};
+);
 
 // @google-cloud/bigtable requires its client-side metrics handler at load time, and with it the
 // Cloud Monitoring client and OpenTelemetry's SDK (about 1.5 MB of the bundle), even when the client
@@ -59,20 +63,16 @@ exports.getProtoPath = (proto) => path.join(__dirname, ${JSON.stringify(BIGTABLE
 // (`bigtableClientMetrics: false`; core/bigtable/client.ts has them off unless asked) gets a handler
 // that fails loudly if a client with metrics on is ever made from it.
 const BIGTABLE_METRICS_HANDLER = /@google-cloud[\\/]bigtable[\\/]build[\\/]src[\\/]client-side-metrics[\\/]gcp-metrics-handler\.js$/;
-const withoutBigtableClientMetrics = {
-  name: 'without-bigtable-client-metrics',
-  setup(context) {
-    context.onLoad({ filter: BIGTABLE_METRICS_HANDLER }, () => ({
-      loader: 'js',
-      contents: `"use strict";
+const withoutBigtableClientMetrics = replacingModule(
+  'without-bigtable-client-metrics',
+  BIGTABLE_METRICS_HANDLER,
+  `"use strict";
 exports.GCPMetricsHandler = class GCPMetricsHandler {
   constructor() {
     throw new Error("Bigtable client-side metrics are not bundled into this deployable: make its client with clientMetrics off, or drop bigtableClientMetrics: false in esbuild.config.mjs");
   }
 };`,
-    }));
-  },
-};
+);
 
 function copyBigtableProtos(outdir) {
   const source = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/bigtable-api')), '..', 'protos');

@@ -1,6 +1,7 @@
 // Builds one bundle per deployable into dist/<name>/, each with the minimal package.json its deploy
 // needs, and prints each bundle's size. `node esbuild.config.mjs [name ...]` builds a subset.
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,8 +21,8 @@ const DEPLOYABLES = [
   // `lazy`: a second bundle (runtime.js) the entry requires on its first request, kept out of the
   // entry so a cold start compiles a small file (see bench/cold-start.ts).
   { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=httpGenerate' },
-  { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
-  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
+  { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
+  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
   { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
@@ -34,29 +35,78 @@ function copyAvroSchemas(outdir) {
   for (const name of readdirSync(join(root, 'core', 'avro')).filter((n) => n.endsWith('.avsc'))) cpSync(join(root, 'core', 'avro', name), join(outdir, 'avro', name));
 }
 
+/** A plugin that bundles `contents` (CommonJS) in place of every module whose path matches `filter`. */
+const replacingModule = (name, filter, contents) => ({
+  name,
+  setup(context) {
+    context.onLoad({ filter }, () => ({ loader: 'js', contents }));
+  },
+});
+
 // @google-cloud/bigtable reads its protos from disk at load time, found through
 // require.resolve('@google-cloud/bigtable-api'), which a bundle cannot answer. Point it at a copy
 // of those protos shipped beside the bundle instead.
 const BIGTABLE_PROTOS_MODULE = /@google-cloud[\\/]bigtable[\\/]build[\\/]src[\\/]utils[\\/]protos\.js$/;
 const BIGTABLE_PROTOS_DIR = 'bigtable-protos';
-const bigtableProtos = {
-  name: 'bigtable-protos',
-  setup(context) {
-    context.onLoad({ filter: BIGTABLE_PROTOS_MODULE }, () => ({
-      loader: 'js',
-      contents: `"use strict";
+const bigtableProtos = replacingModule(
+  'bigtable-protos',
+  BIGTABLE_PROTOS_MODULE,
+  `"use strict";
 Object.defineProperty(exports, "__esModule", { value: true });
 const path = require("node:path");
 exports.getProtoPath = (proto) => path.join(__dirname, ${JSON.stringify(BIGTABLE_PROTOS_DIR)}, proto);`,
-    }));
-  },
-};
+);
+
+// @google-cloud/bigtable requires its client-side metrics handler at load time, and with it the
+// Cloud Monitoring client and OpenTelemetry's SDK (about 1.5 MB of the bundle), even when the client
+// is made with metrics off. A deployable whose clients never turn them on
+// (`bigtableClientMetrics: false`; core/bigtable/client.ts has them off unless asked) gets a handler
+// that fails loudly if a client with metrics on is ever made from it.
+const BIGTABLE_METRICS_HANDLER = /@google-cloud[\\/]bigtable[\\/]build[\\/]src[\\/]client-side-metrics[\\/]gcp-metrics-handler\.js$/;
+const withoutBigtableClientMetrics = replacingModule(
+  'without-bigtable-client-metrics',
+  BIGTABLE_METRICS_HANDLER,
+  `"use strict";
+exports.GCPMetricsHandler = class GCPMetricsHandler {
+  constructor() {
+    throw new Error("Bigtable client-side metrics are not bundled into this deployable: make its client with clientMetrics off, or drop bigtableClientMetrics: false in esbuild.config.mjs");
+  }
+};`,
+);
 
 function copyBigtableProtos(outdir) {
   const source = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/bigtable-api')), '..', 'protos');
   const target = join(outdir, BIGTABLE_PROTOS_DIR);
   cpSync(join(source, 'protos.json'), join(target, 'protos.json'));
   cpSync(join(source, 'google'), join(target, 'google'), { recursive: true });
+}
+
+// The V8 code cache of a lazy runtime bundle (core/code-cache.ts), written beside it by running
+// the bundle once in a fresh Node: the Node of node_modules/.bin under `npm run build`, the 22 the
+// functions are deployed on. V8 rejects a cache made by another version, and the function then
+// compiles from source and logs a warning.
+async function writeRuntimeCodeCache(outdir) {
+  const writer = join(outdir, '.write-code-cache.js');
+  await build({
+    stdin: { contents: "process.stdout.write(String(require('./core/code-cache').writeCodeCache(process.argv[2])))", resolveDir: root, loader: 'ts' },
+    outfile: writer,
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    logLevel: 'warning',
+  });
+  try {
+    const run = spawnSync(process.execPath, [writer, join(outdir, 'runtime.js')], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none', NODE_ENV: 'production' },
+      timeout: 120_000,
+    });
+    if (run.status !== 0) throw new Error(`writing the code cache of ${outdir}/runtime.js failed: ${run.stderr || run.error}`);
+    if (!process.version.startsWith('v22.')) console.warn(`code cache written by Node ${process.version}: the deployed nodejs22 will reject it (build with npm run build)`);
+  } finally {
+    rmSync(writer, { force: true });
+  }
 }
 
 async function bundle(deployable) {
@@ -79,7 +129,7 @@ async function bundle(deployable) {
     external: deployable.lazy ? [...deployable.external, './runtime'] : deployable.external,
     metafile: true,
     logLevel: 'warning',
-    plugins: [bigtableProtos],
+    plugins: deployable.bigtableClientMetrics === false ? [bigtableProtos, withoutBigtableClientMetrics] : [bigtableProtos],
   };
   const result = await build(options);
   const inputs = Object.keys(result.metafile.inputs);
@@ -89,6 +139,7 @@ async function bundle(deployable) {
   }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
   if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);
+  if (deployable.lazy) await writeRuntimeCodeCache(outdir);
   const dependencies = Object.fromEntries(deployable.external.map((name) => [name, versionOf(name)]));
   const manifest = {
     name: `finserv-${deployable.name.toLowerCase()}`,

@@ -5,9 +5,14 @@
  * entry requires only then, and shared by every later request.
  *
  * The runtime module is a separate bundle (esbuild.config.mjs keeps `./runtime` external to the
- * entry), so a cold start compiles only the small entry. The entry passes the plain
- * `require('./runtime')` itself: the path is relative to the function's own folder.
+ * entry), so a cold start compiles only the small entry. Where that bundle sits beside the entry
+ * (dist/<name>/runtime.js), it is loaded with the V8 code cache the build wrote for it
+ * (./code-cache); from the sources (tests under tsx) the entry's own plain `require('./runtime')`
+ * is used: that path is relative to the function's own folder.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadWithCodeCache } from './code-cache';
 import type { EnvReader, Env } from './config';
 import { lazyInstance } from './lazy-instance';
 import { createLogger, type Logger } from './log';
@@ -29,12 +34,22 @@ export function functionEntry<Config, Runtime>(spec: {
   /** The function's name: its log component. */
   name: string;
   readConfig: (env: Env) => Config;
+  /** The entry's folder (`__dirname`): where its bundled runtime.js would be. */
+  dir: string;
+  /** The runtime from the sources, when there is no bundle beside the entry. */
   loadRuntime: () => RuntimeModule<Config, Runtime>;
   env?: Env;
 }): FunctionEntry<Config, Runtime> {
   const config = spec.readConfig(spec.env ?? process.env);
   const log = createLogger(spec.name);
-  const runtime = lazyInstance(() => spec.loadRuntime().buildRuntime(config, log));
+  const load = (): RuntimeModule<Config, Runtime> => {
+    const bundle = join(spec.dir, 'runtime.js');
+    if (!existsSync(bundle)) return spec.loadRuntime();
+    const { exports, cache } = loadWithCodeCache(bundle);
+    if (cache !== 'used') log.warn({ bundle, cache }, 'runtime bundle compiled from source: its code cache is missing or was built for another Node');
+    return exports as RuntimeModule<Config, Runtime>;
+  };
+  const runtime = lazyInstance(() => load().buildRuntime(config, log));
   return { config, log, runtime };
 }
 

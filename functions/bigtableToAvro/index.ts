@@ -13,6 +13,7 @@ import { readAvroPublishConfig } from './config';
 const { log, runtime } = functionEntry({
   name: 'bigtableToAvro',
   readConfig: readAvroPublishConfig,
+  dir: __dirname,
   // A plain require, left as is by the bundler: nothing of the runtime is read or compiled before
   // the first event needs it.
   loadRuntime: (): typeof import('./runtime') => require('./runtime'),

@@ -10,6 +10,7 @@ import { readGenerateConfig } from './config';
 const { config, log, runtime } = functionEntry({
   name: 'httpGenerate',
   readConfig: readGenerateConfig,
+  dir: __dirname,
   // A plain require, left as is by the bundler: nothing of the runtime is read or compiled before
   // the first request needs it.
   loadRuntime: (): typeof import('./runtime') => require('./runtime'),

@@ -14,6 +14,7 @@ import { readReplicateConfig } from './config';
 const { log, runtime } = functionEntry({
   name: 'pubsubReplicate',
   readConfig: readReplicateConfig,
+  dir: __dirname,
   // A plain require, left as is by the bundler: nothing of the runtime is read or compiled before
   // the first event needs it.
   loadRuntime: (): typeof import('./runtime') => require('./runtime'),

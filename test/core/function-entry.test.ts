@@ -12,6 +12,7 @@ test('the config is read when the entry loads; the runtime module only on the fi
     name: 'entryTest',
     readConfig: readPort,
     env: { PORT: '8080' },
+    dir: __dirname,
     loadRuntime: () => {
       loads++;
       return {
@@ -34,7 +35,7 @@ test('the config is read when the entry loads; the runtime module only on the fi
 
 test('a bad variable stops the entry at load, naming the variable', () => {
   assert.throws(
-    () => functionEntry({ name: 'entryTest', readConfig: readPort, env: { PORT: 'eighty' }, loadRuntime: () => assert.unreachable('runtime loaded') as never }),
+    () => functionEntry({ name: 'entryTest', readConfig: readPort, env: { PORT: 'eighty' }, dir: __dirname, loadRuntime: () => assert.unreachable('runtime loaded') as never }),
     (error: unknown) => error instanceof ConfigError && /PORT must be an integer/.test(error.message),
   );
 });

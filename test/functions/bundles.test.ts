@@ -66,6 +66,18 @@ test('each function bundle is a small entry plus a runtime loaded on first use',
   }
 });
 
+test('each runtime bundle ships a V8 code cache that a fresh Node uses', () => {
+  const loader = join(root, 'core', 'code-cache.ts');
+  for (const name of ['httpGenerate', 'pubsubReplicate', 'bigtableToAvro']) {
+    const runtime = join(root, 'dist', name, 'runtime.js');
+    assert.ok(existsSync(`${runtime}.v8cache`), `dist/${name}/runtime.js.v8cache is shipped`);
+    const script = `const { loadWithCodeCache } = require(${JSON.stringify(loader)}); const { exports, cache } = loadWithCodeCache(${JSON.stringify(runtime)}); console.log(cache, typeof exports.buildRuntime)`;
+    const load = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH, METADATA_SERVER_DETECTION: 'none' } });
+    assert.is(load.status, 0, load.stderr);
+    assert.is(load.stdout.trim().split('\n').at(-1), 'used function', `${name}: the code cache was not used`);
+  }
+});
+
 test('the bundled functions generate, replicate and publish to the AVRO topic end to end', async () => {
   // Three hours back: before the replication watermark (an hour of grace, then the hour before).
   const response = await fetch(`${served[0]!.url}/`, {

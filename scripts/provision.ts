@@ -19,6 +19,10 @@ import { DEFAULT_PASSWORD_SECRET, DEFAULT_USER_SECRET, INSTANCE_CONNECTION_NAME,
 
 const log = createLogger('provision');
 
+const USAGE = `usage: node --import tsx scripts/provision.ts --project P --cloud-sql-instance P:REGION:INSTANCE [--region R] [--bucket B]
+  creates every Bigtable table and family, Pub/Sub topic and schema, and applies the SQL migrations (run by scripts/deploy.sh)
+`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -26,9 +30,14 @@ async function main(): Promise<void> {
       region: { type: 'string', default: 'us-central1' },
       bucket: { type: 'string' },
       'cloud-sql-instance': { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const project = values.project;
   const instance = values['cloud-sql-instance'];
   if (!project) throw new Error('--project is required');

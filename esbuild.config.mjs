@@ -1,7 +1,7 @@
 // Builds one bundle per deployable into dist/<name>/, each with the minimal package.json its deploy
 // needs, and prints each bundle's size. `node esbuild.config.mjs [name ...]` builds a subset.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -21,9 +21,18 @@ const DEPLOYABLES = [
   // entry so a cold start compiles a small file (see bench/cold-start.ts).
   { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=httpGenerate' },
   { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
+  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
   { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
+  { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
 ];
+
+// core/avro/schemas.ts reads the .avsc files at load time from `avro/` beside the bundle.
+const AVRO_SCHEMAS_MODULE = /core[\\/]avro[\\/]schemas\.ts$/;
+function copyAvroSchemas(outdir) {
+  mkdirSync(join(outdir, 'avro'), { recursive: true });
+  for (const name of readdirSync(join(root, 'core', 'avro')).filter((n) => n.endsWith('.avsc'))) cpSync(join(root, 'core', 'avro', name), join(outdir, 'avro', name));
+}
 
 // @google-cloud/bigtable reads its protos from disk at load time, found through
 // require.resolve('@google-cloud/bigtable-api'), which a bundle cannot answer. Point it at a copy
@@ -79,6 +88,7 @@ async function bundle(deployable) {
     inputs.push(...Object.keys(lazy.metafile.inputs));
   }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
+  if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);
   const dependencies = Object.fromEntries(deployable.external.map((name) => [name, versionOf(name)]));
   const manifest = {
     name: `finserv-${deployable.name.toLowerCase()}`,

@@ -37,7 +37,7 @@ import { markSent } from '../core/sql/transactions';
 import { readBatch } from '../test/support/sql-transactions';
 import { toRowEntry } from '../core/bigtable/txn-row';
 import type { Platform } from '../local/platform';
-import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, settlePurge } from './_support';
+import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, rawWrite, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -54,18 +54,6 @@ function onlyProcess(pids: number[], name: string): number {
   const found = pids.filter((pid) => processName(pid) === name);
   if (found.length !== 1) throw new Error(`expected one ${name} among the platform's processes, found ${found.length}`);
   return found[0]!;
-}
-
-async function rawWrite(table: Table, entries: ReturnType<typeof toRawEntry>[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < entries.length) {
-      const start = next;
-      next += BATCH;
-      await mutateEntries(table, entries.slice(start, start + BATCH));
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
 }
 
 /**
@@ -175,7 +163,7 @@ async function main(args: string[]): Promise<void> {
         await settlePurge(sql);
         for (const side of round % 2 === 0 ? (['raw', 'replicate'] as const) : (['replicate', 'raw'] as const)) {
           const before = meter?.sample();
-          rates[side].push(await timed(side === 'raw' ? () => rawWrite(rawTable, entries) : replicate));
+          rates[side].push(await timed(side === 'raw' ? () => rawWrite(rawTable, entries, BATCH, IN_FLIGHT) : replicate));
           if (meter && before) cpu[side].push(meter.since(before));
           // The flag flips leave InnoDB purge work behind: done before the other side is timed.
           await settlePurge(sql);

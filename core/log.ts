@@ -31,8 +31,24 @@ export function createLogger(component: string, destination?: DestinationStream,
       formatters: {
         level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
       },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: serializeError },
     },
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
+}
+
+/**
+ * pino's error serializer, safe for the Google clients' errors: a failed Bigtable call rejects with
+ * an error whose `errors` array holds the error itself (once per retry), which the standard
+ * serializer follows until the stack overflows.
+ */
+function serializeError(error: unknown) {
+  if (error instanceof Error && Array.isArray((error as { errors?: unknown }).errors)) {
+    const others = (error as unknown as { errors: unknown[] }).errors.filter((inner) => inner !== error);
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as Error, error, { errors: others });
+    copy.message = error.message;
+    copy.stack = error.stack;
+    return pino.stdSerializers.err(copy);
+  }
+  return pino.stdSerializers.err(error as Error);
 }

@@ -47,15 +47,40 @@ export interface Resources {
     /** Push subscription (Eventarc-style) that drives pubsubReplicate. */
     replicateSubscription: string;
     maxDeliveryAttempts: number;
+    /** Signal published by pubsubReplicate after a run that wrote rows; drives bigtableToAvro. */
+    replicatedTopic: string;
     /** AVRO-schema topic fed by bigtableToAvro. */
     avroTopic: string;
     avroSchema: string;
+    changes: ChangesTopic;
   };
   storage: {
     bucket: string;
     /** Object prefix of the daily summary CSVs inside the bucket. */
     summariesPrefix: string;
+    /** The change log archive: `<prefix>yyyy-mm-dd/hh/<batch>.avro`. */
+    changelogPrefix: string;
+    /** Change messages the archiver could not read, one JSON report each, with the reason. */
+    changelogDeadLetterPrefix: string;
+    /** The change-stream template's own dead-letter directory (records it could not publish). */
+    changeStreamDeadLetterPrefix: string;
   };
+}
+
+/** Bigtable's change stream of `txn_tbl`, published by Google's template, kept by the archiver. */
+export interface ChangesTopic {
+  /** Topic the template publishes ChangelogEntryMessage records to, AVRO, BINARY-encoded. */
+  topic: string;
+  /** The Pub/Sub schema enforced on `topic` (core/avro/changelog-entry.avsc). */
+  schema: string;
+  /** Pull subscription the change-log archiver reads. */
+  archiverSubscription: string;
+  /** The change stream's retention on `txn_tbl`, in days (Bigtable allows 1-7). */
+  retentionDays: number;
+  /** The app profile the template reads the change stream through (single-cluster routing). */
+  appProfile: string;
+  /** The streaming Dataflow job running the template. */
+  job: string;
 }
 
 export function defaultResources(project: string, bucket = `${project}-finserv-summaries`): Resources {
@@ -73,9 +98,24 @@ export function defaultResources(project: string, bucket = `${project}-finserv-s
       generatedDeadLetterTopic: 'transactions-generated-dead-letter',
       replicateSubscription: 'pubsub-replicate',
       maxDeliveryAttempts: 10,
+      replicatedTopic: 'transactions-replicated',
       avroTopic: 'transactions-avro',
       avroSchema: 'transaction-avro',
+      changes: {
+        topic: 'txn-changes',
+        schema: 'txn-changelog-entry',
+        archiverSubscription: 'changelog-archiver',
+        retentionDays: 7,
+        appProfile: 'txn-change-stream',
+        job: 'bit-table-transaction-updates',
+      },
     },
-    storage: { bucket, summariesPrefix: 'summaries/' },
+    storage: {
+      bucket,
+      summariesPrefix: 'summaries/',
+      changelogPrefix: 'changelog/',
+      changelogDeadLetterPrefix: 'changelog-errors/',
+      changeStreamDeadLetterPrefix: 'change-stream-dlq/',
+    },
   };
 }

@@ -84,41 +84,46 @@ function decodeRecord(record: Record<string, string>): SummaryRow {
 }
 
 /**
- * Parses a summary CSV, header-aware and strict. Each bad line is rejected with its line number and
- * reason; good lines are kept. A wrong header rejects the whole file (line 1).
+ * Parses a summary CSV, header-aware and strict. Each bad line is rejected with its line number (the
+ * line its record starts on, counted in the file as it is: blank lines, lines of only commas and
+ * quoted newlines included) and reason; good lines are kept. Records with no content (blank,
+ * whitespace or only delimiters) are skipped. A wrong header rejects the whole file (line 1).
  */
 export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
-  const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: 'greedy' });
   const rows: DecodedSummaryCsv['rows'] = [];
   const rejected: RejectedLine[] = [];
-  const header = parsed.meta.fields ?? [];
+  const body = text.replace(/^\ufeff/, '');
+  const parsed = Papa.parse<string[]>(body, { header: false, skipEmptyLines: false });
+  const header = parsed.data[0] ?? [];
   if (header.join(',') !== SUMMARY_CSV_COLUMNS.join(',')) {
     return { rows, rejected: [{ line: 1, reason: `header must be "${SUMMARY_CSV_COLUMNS.join(',')}", got "${header.join(',')}"` }] };
   }
-  const lineOfRow = lineNumbers(text);
-  const badRows = new Map<number, string>();
-  for (const error of parsed.errors) if (error.row !== undefined) badRows.set(error.row, error.message);
-  parsed.data.forEach((record, index) => {
-    const line = lineOfRow[index] ?? index + 2;
-    const parseProblem = badRows.get(index);
+  const problems = new Map<number, string>();
+  for (const error of parsed.errors) if (error.row !== undefined && !problems.has(error.row)) problems.set(error.row, error.message);
+  let line = 1;
+  parsed.data.forEach((values, index) => {
+    const recordLine = line;
+    // Every record (blank ones too) takes one line, plus the line ends quoted inside its fields.
+    line += 1;
+    for (const value of values) for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1)) line++;
+    if (index === 0 || values.every((v) => v.trim() === '')) return;
+    const parseProblem = problems.get(index) ?? fieldCountProblem(values.length, header.length);
     if (parseProblem) {
-      rejected.push({ line, reason: parseProblem });
+      rejected.push({ line: recordLine, reason: parseProblem });
       return;
     }
+    const record = Object.fromEntries(header.map((name, i) => [name, values[i]!]));
     try {
-      rows.push({ ...decodeRecord(record), line });
+      rows.push({ ...decodeRecord(record), line: recordLine });
     } catch (error) {
-      rejected.push({ line, reason: (error as Error).message });
+      rejected.push({ line: recordLine, reason: (error as Error).message });
     }
   });
   return { rows, rejected };
 }
 
-/** Line numbers (1-based) of the non-empty data records, for files without quoted newlines. */
-function lineNumbers(text: string): number[] {
-  const numbers: number[] = [];
-  text.split(/\r?\n/).forEach((content, index) => {
-    if (index > 0 && content.trim() !== '') numbers.push(index + 1);
-  });
-  return numbers;
+function fieldCountProblem(got: number, want: number): string | undefined {
+  if (got < want) return `Too few fields: expected ${want} fields but parsed ${got}`;
+  if (got > want) return `Too many fields: expected ${want} fields but parsed ${got}`;
+  return undefined;
 }

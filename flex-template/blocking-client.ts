@@ -2,12 +2,18 @@
  * Calls an async service from synchronous code (Beam TypeScript DoFns cannot await).
  *
  * The service lives in a worker_thread with its own event loop; a call posts a request, then blocks
- * the calling thread with Atomics.wait until the thread flips a shared flag, and takes the reply with
- * receiveMessageOnPort (which does not need the caller's event loop). Every DoFn that needs a Google
- * client goes through this one module.
+ * the calling thread with Atomics.wait until the thread bumps a shared counter, and takes the reply
+ * with receiveMessageOnPort (which does not need the caller's event loop). Every DoFn that needs a
+ * Google client goes through this one module.
  *
- * The service module must export `createService(init)` returning (a promise of) an object whose
- * methods are async functions. Arguments and results cross threads by structured clone.
+ * The service module exports `createService(init)` returning (a promise of) an object whose methods
+ * are async functions; `BlockingClient<S>` gives their synchronous twins (`client.service.m(...)`),
+ * typed from S, so a call names a method the type checker ties to the service. Arguments and results
+ * cross threads by structured clone.
+ *
+ * The thread reports its own death (an uncaught error, an exit) on the port and in the shared state,
+ * so a waiting call fails at once with the cause instead of waiting out its timeout, and every call
+ * after it fails the same way.
  */
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -18,9 +24,19 @@ export interface ServiceRequest {
   args: unknown[];
 }
 
-export type ServiceReply =
-  | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { message: string; code?: unknown; stack?: string } };
+export type ServiceError = { message: string; code?: unknown; stack?: string };
+
+export type ServiceReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ServiceError } | { dead: ServiceError };
+
+/** The shared state: [0] bumped by the thread after each message it posts, [1] set to 1 when it died. */
+export const SIGNAL_SLOT = 0;
+export const DEAD_SLOT = 1;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AsyncMethods = Record<string, (...args: any[]) => Promise<unknown>>;
+
+/** The synchronous face of an async service. */
+export type Blocking<S> = { [K in keyof S]: S[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 export interface BlockingClientOptions {
   /** How long one call may block before it fails. */
@@ -38,53 +54,97 @@ export class BlockingCallError extends Error {
   }
 }
 
-const FLAG_IDLE = 0;
+/** The service thread died: no call can be answered any more. */
+export class ServiceThreadDeadError extends BlockingCallError {
+  static readonly CODE = 'FLEX_IO_THREAD_DEAD';
+  constructor(method: string, cause: ServiceError) {
+    super(method, `the I/O thread died: ${cause.message}${cause.stack ? `\n${cause.stack}` : ''}`, ServiceThreadDeadError.CODE);
+    this.name = 'ServiceThreadDeadError';
+  }
+}
 
-export class BlockingClient {
+export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
+  /** `service.m(...args)` runs `m` on the service thread and returns its result synchronously. */
+  readonly service: Blocking<S>;
   private readonly worker: Worker;
   private readonly port: MessagePort;
-  private readonly flag: Int32Array;
+  private readonly state: Int32Array;
   private readonly timeoutMs: number;
   private nextId = 0;
   private closed = false;
+  private deadCause: ServiceError | undefined;
 
   /** `serviceModule` is an absolute path (or package name) resolvable from the worker thread. */
   constructor(serviceModule: string, init: unknown, options: BlockingClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 300_000;
-    const shared = new SharedArrayBuffer(4);
-    this.flag = new Int32Array(shared);
+    const shared = new SharedArrayBuffer(8);
+    this.state = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(path.join(__dirname, 'blocking-service-thread.ts'), {
-      workerData: { serviceModule, init, port: port2, flag: shared },
+      workerData: { serviceModule, init, port: port2, state: shared },
       transferList: [port2],
     });
     // The thread must not keep a finished process (or a Beam worker) alive.
     this.worker.unref();
     this.port.unref();
-    this.worker.on('error', () => {
-      /* surfaced to the caller by the next call timing out or by the reply */
+    // Seen when the caller's event loop runs between calls; during a call the shared state tells.
+    this.worker.on('error', (err: Error) => (this.deadCause ??= { message: err.message, stack: err.stack }));
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.deadCause ??= { message: `the thread exited with code ${code}` };
+    });
+    this.service = new Proxy({} as Blocking<S>, {
+      get: (_, method) => (typeof method === 'string' ? (...args: unknown[]) => this.call(method, args) : undefined),
     });
   }
 
-  /** Runs `service[method](...args)` on the service thread and returns its result synchronously. */
-  call<T>(method: string, ...args: unknown[]): T {
+  private call(method: string, args: unknown[]): unknown {
     if (this.closed) throw new BlockingCallError(method, 'client is closed');
+    this.takeDeath();
+    if (this.deadCause) throw new ServiceThreadDeadError(method, this.deadCause);
     const id = ++this.nextId;
-    Atomics.store(this.flag, 0, FLAG_IDLE);
+    let seen = Atomics.load(this.state, SIGNAL_SLOT);
     this.port.postMessage({ id, method, args } satisfies ServiceRequest);
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
+      const received = receiveMessageOnPort(this.port);
+      if (received) {
+        const reply = received.message as ServiceReply;
+        if ('dead' in reply) {
+          this.deadCause = reply.dead;
+          throw new ServiceThreadDeadError(method, reply.dead);
+        }
+        if (reply.id !== id) continue; // a late reply to a call that timed out
+        if (reply.ok) return reply.value;
+        throw new BlockingCallError(method, reply.error.message, reply.error.code);
+      }
+      if (Atomics.load(this.state, DEAD_SLOT) === 1) {
+        // Died without a word on the port (it posts its cause first when it can).
+        this.deadCause ??= { message: 'the thread stopped' };
+        throw new ServiceThreadDeadError(method, this.deadCause);
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new BlockingCallError(method, `no reply within ${this.timeoutMs} ms`);
-      Atomics.wait(this.flag, 0, FLAG_IDLE, left);
-      const received = receiveMessageOnPort(this.port);
-      if (!received) continue;
-      const reply = received.message as ServiceReply;
-      if (reply.id !== id) continue; // a late reply to a call that timed out
-      if (reply.ok) return reply.value as T;
-      throw new BlockingCallError(method, reply.error.message, reply.error.code);
+      // Sleeps until the thread posts again (the counter moves) or the deadline: never spins.
+      Atomics.wait(this.state, SIGNAL_SLOT, seen, left);
+      seen = Atomics.load(this.state, SIGNAL_SLOT);
     }
+  }
+
+  /** A death message left on the port by the thread since the last call. */
+  private takeDeath(): void {
+    if (this.deadCause || Atomics.load(this.state, DEAD_SLOT) !== 1) return;
+    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+      const reply = m.message as ServiceReply;
+      if ('dead' in reply) this.deadCause = reply.dead;
+    }
+    this.deadCause ??= { message: 'the thread stopped' };
+  }
+
+  /** The thread died (known from an earlier call or event): every call fails. */
+  get dead(): boolean {
+    this.takeDeath();
+    return this.deadCause !== undefined;
   }
 
   close(): void {
@@ -100,15 +160,17 @@ const shared = new Map<string, BlockingClient>();
 /**
  * One client per (module, init) per process: DoFns have no setup/teardown hooks, and a Beam worker
  * deserializes a DoFn many times, so clients are cached here instead of being built per bundle.
+ * A client whose thread died is replaced: the bundle it failed is retried with a fresh thread.
  */
-export function sharedBlockingClient(serviceModule: string, init: unknown, options?: BlockingClientOptions): BlockingClient {
+export function sharedBlockingClient<S extends AsyncMethods>(serviceModule: string, init: unknown, options?: BlockingClientOptions): BlockingClient<S> {
   const key = `${serviceModule}\n${JSON.stringify(init)}`;
   let client = shared.get(key);
-  if (!client) {
+  if (!client || client.dead) {
+    client?.close();
     client = new BlockingClient(serviceModule, init, options);
     shared.set(key, client);
   }
-  return client;
+  return client as unknown as BlockingClient<S>;
 }
 
 export function closeSharedBlockingClients(): void {

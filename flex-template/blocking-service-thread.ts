@@ -1,29 +1,43 @@
 /** The worker_thread side of blocking-client.ts: hosts the async service and answers calls. */
 import { MessagePort, workerData } from 'node:worker_threads';
-import type { ServiceReply, ServiceRequest } from './blocking-client';
+import { DEAD_SLOT, SIGNAL_SLOT, type ServiceError, type ServiceReply, type ServiceRequest } from './blocking-client';
 
 type Service = Record<string, (...args: unknown[]) => Promise<unknown>>;
 
-const { serviceModule, init, port, flag } = workerData as {
+const { serviceModule, init, port, state } = workerData as {
   serviceModule: string;
   init: unknown;
   port: MessagePort;
-  flag: SharedArrayBuffer;
+  state: SharedArrayBuffer;
 };
-const signal = new Int32Array(flag);
+const shared = new Int32Array(state);
 
-function reply(message: ServiceReply): void {
+function post(message: ServiceReply): void {
   port.postMessage(message);
-  Atomics.store(signal, 0, 1);
-  Atomics.notify(signal, 0);
+  Atomics.add(shared, SIGNAL_SLOT, 1);
+  Atomics.notify(shared, SIGNAL_SLOT);
 }
 
-function describe(err: unknown): { message: string; code?: unknown; stack?: string } {
+function describe(err: unknown): ServiceError {
   if (err instanceof Error) {
     return { message: err.message, code: (err as { code?: unknown }).code, stack: err.stack };
   }
   return { message: String(err) };
 }
+
+// An error nothing caught (a client's stream without an error listener, a throw in a timer) would
+// end this thread and leave the caller waiting: say so to the caller first, then stop answering.
+let dead = false;
+function die(cause: ServiceError): void {
+  if (dead) return;
+  dead = true;
+  Atomics.store(shared, DEAD_SLOT, 1);
+  post({ dead: cause });
+  port.close();
+}
+process.on('uncaughtException', (err) => die(describe(err)));
+process.on('unhandledRejection', (err) => die(describe(err)));
+process.on('exit', (code) => die({ message: `the thread exited with code ${code}` }));
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const servicePromise: Promise<Service> = Promise.resolve().then(() => require(serviceModule).createService(init));
@@ -37,9 +51,10 @@ port.on('message', (request: ServiceRequest) => {
       const service = await servicePromise;
       const fn = service[request.method];
       if (typeof fn !== 'function') throw new Error(`service has no method ${request.method}`);
-      reply({ id: request.id, ok: true, value: await fn.apply(service, request.args) });
+      const value = await fn.apply(service, request.args);
+      if (!dead) post({ id: request.id, ok: true, value });
     } catch (err) {
-      reply({ id: request.id, ok: false, error: describe(err) });
+      if (!dead) post({ id: request.id, ok: false, error: describe(err) });
     }
   });
 });

@@ -3,7 +3,7 @@
  * core/bigtable/summary-row.ts), plus the lines that could not be loaded (dead letters), and the
  * row's `threshold_signal` (LOW / NORMAL / HIGH, from the TOTAL,ALL count).
  */
-import { SIGNAL_COLUMN, type SummaryCells, summaryCellsOf, summaryColumnOf } from '../core/bigtable/summary-row';
+import { type SummaryCells, summaryCellsOf, summaryColumnOf } from '../core/bigtable/summary-row';
 import { formatMinor } from '../core/money';
 import { decodeSummaryCsv, type SummaryRow } from '../core/summary-csv';
 
@@ -24,7 +24,7 @@ export interface DeadLetter {
 export interface DailySummaryLoad {
   file: string;
   date: string;
-  /** Undefined when no line of the file was valid. */
+  /** Undefined when any line of the file was rejected: the file is not loaded. */
   cells?: SummaryCells;
   deadLetters: DeadLetter[];
   validRows: number;
@@ -94,19 +94,24 @@ function crossCheck(file: string, date: string, rows: LinedRow[], rejectedCount:
   return { kept: consistent, bad };
 }
 
+/**
+ * A summary with a rejected line is a wrong summary: it yields no cells at all (the date is not
+ * loaded, and a row loaded before stays as it was), only its dead letters. The daily job holds back
+ * a day with a malformed row the same way.
+ */
 export function dailySummaryLoad(file: string, date: string, text: string, thresholds: Thresholds): DailySummaryLoad {
   const decoded = decodeSummaryCsv(text);
   const deadLetters: DeadLetter[] = decoded.rejected.map((r) => ({ file, line: r.line, reason: r.reason }));
   const { kept, bad } = crossCheck(file, date, decoded.rows, decoded.rejected.length);
   deadLetters.push(...bad);
   deadLetters.sort((a, b) => a.line - b.line);
-  if (kept.length === 0) {
-    if (deadLetters.length === 0) deadLetters.push({ file, line: 1, reason: 'the file has no data rows (a day without transactions still has a TOTAL,ALL row)' });
-    return { file, date, deadLetters, validRows: 0 };
+  if (kept.length === 0 && deadLetters.length === 0) {
+    deadLetters.push({ file, line: 1, reason: 'the file has no data rows (a day without transactions still has a TOTAL,ALL row)' });
   }
   const grandTotal = kept.find((row) => row.kind === 'grand-total')?.count;
-  const cells = summaryCellsOf(date, kept, grandTotal === undefined ? undefined : thresholdSignal(grandTotal, thresholds));
-  if (grandTotal === undefined) deadLetters.push({ file, line: 0, reason: `no valid TOTAL,ALL row: ${SIGNAL_COLUMN} not set for ${date}, which auto selects again until a corrected file is loaded` });
+  if (grandTotal === undefined && kept.length > 0) deadLetters.push({ file, line: 0, reason: 'no valid TOTAL,ALL row' });
+  if (deadLetters.length > 0 || grandTotal === undefined) return { file, date, deadLetters, validRows: kept.length };
+  const cells = summaryCellsOf(date, kept, thresholdSignal(grandTotal, thresholds));
   return { file, date, cells, deadLetters, validRows: kept.length };
 }
 

@@ -1,6 +1,9 @@
 /**
- * Submits the pipeline to Dataflow and returns once Dataflow has created the job: what a flex
- * template launcher must do (submit, then exit, not wait for the job).
+ * Submits the pipeline to Dataflow. Two ways, as the options say:
+ * - `templateLocation` set (what Dataflow's flex-template launcher passes): the job service writes
+ *   the job file there and the job ends DONE; Dataflow creates the job from that file after the
+ *   launcher exits. Returns the location.
+ * - otherwise (a run from a terminal): returns once Dataflow has created the job, with its id.
  *
  * Beam's own dataflow runner starts Python's Dataflow job service and returns as soon as that
  * service accepted the pipeline; the actual job creation happens afterwards in the service's
@@ -22,17 +25,19 @@ export class DataflowSubmitError extends Error {
 
 const CREATED = /Created job with id: \[([^\]]+)\]/;
 
+export type Submitted = { kind: 'job'; dataflowJobId: string } | { kind: 'template'; templateLocation: string };
+
 export async function submitToDataflow(
   pipeline: (root: beam.Root) => void,
   runnerOptions: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   timeoutMs = 15 * 60_000,
-): Promise<{ dataflowJobId: string }> {
-  const service = await startJobService('apache_beam.runners.dataflow.dataflow_job_service', env);
+): Promise<Submitted> {
+  const templateLocation = typeof runnerOptions.templateLocation === 'string' ? runnerOptions.templateLocation : undefined;
+  const service = await startJobService('dataflow', env);
   try {
     const jobEndpoint = service.endpoint;
-    // Beam's dataflow runner adds this experiment too: Node workers share one container.
-    const options = { ...runnerOptions, jobEndpoint, experiments: ['use_sibling_sdk_workers'] };
+    const options = { ...runnerOptions, jobEndpoint };
     const result = await new PortableRunner(options as { jobEndpoint: string }).runAsync(pipeline);
     const portableJobId = (result as unknown as { jobId: string }).jobId;
     const client = new JobServiceClient(new GrpcTransport({ host: jobEndpoint, channelCredentials: ChannelCredentials.createInsecure() }));
@@ -44,10 +49,11 @@ export async function submitToDataflow(
         if (message.response.oneofKind === 'messageResponse') {
           const text = message.response.messageResponse.messageText;
           const created = CREATED.exec(text);
-          if (created) return { dataflowJobId: created[1]! };
+          if (created && !templateLocation) return { kind: 'job', dataflowJobId: created[1]! };
           if (message.response.messageResponse.importance >= 4) errors.push(text);
         } else if (message.response.oneofKind === 'stateResponse') {
           const state = message.response.stateResponse.state;
+          if (templateLocation && state === JobState_Enum.DONE) return { kind: 'template', templateLocation };
           if ([JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.DONE].includes(state)) {
             throw new DataflowSubmitError(`the job ended ${JobState_Enum[state]} before Dataflow created it:\n${errors.join('\n')}`);
           }

@@ -26,6 +26,28 @@ export interface SummaryFile {
   date: string;
 }
 
+export interface InputListing {
+  /** False when the input location does not exist (a local directory that is not there, or a
+   * Cloud Storage prefix with no object at all under it). */
+  found: boolean;
+  files: SummaryFile[];
+  /** Names under the input that are not summary files (the errors prefix aside). */
+  skipped: string[];
+}
+
+export type LeaseResult = { acquired: true } | { acquired: false; holder: string; since: string };
+
+/** The column of a table's load lease row in pipeline_state: the holder's run id, written at take. */
+export const LEASE_COLUMN = 'holder';
+
+/** A local directory that exists. Cloud Storage has no folders: a prefix exists when an object is under it. */
+async function locationExists(location: string): Promise<boolean> {
+  if (!location.startsWith('gs://')) {
+    return (await import('node:fs')).promises.stat(location).then((s) => s.isDirectory(), () => false);
+  }
+  return false;
+}
+
 /** Clients and write state for one configuration (input, errors prefix, table). */
 export function openIo(config: IoConfig) {
   let storage: Storage | undefined;
@@ -41,6 +63,10 @@ export function openIo(config: IoConfig) {
   const errors: ObjectStore = openObjectStore(config.errorsPrefix, storageClient);
   const table = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);
   const schema = { ...defaultResources(config.bigtable.project).bigtable.summaries, id: config.bigtable.table };
+  const stateSchema = defaultResources(config.bigtable.project).bigtable.state;
+  const stateTable = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(stateSchema.id);
+  const stateFamily = stateSchema.families.state;
+  const leaseKey = `flex_load_lease#${config.bigtable.table}`;
   const maxInFlight = config.maxInFlight ?? 4;
   const inFlight = new Set<Promise<void>>();
   let firstFailure: unknown;
@@ -54,15 +80,45 @@ export function openIo(config: IoConfig) {
   }
 
   return {
-    /** Summary files directly under the input prefix, by date. */
-    async listSummaryFiles(): Promise<SummaryFile[]> {
+    /** Summary files directly under the input prefix, by date, and the names that are not. */
+    async listSummaryFiles(): Promise<InputListing> {
       const files: SummaryFile[] = [];
-      for (const name of await input.list()) {
-        if (name.includes('/')) continue;
-        const date = dayOfSummaryFile(name);
+      const skipped: string[] = [];
+      const names = await input.list();
+      // The default errors prefix (<input>errors/) sits under the input: its reports are not input.
+      const errorsUnder = config.errorsPrefix.startsWith(config.input) ? config.errorsPrefix.slice(config.input.length) : undefined;
+      for (const name of names) {
+        if (errorsUnder && name.startsWith(errorsUnder)) continue;
+        const date = name.includes('/') ? undefined : dayOfSummaryFile(name);
         if (date) files.push({ name, date });
+        else if (name !== '') skipped.push(name);
       }
-      return files.sort((a, b) => a.date.localeCompare(b.date));
+      const found = names.length > 0 || (await locationExists(config.input));
+      return { found, files: files.sort((a, b) => a.date.localeCompare(b.date)), skipped };
+    },
+
+    /**
+     * Takes the load lease of this table for `holder` unless another holder took it less than
+     * `ttlMs` ago: one atomic check-and-mutate on its pipeline_state row, so of two launches at
+     * once exactly one gets it.
+     */
+    async acquireLoadLease(holder: string, ttlMs: number): Promise<LeaseResult> {
+      const row = stateTable.row(leaseKey);
+      const now = Date.now();
+      const live = [{ family: stateFamily }, { column: LEASE_COLUMN }, { time: { start: new Date(now - ttlMs), end: new Date(now + 3_600_000) } }];
+      const [matched] = await row.filter(live, {
+        onNoMatch: [{ method: 'insert', data: { [stateFamily]: { [LEASE_COLUMN]: { value: holder, timestamp: new Date(now) } } } }],
+      });
+      if (!matched) return { acquired: true };
+      const [rows] = await stateTable.getRows({ keys: [leaseKey], filter: [{ column: LEASE_COLUMN }, { column: { cellLimit: 1 } }] });
+      const cell = rows[0]?.data?.[stateFamily]?.[LEASE_COLUMN]?.[0] as { value: string; timestamp: string } | undefined;
+      return { acquired: false, holder: cell?.value ?? 'unknown', since: cell ? new Date(Number(cell.timestamp) / 1000).toISOString() : 'unknown' };
+    },
+
+    /** Gives the lease back if `holder` still has it. */
+    async releaseLoadLease(holder: string): Promise<void> {
+      const ours = [{ family: stateFamily }, { column: LEASE_COLUMN }, { value: holder.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`) }];
+      await stateTable.row(leaseKey).filter(ours, { onMatch: [{ method: 'delete', data: [`${stateFamily}:${LEASE_COLUMN}`] }] });
     },
 
     /**
@@ -132,6 +188,9 @@ export function openIo(config: IoConfig) {
 
 type Io = ReturnType<typeof openIo>;
 
+/** What pipeline.ts calls through the blocking client (each method takes the I/O configuration first). */
+export type IoService = ReturnType<typeof createService>;
+
 /**
  * The service the blocking client hosts: one per process (so a Beam worker loads the Google
  * clients once), with an Io per configuration, opened on first use.
@@ -150,6 +209,8 @@ export function createService() {
   return {
     listSummaryFiles: (config: IoConfig) => ioFor(config).listSummaryFiles(),
     loadedDates: (config: IoConfig, dates: string[]) => ioFor(config).loadedDates(dates),
+    acquireLoadLease: (config: IoConfig, holder: string, ttlMs: number) => ioFor(config).acquireLoadLease(holder, ttlMs),
+    releaseLoadLease: (config: IoConfig, holder: string) => ioFor(config).releaseLoadLease(holder),
     readText: (config: IoConfig, name: string) => ioFor(config).readText(name),
     readTexts: (config: IoConfig, names: string[]) => ioFor(config).readTexts(names),
     writeErrors: (config: IoConfig, name: string, text: string) => ioFor(config).writeErrors(name, text),

@@ -4,7 +4,8 @@
  *   node --import tsx flex-template/main.ts --input=gs://bucket/summaries/ [--dates_suffixes=auto] ...
  *
  * Direct/portable/universal runs wait for the job and exit non-zero if it failed; --runner=dataflow
- * returns once Dataflow has created the job (what a flex-template launcher must do).
+ * writes the job file to --template_location and exits 0 (the flex-template launcher's contract),
+ * or, without one, returns once Dataflow has created the job.
  */
 import { randomUUID } from 'node:crypto';
 import * as beam from 'apache-beam';
@@ -13,6 +14,9 @@ import { OptionsError, parseOptions, type FlexOptions } from './options';
 import { submitToDataflow } from './dataflow-submit';
 import { startJobService } from './python-job-service';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
+import { createLogger } from '../core/log';
+
+const log = createLogger('flex-template');
 
 export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, runId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`): PipelineConfig {
   return {
@@ -22,6 +26,7 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
     runId,
     writeBatchRows: 500,
     readChunkFiles: 16,
+    leaseTtlMs: 60 * 60_000,
   };
 }
 
@@ -40,11 +45,19 @@ export function runnerFor(options: FlexOptions): beam.Runner {
  * launcher image sets; with it nothing is npm-packed or staged (patched runner option skipNpmStaging).
  */
 export function dataflowRunnerOptions(options: FlexOptions, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const sdkContainerImage = options.runnerOptions.sdkContainerImage ?? env.FLEX_WORKER_IMAGE;
+  const image = options.runnerOptions.sdkContainerImage;
+  const sdkContainerImage = typeof image === 'string' ? image : env.FLEX_WORKER_IMAGE;
   if (!sdkContainerImage) {
     throw new OptionsError('sdk_container_image', 'is required with --runner=dataflow (or FLEX_WORKER_IMAGE): the worker image built from flex-template/Dockerfile.worker');
   }
-  return { ...options.runnerOptions, sdkContainerImage, skipNpmStaging: true };
+  if (!/@sha256:[0-9a-f]{64}$/.test(sdkContainerImage)) {
+    throw new OptionsError('sdk_container_image', `${JSON.stringify(sdkContainerImage)} is not pinned by digest: want IMAGE@sha256:<64 hex>, as pushed (gcloud artifacts docker images describe IMAGE:TAG --format='value(image_summary.fully_qualified_digest)')`);
+  }
+  // Beam's own dataflow runner adds use_sibling_sdk_workers too (the container runs one SDK
+  // worker per id it is given: worker/boot.ts); the user's experiments stay.
+  const given = options.runnerOptions.experiments;
+  const experiments = [...new Set([...(Array.isArray(given) ? given : []), 'use_sibling_sdk_workers'])];
+  return { ...options.runnerOptions, sdkContainerImage, skipNpmStaging: true, experiments };
 }
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -56,15 +69,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     else if (options.runner !== 'universal') runnerFor(options);
   } catch (err) {
     if (err instanceof OptionsError) {
-      console.error(`flex-template: ${err.message}`);
+      log.error({ code: err.code, option: err.option }, err.message);
       return 2;
     }
     throw err;
   }
   const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
   if (dataflowOptions) {
-    const { dataflowJobId } = await submitToDataflow(pipeline, dataflowOptions, env);
-    console.info(`flex-template: Dataflow job ${dataflowJobId} created; not waiting for it`);
+    const submitted = await submitToDataflow(pipeline, dataflowOptions, env);
+    if (submitted.kind === 'template') log.info({ templateLocation: submitted.templateLocation }, `job file written to ${submitted.templateLocation}; Dataflow creates the job from it`);
+    else log.info({ dataflowJobId: submitted.dataflowJobId }, `Dataflow job ${submitted.dataflowJobId} created; not waiting for it`);
     return 0;
   }
   // universal: Python's local job service (pinned), workers in this process unless told otherwise.
@@ -74,7 +88,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       ? { ...options, runner: 'portable' as const, runnerOptions: { environmentType: 'LOOPBACK', ...options.runnerOptions, jobEndpoint: service.endpoint } }
       : options;
     const result = await runnerFor(runnerOptions).run(pipeline);
-    console.info(`flex-template: done ${JSON.stringify(await result.counters())}`);
+    const counters = await result.counters();
+    log.info({ counters }, `done ${JSON.stringify(counters)}`);
     return 0;
   } finally {
     service?.stop();
@@ -85,7 +100,7 @@ if (require.main === module) {
   main(process.argv.slice(2), process.env).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      console.error(`flex-template: failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      log.error({ err, code: (err as { code?: unknown }).code }, `failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

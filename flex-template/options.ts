@@ -22,8 +22,8 @@ export interface FlexOptions {
   thresholdHigh: number;
   bigtable: { project: string; instance: string; table: string };
   runner: Runner;
-  /** Everything else for Beam's runner, camelCased (`temp_location` -> `tempLocation`). */
-  runnerOptions: Record<string, string>;
+  /** Everything else for Beam's runner, camelCased (`temp_location` -> `tempLocation`), typed. */
+  runnerOptions: Record<string, RunnerOptionValue>;
 }
 
 export class OptionsError extends Error {
@@ -60,42 +60,84 @@ export const DEFAULTS = {
   bigtable_table: defaultResources('unused').bigtable.summaries.id,
 };
 
-/** Pipeline options the Dataflow launcher (or a person) may pass; not template parameters. */
-const RUNNER_OPTIONS = new Set([
-  'runner',
-  'project',
-  'region',
-  'job_name',
-  'temp_location',
-  'staging_location',
-  'sdk_container_image',
-  'worker_harness_container_image',
-  'service_account_email',
-  'network',
-  'subnetwork',
-  'num_workers',
-  'max_num_workers',
-  'machine_type',
-  'worker_machine_type',
-  'worker_region',
-  'worker_zone',
-  'labels',
-  'experiments',
-  'dataflow_service_options',
-  'use_public_ips',
-  'no_use_public_ips',
-  'kms_key',
-  'job_endpoint',
-  'environment_type',
-  'environment_config',
-  'template_location',
-  'dataflow_kms_key',
-  'autoscaling_algorithm',
-  'save_main_session',
-  'sdk_location',
-  'setup_file',
-  'requirements_file',
-]);
+export type RunnerOptionValue = string | number | boolean | string[];
+
+/**
+ * Pipeline options the Dataflow launcher (or a person) may pass; not template parameters. Each
+ * has the type Beam's Python job service reads it with: the TypeScript runner sends values as
+ * they are, and a string where Python wants an int or a bool is refused or (a bool) read wrong.
+ * `list`: comma-separated, sent as a list (Python's repeated flag). `labels`: `k=v,k2=v2` or a
+ * JSON object.
+ */
+const RUNNER_OPTIONS: Record<string, 'string' | 'int' | 'bool' | 'list' | 'labels'> = {
+  runner: 'string',
+  project: 'string',
+  region: 'string',
+  job_name: 'string',
+  temp_location: 'string',
+  staging_location: 'string',
+  template_location: 'string',
+  sdk_container_image: 'string',
+  worker_harness_container_image: 'string',
+  service_account_email: 'string',
+  network: 'string',
+  subnetwork: 'string',
+  num_workers: 'int',
+  max_num_workers: 'int',
+  disk_size_gb: 'int',
+  number_of_worker_harness_threads: 'int',
+  machine_type: 'string',
+  worker_machine_type: 'string',
+  worker_region: 'string',
+  worker_zone: 'string',
+  autoscaling_algorithm: 'string',
+  labels: 'labels',
+  experiments: 'list',
+  dataflow_service_options: 'list',
+  use_public_ips: 'bool',
+  no_use_public_ips: 'bool',
+  dataflow_kms_key: 'string',
+  kms_key: 'string',
+  dataflow_endpoint: 'string',
+  enable_streaming_engine: 'bool',
+  job_endpoint: 'string',
+  environment_type: 'string',
+  environment_config: 'string',
+  save_main_session: 'bool',
+  sdk_location: 'string',
+  setup_file: 'string',
+  requirements_file: 'string',
+};
+
+const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** One runner option's value with its type, or an OptionsError naming it. */
+function runnerOptionValue(name: string, value: string): RunnerOptionValue {
+  switch (RUNNER_OPTIONS[name] ?? 'string') {
+    case 'int':
+      if (!/^(0|[1-9]\d{0,8})$/.test(value)) throw new OptionsError(name, `${JSON.stringify(value)} is invalid: want a non-negative integer`);
+      return Number(value);
+    case 'bool':
+      if (value !== 'true' && value !== 'false') throw new OptionsError(name, `${JSON.stringify(value)} is invalid: want true or false`);
+      return value === 'true';
+    case 'list':
+      return value.split(',').filter((v) => v.length > 0);
+    case 'labels':
+      return value.trimStart().startsWith('{') ? [value] : value.split(',').filter((v) => v.length > 0);
+    case 'string':
+      return value;
+  }
+}
+
+/** Typed runner options, camelCased; `no_use_public_ips` becomes `usePublicIps: false`. */
+function addRunnerOption(runnerOptions: Record<string, RunnerOptionValue>, name: string, value: string): void {
+  const typed = runnerOptionValue(name, value);
+  if (name === 'no_use_public_ips') {
+    if (typed === true) runnerOptions.usePublicIps = false;
+    return;
+  }
+  runnerOptions[camelCase(name)] = typed;
+}
 
 const RUNNERS: Record<string, Runner> = {
   direct: 'direct',
@@ -180,18 +222,18 @@ function asPrefix(location: string): string {
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
   const flags = readFlags(argv);
   const params = new Map<TemplateParameter, string>();
-  const runnerOptions: Record<string, string> = {};
+  const runnerOptions: Record<string, RunnerOptionValue> = {};
   for (const [name, value] of flags) {
     if ((TEMPLATE_PARAMETERS as readonly string[]).includes(name)) {
       const problem = VALIDATORS[name as TemplateParameter](value);
       if (problem) throw new OptionsError(name, `${JSON.stringify(value)} is invalid: ${problem}`);
       params.set(name as TemplateParameter, value);
-    } else if (RUNNER_OPTIONS.has(name)) {
-      if (name !== 'runner') runnerOptions[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+    } else if (name in RUNNER_OPTIONS) {
+      if (name !== 'runner') addRunnerOption(runnerOptions, name, value);
     } else if (env.FLEX_TEMPLATE_LAUNCHER === '1') {
       // Under Dataflow's launcher the parameters were already checked against metadata.json, and
       // any other flag is a pipeline option of the launcher's: hand it to the job service.
-      runnerOptions[name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = value;
+      addRunnerOption(runnerOptions, name, value);
     } else {
       throw new OptionsError(name, 'unknown option');
     }

@@ -10,10 +10,11 @@
 import * as path from 'node:path';
 import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
-import { sharedBlockingClient, type BlockingClient } from './blocking-client';
+import { createLogger } from '../core/log';
+import { sharedBlockingClient } from './blocking-client';
 import type { SummaryCells } from '../core/bigtable/summary-row';
 import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
-import type { IoConfig, SummaryFile } from './io-service';
+import type { IoConfig, IoService, SummaryFile } from './io-service';
 import type { DatesSelection } from './options';
 
 export interface PipelineConfig {
@@ -26,6 +27,8 @@ export interface PipelineConfig {
   writeBatchRows: number;
   /** Files per chunk: the unit spread over workers and read concurrently. */
   readChunkFiles: number;
+  /** How long an auto run's load lease holds if the run dies without giving it back. */
+  leaseTtlMs: number;
 }
 
 export interface FileDeadLetters {
@@ -38,13 +41,20 @@ export interface FileStats {
   files: number;
   validRows: number;
   rejectedRows: number;
+  /** Files not loaded because a line of theirs was rejected. */
+  rejectedFiles: string[];
 }
 
-/** What loading one file yields; split into three PCollections by key. */
+/** What loading one file yields. */
 export type FileOutcome = { summary: SummaryCells } | { deadLetters: FileDeadLetters } | { stats: FileStats };
 
-export class NoValidInputError extends Error {
-  readonly code = 'FLEX_NO_VALID_INPUT';
+/** Summary files with a rejected line: not loaded, their lines dead-lettered; the run fails. */
+export class RejectedSummaryFilesError extends Error {
+  readonly code = 'FLEX_REJECTED_FILES';
+}
+
+export class MissingInputError extends Error {
+  readonly code = 'FLEX_MISSING_INPUT';
 }
 
 export class MissingSummaryFileError extends Error {
@@ -52,21 +62,16 @@ export class MissingSummaryFileError extends Error {
 }
 
 const IO_SERVICE = path.join(__dirname, 'io-service.ts');
+const log = createLogger('flex-template');
 
-/** io-service.ts methods, called synchronously with this pipeline's I/O configuration. */
-class PipelineIo {
-  constructor(
-    private readonly client: BlockingClient,
-    private readonly config: PipelineConfig,
-  ) {}
-
-  call<T>(method: string, ...args: unknown[]): T {
-    return this.client.call<T>(method, this.config.io, ...args);
-  }
-}
+/** io-service.ts's methods, synchronous, with this pipeline's I/O configuration as their first argument. */
+type PipelineIo = { [K in keyof IoService]: IoService[K] extends (config: IoConfig, ...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 function ioOf(config: PipelineConfig): PipelineIo {
-  return new PipelineIo(sharedBlockingClient(IO_SERVICE, null), config);
+  const { service } = sharedBlockingClient<IoService>(IO_SERVICE, null);
+  return new Proxy({} as PipelineIo, {
+    get: (_, method: keyof IoService) => (...args: unknown[]) => (service[method] as (...a: unknown[]) => unknown)(config.io, ...args),
+  });
 }
 
 type Counted = { increment(n?: number): void };
@@ -76,27 +81,58 @@ export interface ChunkedFile extends SummaryFile {
   chunk: number;
 }
 
-/** Lists the input and keeps the files to load: the named dates, or (auto) dates not yet in Bigtable. */
+/** Names of skipped files shown in the log (the count is always whole). */
+const SKIPPED_SHOWN = 20;
+
+/**
+ * Lists the input and keeps the files to load: the named dates, or (auto) dates not yet in
+ * Bigtable. An auto run first takes the table's load lease, so a second launch while one runs
+ * selects nothing; the lease is given back by ReportRun (or here, when nothing is selected), and
+ * lapses after `leaseTtlMs` if a run dies holding it.
+ */
 export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { selected: Counted }> {
   constructor(readonly config: PipelineConfig) {}
 
   process(_: unknown, context: { selected: Counted }): ChunkedFile[] {
     const io = ioOf(this.config);
-    const files = io.call<SummaryFile[]>('listSummaryFiles');
+    const input = this.config.io.input;
+    const auto = this.config.dates.kind === 'auto';
+    if (auto) {
+      const lease = io.acquireLoadLease(this.config.runId, this.config.leaseTtlMs);
+      if (!lease.acquired) {
+        log.warn({ holder: lease.holder, since: lease.since }, `another auto load (run ${lease.holder}, since ${lease.since}) is loading ${this.config.io.bigtable.table}: nothing selected`);
+        return [];
+      }
+    }
+    const listing = io.listSummaryFiles();
+    if (!listing.found) {
+      if (auto) io.releaseLoadLease(this.config.runId);
+      throw new MissingInputError(`the input location ${input} does not exist (no directory, or no object under the prefix)`);
+    }
+    if (listing.skipped.length > 0) {
+      const shown = listing.skipped.slice(0, SKIPPED_SHOWN);
+      log.warn(
+        { input, skipped: listing.skipped.length, names: shown },
+        `${listing.skipped.length} name(s) under ${input} are not summary files (Financial_transaction_daily_summary_yyyy-mm-dd.csv directly under it) and were skipped: ${shown.join(', ')}${listing.skipped.length > shown.length ? ', ...' : ''}`,
+      );
+    }
+    const files = listing.files;
+    if (files.length === 0) log.warn({ input }, `no summary file under ${input}`);
     let chosen: SummaryFile[];
     if (this.config.dates.kind === 'dates') {
       const byDate = new Map(files.map((f) => [f.date, f]));
       const missing = this.config.dates.dates.filter((d) => !byDate.has(d));
       if (missing.length > 0) {
-        throw new MissingSummaryFileError(`no summary file under ${this.config.io.input} for ${missing.join(', ')}`);
+        throw new MissingSummaryFileError(`no summary file under ${input} for ${missing.join(', ')}`);
       }
       chosen = this.config.dates.dates.map((d) => byDate.get(d)!);
     } else {
-      const loaded = new Set(io.call<string[]>('loadedDates', files.map((f) => f.date)));
+      const loaded = new Set(io.loadedDates(files.map((f) => f.date)));
       chosen = files.filter((f) => !loaded.has(f.date));
+      if (chosen.length === 0) io.releaseLoadLease(this.config.runId);
     }
     context.selected.increment(chosen.length);
-    console.info(`flex-template: ${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
+    log.info({ selected: chosen.length, files: files.length, dates: this.config.dates.kind }, `${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
     return chosen.map((file, i) => ({ ...file, chunk: Math.floor(i / this.config.readChunkFiles) }));
   }
 }
@@ -107,14 +143,14 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
 
   process(group: { key: number; value: Iterable<ChunkedFile> }, context: { valid: Counted; rejected: Counted }): FileOutcome[] {
     const files = [...group.value];
-    const texts = ioOf(this.config).call<string[]>('readTexts', files.map((f) => f.name));
+    const texts = ioOf(this.config).readTexts(files.map((f) => f.name));
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
       const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
       if (load.cells) out.push({ summary: load.cells });
       if (load.deadLetters.length > 0) out.push({ deadLetters: { file: file.name, date: file.date, deadLetters: load.deadLetters } });
       const rejectedRows = load.deadLetters.filter((d) => d.line > 0).length;
-      out.push({ stats: { files: 1, validRows: load.validRows, rejectedRows } });
+      out.push({ stats: { files: 1, validRows: load.validRows, rejectedRows, rejectedFiles: load.cells ? [] : [file.name] } });
       context.valid.increment(load.validRows);
       context.rejected.increment(rejectedRows);
     }
@@ -122,8 +158,13 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
   }
 }
 
-/** Writes summary rows in batches; finishBundle waits until every write of the bundle landed. */
-export class WriteSummaryRows implements beam.DoFn<SummaryCells, never, { written: Counted }> {
+/**
+ * Writes what loading yielded: summary rows in batches (finishBundle waits until every write of the
+ * bundle landed), one dead-letter CSV per file with bad lines
+ * (<errors prefix><runId>/<file>.errors.csv), and passes the stats on. ReportRun sees the stats only
+ * after their bundle finished, so its verdict comes after every write.
+ */
+export class WriteOutcomes implements beam.DoFn<FileOutcome, FileStats, { written: Counted }> {
   private buffer: SummaryCells[] = [];
 
   constructor(readonly config: PipelineConfig) {}
@@ -132,47 +173,61 @@ export class WriteSummaryRows implements beam.DoFn<SummaryCells, never, { writte
     this.buffer = [];
   }
 
-  process(row: SummaryCells, context: { written: Counted }): void {
-    this.buffer.push(row);
-    if (this.buffer.length >= this.config.writeBatchRows) this.send(context);
+  process(outcome: FileOutcome, context: { written: Counted }): FileStats[] {
+    if ('summary' in outcome) {
+      this.buffer.push(outcome.summary);
+      if (this.buffer.length >= this.config.writeBatchRows) this.send(context);
+      return [];
+    }
+    if ('deadLetters' in outcome) {
+      const letters = outcome.deadLetters;
+      const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
+      const where = ioOf(this.config).writeErrors(name, encodeDeadLetters(letters.deadLetters));
+      log.warn({ file: letters.file, badLines: letters.deadLetters.length, deadLetters: where }, `${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`);
+      return [];
+    }
+    return [outcome.stats];
   }
 
   finishBundle(context: { written: Counted }): void {
     this.send(context);
-    ioOf(this.config).call('flush');
+    ioOf(this.config).flush();
   }
 
   private send(context: { written: Counted }): void {
     if (this.buffer.length === 0) return;
-    ioOf(this.config).call('enqueueRows', this.buffer);
+    ioOf(this.config).enqueueRows(this.buffer);
     context.written.increment(this.buffer.length);
     this.buffer = [];
   }
 }
 
-/** One dead-letter CSV per input file with bad lines: <errors prefix><runId>/<file>.errors.csv. */
-export class WriteDeadLetters implements beam.DoFn<FileDeadLetters, never, undefined> {
+/**
+ * The run's report: totals, the lease given back, and a failure naming every file that was not
+ * loaded because a line of it was rejected.
+ */
+export class ReportRun implements beam.DoFn<Iterable<FileStats>, FileStats, undefined> {
   constructor(readonly config: PipelineConfig) {}
 
-  process(letters: FileDeadLetters): void {
-    const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
-    const where = ioOf(this.config).call<string>('writeErrors', name, encodeDeadLetters(letters.deadLetters));
-    console.warn(`flex-template: ${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`);
-  }
-}
-
-/** Ends the job with a failure when files were selected but none had a valid line. */
-export class FailWithoutValidRows implements beam.DoFn<Iterable<FileStats>, FileStats, undefined> {
   process(all: Iterable<FileStats>): FileStats[] {
-    const total: FileStats = { files: 0, validRows: 0, rejectedRows: 0 };
+    const total: FileStats = { files: 0, validRows: 0, rejectedRows: 0, rejectedFiles: [] };
     for (const s of all) {
       total.files += s.files;
       total.validRows += s.validRows;
       total.rejectedRows += s.rejectedRows;
+      total.rejectedFiles.push(...s.rejectedFiles);
     }
-    console.info(`flex-template: ${total.files} file(s), ${total.validRows} valid row(s), ${total.rejectedRows} rejected row(s)`);
-    if (total.files > 0 && total.validRows === 0) {
-      throw new NoValidInputError(`none of the ${total.files} selected summary file(s) had a valid row (${total.rejectedRows} rejected); see the errors prefix`);
+    const loaded = total.files - total.rejectedFiles.length;
+    log.info(
+      { files: total.files, loaded, rejectedFiles: total.rejectedFiles.length, validRows: total.validRows, rejectedRows: total.rejectedRows },
+      `${total.files} file(s): ${loaded} loaded, ${total.rejectedFiles.length} rejected; ${total.validRows} valid row(s), ${total.rejectedRows} rejected row(s)`,
+    );
+    if (this.config.dates.kind === 'auto') ioOf(this.config).releaseLoadLease(this.config.runId);
+    if (total.rejectedFiles.length > 0) {
+      const names = total.rejectedFiles.sort();
+      throw new RejectedSummaryFilesError(
+        `${names.length} of ${total.files} summary file(s) had rejected lines and were not loaded (a row loaded before stays): ${names.join(', ')}; their lines are under ${this.config.io.errorsPrefix}${this.config.runId}/`,
+      );
     }
     return [total];
   }
@@ -191,25 +246,19 @@ export function summaryLoadPipeline(config: PipelineConfig): (root: beam.Root) =
           beam.parDo(new LoadSummaryFiles(config), { valid: beam.counter('rows_valid'), rejected: beam.counter('rows_rejected') }),
         ),
       );
-    const split = outcomes.apply(beam.withName('SplitOutcomes', beam.split(['summary', 'deadLetters', 'stats']))) as unknown as {
-      summary: beam.PCollection<SummaryCells>;
-      deadLetters: beam.PCollection<FileDeadLetters>;
-      stats: beam.PCollection<FileStats>;
-    };
-    split.summary.apply(beam.withName('WriteSummaryRows', beam.parDo(new WriteSummaryRows(config), { written: beam.counter('dates_written') })));
-    split.deadLetters.apply(beam.withName('WriteDeadLetters', beam.parDo(new WriteDeadLetters(config))));
-    split.stats
+    outcomes
+      .apply(beam.withName('WriteOutcomes', beam.parDo(new WriteOutcomes(config), { written: beam.counter('dates_written') })))
       .apply(beam.withName('AllStats', beam.groupGlobally<FileStats>()))
-      .apply(beam.withName('FailWithoutValidRows', beam.parDo(new FailWithoutValidRows())));
+      .apply(beam.withName('ReportRun', beam.parDo(new ReportRun(config))));
   };
 }
 
 requireForSerialization(__filename, {
   SelectSummaryFiles,
   LoadSummaryFiles,
-  WriteSummaryRows,
-  WriteDeadLetters,
-  FailWithoutValidRows,
-  NoValidInputError,
+  WriteOutcomes,
+  ReportRun,
+  RejectedSummaryFilesError,
+  MissingInputError,
   MissingSummaryFileError,
 });

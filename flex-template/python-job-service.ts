@@ -13,7 +13,13 @@ export class JobServiceError extends Error {
   readonly code = 'FLEX_JOB_SERVICE';
 }
 
-export type JobServiceModule = 'apache_beam.runners.portability.local_job_service_main' | 'apache_beam.runners.dataflow.dataflow_job_service';
+/**
+ * Beam's local job service (a module), or ours for Dataflow (launcher/dataflow_job_service.py:
+ * Beam's, plus the template_location contract and int options).
+ */
+export type JobServiceModule = 'apache_beam.runners.portability.local_job_service_main' | 'dataflow';
+
+const DATAFLOW_JOB_SERVICE = path.join(__dirname, 'launcher', 'dataflow_job_service.py');
 
 /** The Python with apache-beam: FLEX_BEAM_PYTHON (the launcher image sets it), else the pinned venv. */
 export function beamPython(env: NodeJS.ProcessEnv): string {
@@ -31,7 +37,8 @@ export interface JobService {
 
 export async function startJobService(module: JobServiceModule, env: NodeJS.ProcessEnv, options: { quiet?: boolean } = {}): Promise<JobService> {
   const [port] = (await freePorts(1)) as [number];
-  const child = spawn(beamPython(env), ['-u', '-m', module, '--port', String(port)], {
+  const target = module === 'dataflow' ? [DATAFLOW_JOB_SERVICE] : ['-m', module];
+  const child = spawn(beamPython(env), ['-u', ...target, '--port', String(port)], {
     stdio: ['ignore', options.quiet ? 'ignore' : 'inherit', options.quiet ? 'pipe' : 'inherit'],
     env,
   });

@@ -3,12 +3,11 @@
  * Exit codes: 0 done or nothing to do; 1 a day failed or was held back for malformed rows (what was
  * written stays written); 2 bad flags or environment.
  */
-import { Storage } from '@google-cloud/storage';
 import { createBigtableClient } from '../core/bigtable/client';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
-import { openObjectStore } from '../core/storage/open';
+import { openObjectStore, storageClient } from '../core/storage/open';
 import { runDailySummary, verdictOf } from '../core/summary/daily-summary';
 import { type JobConfig, parseCommand, USAGE, UsageError } from './config';
 
@@ -22,14 +21,7 @@ async function run(config: JobConfig): Promise<number> {
   const bigtable = createBigtableClient({ ...(config.project ? { projectId: config.project } : {}), clientMetrics: config.bigtableClientMetrics });
   try {
     const instance = bigtable.instance(config.bigtableInstance);
-    const store = openObjectStore(
-      config.outputUri,
-      () =>
-        new Storage({
-          ...(config.project ? { projectId: config.project } : {}),
-          ...(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {}),
-        }),
-    );
+    const store = openObjectStore(config.outputUri, storageClient(config.project, config.storageApiEndpoint));
     const report = await runDailySummary(
       {
         txnTable: instance.table(resources.bigtable.txn.id),

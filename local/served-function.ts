@@ -17,9 +17,9 @@ const root = join(__dirname, '..');
 const tsx = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const cli = join(root, 'node_modules', '@google-cloud', 'functions-framework', 'build', 'src', 'main.js');
 
-export type FunctionName = 'httpGenerate' | 'pubsubReplicate';
+export type FunctionName = 'httpGenerate' | 'pubsubReplicate' | 'bigtableToAvro';
 
-const SIGNATURE: Record<FunctionName, string> = { httpGenerate: 'http', pubsubReplicate: 'cloudevent' };
+const SIGNATURE: Record<FunctionName, string> = { httpGenerate: 'http', pubsubReplicate: 'cloudevent', bigtableToAvro: 'cloudevent' };
 
 export interface ServedFunction {
   url: string;

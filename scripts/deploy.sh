@@ -240,9 +240,12 @@ grant run\ jobs daily-summary "serviceAccount:$SA_SCHEDULER" roles/run.invoker -
 
 # ---- Flex template (Beam TypeScript on Dataflow) -------------------------------------------------
 log "flex template"
+# Base images pinned by digest (FLEX_NODE_IMAGE, FLEX_LAUNCHER_BASE: flex-template/README.md); the
+# template spec names the launcher by the digest it was pushed with.
 gc builds submit . --config=flex-template/cloudbuild.yaml --region="$REGION" \
-  --substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG}"
-gc dataflow flex-template build "$FLEX_TEMPLATE_PATH" --image="$FLEX_LAUNCHER_IMAGE" --sdk-language=PYTHON \
+  --substitutions="_REPO=${REGISTRY},_TAG=${IMAGE_TAG},_NODE_IMAGE=${FLEX_NODE_IMAGE:-},_LAUNCHER_BASE=${FLEX_LAUNCHER_BASE:-}"
+FLEX_LAUNCHER_PINNED=$(gc artifacts docker images describe "$FLEX_LAUNCHER_IMAGE" --format='value(image_summary.fully_qualified_digest)')
+gc dataflow flex-template build "$FLEX_TEMPLATE_PATH" --image="${FLEX_LAUNCHER_PINNED:-$FLEX_LAUNCHER_IMAGE}" --sdk-language=PYTHON \
   --metadata-file=flex-template/metadata.json
 project_role "$SA_SCHEDULER" roles/dataflow.developer
 grant iam\ service-accounts "$SA_DATAFLOW" "serviceAccount:$SA_SCHEDULER" roles/iam.serviceAccountUser

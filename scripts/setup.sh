@@ -53,10 +53,11 @@ if [ ! -x "$FAKE_GCS_DIR/fake-gcs-server" ]; then
     missing "go >= $GO_MIN (for fake-gcs-server $FAKE_GCS_VERSION; this one is ${have:-unknown})" "$GO_INSTALL"
 fi
 
-# apache-beam 2.49.0 (flex-template/requirements.txt) supports Python 3.8 to 3.11; Debian 12 has 3.11.
-command -v python3 >/dev/null 2>&1 || missing "python3 (3.8 to 3.11)" "apt-get install -y python3 python3-venv"
-python3 -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 11)))' ||
-  missing "python3 3.8 to 3.11 (for apache-beam 2.49.0; this one is $(python3 -V 2>&1))" "apt-get install -y python3 python3-venv"
+# flex-template/requirements.lock was frozen on Python 3.11 (apache-beam 2.49.0 stops at 3.11) and
+# is installed with --no-deps: Python 3.11, which is Debian 12's python3.
+command -v python3 >/dev/null 2>&1 || missing "python3 3.11" "apt-get install -y python3 python3-venv"
+python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' ||
+  missing "python3 3.11 (for apache-beam 2.49.0; this one is $(python3 -V 2>&1))" "apt-get install -y python3 python3-venv"
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing "python3's venv module" "apt-get install -y python3-venv"
 
 # The Pub/Sub emulator runs on Java 17.

@@ -32,14 +32,24 @@ export async function readCursor(state: Table, schema: StateTableSchema, cursor:
  */
 export const WATERMARK: StateCursor = { row: 'replication_watermark', column: 'watermark' };
 
-export async function recordWatermark(state: Table, schema: StateTableSchema, watermark: Date): Promise<void> {
-  await writeCursor(state, schema, WATERMARK, watermark.toISOString());
+/** A cursor whose value is an instant (ISO text). */
+export async function writeInstantCursor(state: Table, schema: StateTableSchema, cursor: StateCursor, at: Date): Promise<void> {
+  await writeCursor(state, schema, cursor, at.toISOString());
 }
 
-export async function readWatermark(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
-  const value = await readCursor(state, schema, WATERMARK);
+/** The instant a cursor holds, or undefined if it was never written; throws if it holds anything else. */
+export async function readInstantCursor(state: Table, schema: StateTableSchema, cursor: StateCursor): Promise<Date | undefined> {
+  const value = await readCursor(state, schema, cursor);
   if (value === undefined) return undefined;
-  const watermark = new Date(value);
-  if (Number.isNaN(watermark.getTime())) throw new Error(`${WATERMARK.row} holds "${value}", not a timestamp`);
-  return watermark;
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new Error(`${cursor.row} holds "${value}", not a timestamp`);
+  return at;
+}
+
+export async function recordWatermark(state: Table, schema: StateTableSchema, watermark: Date): Promise<void> {
+  await writeInstantCursor(state, schema, WATERMARK, watermark);
+}
+
+export function readWatermark(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
+  return readInstantCursor(state, schema, WATERMARK);
 }

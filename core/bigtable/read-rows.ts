@@ -28,9 +28,9 @@ export function newestText(family: ReadFamily | undefined, qualifier: string): s
   return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
 }
 
-/** The read options of one row range: start inclusive, end exclusive. */
-function rangeReadOptions(range: RowRange) {
-  return { ranges: [{ start: range.start, end: { value: range.end, inclusive: false } }], filter: NEWEST_CELL };
+/** The read options of row ranges read by one request, in key order: each start inclusive, end exclusive. */
+export function rangesReadOptions(ranges: readonly RowRange[]) {
+  return { ranges: ranges.map((range) => ({ start: range.start, end: { value: range.end, inclusive: false } })), filter: NEWEST_CELL };
 }
 
 /**
@@ -38,7 +38,7 @@ function rangeReadOptions(range: RowRange) {
  * up: memory stays flat however many rows there are). The first error stops every stream.
  */
 export function forEachRow(table: Table, ranges: RowRange[], onRow: (row: ReadRow) => void): Promise<void> {
-  const streams = ranges.map((range) => table.createReadStream(rangeReadOptions(range)));
+  const streams = ranges.map((range) => table.createReadStream(rangesReadOptions([range])));
   const stopAll = () => streams.forEach((stream) => stream.destroy());
   return Promise.all(
     streams.map(

@@ -7,7 +7,7 @@ import { provisionBigtable } from './bigtable';
 import { provisionPubsub, type PubsubProvisionOptions } from './pubsub';
 import { provisionSql } from './sql';
 import { provisionStorage, type BucketOptions } from './storage';
-import { readTransactionAvsc } from './transaction-avsc';
+import { readTransactionAvsc } from '../avro/schemas';
 
 /** The clients to provision through; a service whose client is left out is skipped. */
 export interface ProvisionClients {

@@ -1,5 +1,6 @@
 import type { PubSub, SubscriptionMetadata } from '@google-cloud/pubsub';
 import type { Resources } from '../resources';
+import { readChangelogEntryAvsc } from '../avro/schemas';
 import { createIfAbsent } from './already-exists';
 
 export type AvroEncoding = 'JSON' | 'BINARY';
@@ -21,17 +22,10 @@ export interface PubsubProvisionOptions {
    */
   withReplicateSubscription?: boolean;
   ackDeadlineSeconds?: number;
-}
-
-export class SchemaMismatchError extends Error {
-  readonly code = 'SCHEMA_MISMATCH';
-  constructor(readonly schema: string) {
-    super(
-      `Pub/Sub schema ${schema} exists with a different definition: commit a new revision ` +
-        `or delete it (and the topics using it) before provisioning again`,
-    );
-    this.name = 'SchemaMismatchError';
-  }
+  /** The change records' AVRO schema (.avsc JSON text), enforced BINARY on `changes.topic`; default core/avro/changelog-entry.avsc. */
+  changesSchemaDefinition?: string;
+  /** The archiver subscription's ack deadline: how soon an unacknowledged batch comes back. Default 60. */
+  changesAckDeadlineSeconds?: number;
 }
 
 /** JSON text compared by meaning, not by whitespace. */
@@ -44,9 +38,9 @@ function sameJson(a: string, b: string): boolean {
 }
 
 /**
- * Topics, dead-letter topic (with a pull subscription of the same name that keeps what lands
- * there), the replicate subscription with its dead-letter and retry policies, the AVRO schema and
- * the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
+ * Topics (generated and replicated signals), dead-letter topic (with a pull subscription of the
+ * same name that keeps what lands there), the replicate subscription with its dead-letter and retry
+ * policies, the AVRO schema and the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
  * exists is kept, and the replicate subscription's policies are set to what is asked.
  */
 export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
@@ -55,7 +49,9 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   await Promise.all([
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
-    provisionAvroTopic(pubsub, resources, options),
+    createIfAbsent(() => pubsub.createTopic(resources.replicatedTopic)),
+    provisionSchemaTopic(pubsub, resources.avroSchema, options.avroSchemaDefinition, resources.avroTopic, options.avroEncoding ?? 'JSON'),
+    provisionChanges(pubsub, resources.changes, options),
   ]);
   await createIfAbsent(() => deadLetter.createSubscription(resources.generatedDeadLetterTopic));
   if (options.withReplicateSubscription === false) return;
@@ -76,13 +72,38 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
   }
 }
 
-async function provisionAvroTopic(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
-  const schema = pubsub.schema(resources.avroSchema);
-  const created = await createIfAbsent(() => pubsub.createSchema(resources.avroSchema, 'AVRO', options.avroSchemaDefinition));
+/**
+ * A schema-enforced topic. The .avsc file is the schema's single source of truth: the schema is
+ * created from it, and when the file changes (compared by meaning with the newest revision) a new
+ * revision is committed. The topic accepts every revision, so messages written with an older one
+ * still decode.
+ */
+async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition: string, topic: string, encoding: AvroEncoding): Promise<void> {
+  const schema = pubsub.schema(schemaId);
+  const created = await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition));
+  const name = await schema.getName();
   if (created === 'existed') {
-    const existing = await schema.get('FULL');
-    if (!sameJson(existing.definition ?? '', options.avroSchemaDefinition)) throw new SchemaMismatchError(await schema.getName());
+    const newest = await schema.get('FULL');
+    if (!sameJson(newest.definition ?? '', definition)) {
+      const client = await pubsub.getSchemaClient();
+      await client.commitSchema({ name, schema: { name, type: 'AVRO', definition } });
+    }
   }
-  const schemaSettings = { schema: await schema.getName(), encoding: options.avroEncoding ?? 'JSON' };
-  await createIfAbsent(() => pubsub.createTopic({ name: resources.avroTopic, schemaSettings }));
+  const schemaSettings = { schema: name, encoding };
+  await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
+}
+
+/**
+ * The change records' topic (the template's AVRO, BINARY) and the archiver's pull subscription.
+ * The archiver acknowledges only after a batch is written, so the ack deadline is how long a batch
+ * may take before Pub/Sub hands it out again.
+ */
+async function provisionChanges(pubsub: PubSub, changes: Resources['pubsub']['changes'], options: PubsubProvisionOptions): Promise<void> {
+  await provisionSchemaTopic(pubsub, changes.schema, options.changesSchemaDefinition ?? readChangelogEntryAvsc(), changes.topic, 'BINARY');
+  const metadata: SubscriptionMetadata = {
+    ackDeadlineSeconds: options.changesAckDeadlineSeconds ?? 60,
+    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+  };
+  const created = await createIfAbsent(() => pubsub.topic(changes.topic).createSubscription(changes.archiverSubscription, metadata));
+  if (created === 'existed') await pubsub.subscription(changes.archiverSubscription).setMetadata(metadata);
 }

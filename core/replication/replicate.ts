@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSent } from '../sql/transactions';
+import { recordReplicatedSpan } from '../bigtable/replicated-spans';
 import { recordWatermark } from '../bigtable/pipeline-state';
 import { BigtableWriteError, writeTransactions } from './bigtable-writer';
 import { type WatermarkRule, computeWatermark } from './watermark-rule';
@@ -51,6 +52,8 @@ export interface ReplicationReport {
   /** True when a claim found nothing left; false when the budget ran out first. */
   drained: boolean;
   watermark: Date;
+  /** The span of occurred_at this run wrote (none when it wrote nothing). */
+  span?: { first: Date; last: Date };
   elapsedMs: number;
 }
 
@@ -95,6 +98,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   // only spares claims the flagged rows' stale index entries (see claimUnsent); what it skips (a
   // rolled-back claim, a late insert) the unnarrowed claim that must come before `drained` finds.
   let resumeFrom: Date | undefined;
+  let span: ReplicationReport['span'];
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
@@ -121,6 +125,13 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         await options.afterBigtableWrite?.(result.accepted);
         await markSent(connection, result.accepted);
         await connection.commit();
+        const accepted = result.failed.length === 0 ? undefined : new Set(result.accepted);
+        for (const txn of claimed) {
+          if (accepted && !accepted.has(txn.id)) continue;
+          if (!span) span = { first: txn.occurredAt, last: txn.occurredAt };
+          else if (txn.occurredAt < span.first) span.first = txn.occurredAt;
+          else if (txn.occurredAt > span.last) span.last = txn.occurredAt;
+        }
         replicated += result.accepted.length;
         claims++;
         if (result.error) {
@@ -165,7 +176,9 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   }
   const watermark = await computeWatermark(deps.sql, options.watermark, options.now?.() ?? new Date());
   await recordWatermark(deps.stateTable, deps.stateSchema, watermark);
-  const report = { replicated, claims, drained, watermark, elapsedMs: Date.now() - started };
+  // For the publisher: a span older than its cursor (a backfilled hour) is published too.
+  if (span) await recordReplicatedSpan(deps.stateTable, deps.stateSchema, span.first, span.last);
+  const report = { replicated, claims, drained, watermark, ...(span ? { span } : {}), elapsedMs: Date.now() - started };
   deps.log[drained ? 'info' : 'warn'](
     { replicated, claims, watermark: watermark.toISOString(), elapsedMs: report.elapsedMs },
     drained ? 'replication complete' : 'replication budget spent with rows left: the next signal continues',

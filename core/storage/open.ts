@@ -1,4 +1,4 @@
-import type { Storage } from '@google-cloud/storage';
+import { Storage } from '@google-cloud/storage';
 import { GcsStore } from './gcs-store';
 import { LocalDirectoryStore } from './local-directory-store';
 import type { ObjectStore } from './object-store';
@@ -15,4 +15,9 @@ export function openObjectStore(uri: string, storage: () => Storage): ObjectStor
     return new GcsStore(storage().bucket(bucket as string), prefix);
   }
   return new LocalDirectoryStore(uri);
+}
+
+/** A Storage client for a project (undefined: the client finds it) and an endpoint override (fake-gcs-server locally). */
+export function storageClient(project: string | undefined, apiEndpoint: string | undefined): () => Storage {
+  return () => new Storage({ ...(project ? { projectId: project } : {}), ...(apiEndpoint ? { apiEndpoint } : {}) });
 }

@@ -3,12 +3,20 @@
  *
  *   boot --id=ID --provision_endpoint=HOST:PORT --control_endpoint=HOST:PORT [--logging_endpoint=...] [...]
  *
- * Dataflow starts the worker image with these arguments; the portable-runner test starts this same
- * file from a worker pool. Unlike Beam's stock TypeScript boot it installs nothing: the image has
- * the code and its dependencies baked in. It fetches the pipeline options from the provision
- * service, requires the modules the pipeline registered for serialization (our DoFn classes), and
- * runs Beam's worker until the runner closes the control channel.
+ * Dataflow starts the worker image with these arguments (the image's entrypoint is
+ * /opt/apache/beam/boot, a two-line script that runs this file, as Google's custom-container
+ * page requires); the portable-runner test starts this same file from a worker pool. Unlike
+ * Beam's stock TypeScript boot it installs nothing: the image has the code and its dependencies
+ * baked in. It fetches the pipeline options from the provision service, requires the modules the
+ * pipeline registered for serialization (our DoFn classes), and runs Beam's worker until the
+ * runner closes the control channel.
+ *
+ * Sibling workers: with use_sibling_sdk_workers the runner gives one container several worker
+ * ids (one per vCPU), in the provision info's sibling_worker_ids. Node runs one thread, so each
+ * sibling gets a process of its own (this file again, with its id and FLEX_SIBLING_WORKER=1, so
+ * it starts no siblings itself); the container ends when every worker has.
  */
+import { spawn } from 'node:child_process';
 // apache-beam's modules import each other in cycles: load its index first, as its own worker_main does.
 import 'apache-beam';
 import { ChannelCredentials } from '@grpc/grpc-js';
@@ -17,6 +25,9 @@ import { ProvisionServiceClient } from 'apache-beam/proto/beam_provision_api.cli
 import { Struct } from 'apache-beam/proto/google/protobuf/struct';
 import { createLoggingChannel } from 'apache-beam/worker/logging';
 import { Worker } from 'apache-beam/worker/worker';
+import { createLogger } from '../../core/log';
+
+const log = createLogger('flex-template-worker');
 
 export class BootError extends Error {
   readonly code = 'FLEX_WORKER_BOOT';
@@ -34,7 +45,7 @@ export function bootArgs(argv: readonly string[]): Record<string, string> {
   return args;
 }
 
-async function pipelineOptions(provisionEndpoint: string, workerId: string): Promise<Record<string, unknown>> {
+async function provisionInfo(provisionEndpoint: string, workerId: string): Promise<{ options: Record<string, unknown>; siblingWorkerIds: string[] }> {
   const client = new ProvisionServiceClient(
     new GrpcTransport({ host: provisionEndpoint, channelCredentials: ChannelCredentials.createInsecure() }),
   );
@@ -42,12 +53,23 @@ async function pipelineOptions(provisionEndpoint: string, workerId: string): Pro
   const { response } = await client.getProvisionInfo({}, { meta: { worker_id: workerId } });
   const options = response.info?.pipelineOptions ? (Struct.toJson(response.info.pipelineOptions) as Record<string, unknown>) : {};
   // Dataflow nests the options one level deeper.
-  return (options.options as Record<string, unknown> | undefined) ?? options;
+  return { options: (options.options as Record<string, unknown> | undefined) ?? options, siblingWorkerIds: response.info?.siblingWorkerIds ?? [] };
 }
 
-export async function boot(argv: readonly string[]): Promise<void> {
+/** Starts a sibling worker process: this file with the same arguments but the sibling's id. */
+function startSibling(argv: readonly string[], id: string): Promise<number> {
+  const args = [...argv.filter((a) => !a.startsWith('--id=')), `--id=${id}`];
+  const child = spawn(process.execPath, [...process.execArgv, __filename, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, FLEX_SIBLING_WORKER: '1' },
+  });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
+}
+
+export async function boot(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const args = bootArgs(argv);
-  const options = await pipelineOptions(args.provision_endpoint!, args.id!);
+  const { options, siblingWorkerIds } = await provisionInfo(args.provision_endpoint!, args.id!);
+  const siblings = env.FLEX_SIBLING_WORKER === '1' ? [] : siblingWorkerIds.filter((id) => id !== args.id).map((id) => startSibling(argv, id));
   const modules = (options['beam:option:registered_node_modules:v1'] ?? options.registered_node_modules ?? []) as string[];
   for (const m of modules) {
     try {
@@ -57,25 +79,27 @@ export async function boot(argv: readonly string[]): Promise<void> {
     }
   }
   if (args.logging_endpoint) void createLoggingChannel(args.id!, args.logging_endpoint)();
-  console.info(`flex-template worker ${args.id}: ${modules.length} module(s) loaded, connecting to ${args.control_endpoint}`);
+  log.info({ workerId: args.id, modules: modules.length, siblings: siblings.length }, `worker ${args.id}: ${modules.length} module(s) loaded, ${siblings.length} sibling worker(s) started, connecting to ${args.control_endpoint}`);
   const worker = new Worker(args.id!, { controlUrl: args.control_endpoint! }, options);
   // Beam's Worker.wait() only sleeps, and an unhandled control-stream error kills the process:
   // the worker is done when the runner ends or breaks the control stream.
   await new Promise<void>((resolve) => {
     worker.controlChannel.on('end', () => resolve());
     worker.controlChannel.on('error', (err: Error) => {
-      console.warn(`flex-template worker ${args.id}: control stream closed (${err.message})`);
+      log.warn({ workerId: args.id }, `worker ${args.id}: control stream closed (${err.message})`);
       resolve();
     });
   });
   worker.stop();
+  const failed = (await Promise.all(siblings)).filter((code) => code !== 0).length;
+  if (failed > 0) throw new BootError(`${failed} of ${siblings.length} sibling worker(s) exited with an error`);
 }
 
 if (require.main === module) {
   boot(process.argv.slice(2)).then(
     () => process.exit(0),
     (err: unknown) => {
-      console.error(`flex-template worker: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      log.error({ err }, `worker failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     },
   );

@@ -9,6 +9,9 @@ import { type SqlConnection, readSqlConnection } from '../../core/sql/connection
 export interface ReplicateConfig {
   project: string;
   bigtable: Resources['bigtable'];
+  /** Where a run that wrote rows announces their span (bigtableToAvro's trigger). */
+  replicatedTopic: string;
+  publishTimeoutMs: number;
   options: Omit<ReplicationOptions, 'now' | 'afterBigtableWrite'>;
   sql: SqlConnection;
 }
@@ -19,6 +22,8 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
     return {
       project,
       bigtable: readBigtableNames(read, resources.bigtable),
+      replicatedTopic: read.string('REPLICATED_TOPIC', { default: resources.pubsub.replicatedTopic }),
+      publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
         workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),

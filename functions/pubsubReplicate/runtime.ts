@@ -1,6 +1,8 @@
+import { PubSub } from '@google-cloud/pubsub';
 import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
+import { replicatedSignalPublisher } from '../../core/pubsub/replicated-signal';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
 import { openSqlPool, type SqlPool } from '../../core/sql/connect';
 import type { ReplicateConfig } from './config';
@@ -30,5 +32,17 @@ export function replicationDeps(config: ReplicateConfig, sql: SqlPool, log: Logg
 export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
   const deps = replicationDeps(config, sql, log);
-  return { run: () => replicateUnsent(deps, config.options) };
+  const announce = replicatedSignalPublisher(new PubSub({ projectId: config.project }), config.replicatedTopic, config.publishTimeoutMs);
+  return {
+    run: async () => {
+      const report = await replicateUnsent(deps, config.options);
+      if (report.span) {
+        // Only a signal: the span is also recorded in pipeline_state, and the hourly sweep wakes
+        // the publisher anyway, so a failed publish is logged, not retried by failing the event.
+        const signal = { rows: report.replicated, firstOccurredAt: report.span.first, lastOccurredAt: report.span.last };
+        await announce(signal).catch((error: unknown) => log.error({ err: error }, 'replicated signal not published: the sweep will wake the publisher'));
+      }
+      return report;
+    },
+  };
 }

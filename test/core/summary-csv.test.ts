@@ -89,4 +89,20 @@ test('CRLF line ends, a byte-order mark and blank or whitespace-only lines keep 
   assert.equal(decoded.rejected.map((r) => r.line), [5]);
 });
 
+test('line numbers stay exact after a line of only commas and after a quoted newline', () => {
+  const text = [
+    HEADER,
+    '2026-11-26,purchase,USD,2,1.00',
+    ',,,,',
+    '2026-11-26,purchase,EUR,2,1.0',
+    '2026-11-26,"purchase',
+    'x",USD,1,1.00',
+    '2026-11-26,refund,USD,1,x',
+    '2026-11-26,TOTAL,ALL,3,',
+  ].join('\n');
+  const decoded = decodeSummaryCsv(text);
+  assert.equal(decoded.rejected.map((r) => r.line), [4, 5, 7]);
+  assert.equal(decoded.rows.map((r) => r.line), [2, 8]);
+});
+
 test.run();

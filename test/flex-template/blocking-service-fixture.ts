@@ -18,9 +18,18 @@ export async function createService(init: { greeting: string }) {
     async count() {
       return calls;
     },
+    /** Dies the way a client can kill the thread: an error thrown where nothing catches it. */
+    async crash(message: string): Promise<never> {
+      setTimeout(() => {
+        throw new Error(message);
+      }, 20);
+      return new Promise<never>(() => undefined);
+    },
     async sleep(ms: number) {
       await new Promise((resolve) => setTimeout(resolve, ms));
       return ms;
     },
   };
 }
+
+export type FixtureService = Awaited<ReturnType<typeof createService>>;

@@ -37,7 +37,7 @@ test('a day without transactions is only the grand total', () => {
   assert.equal(load.cells, { key: '2024-03-01', count: { 'TOTAL:ALL': '0', threshold_signal: 'LOW' }, sum: {} });
 });
 
-test('bad lines are dead-lettered with their line numbers; good lines are kept', () => {
+test('bad lines are dead-lettered with their line numbers, and the file yields no cells', () => {
   const lines = GOOD.split('\n');
   lines.splice(2, 0, '2024-03-01,purchase,USD,x,1.00'); // line 3: bad count
   lines.splice(3, 0, '2024-03-02,fee,USD,1,1.00'); // line 4: wrong date
@@ -56,29 +56,29 @@ test('bad lines are dead-lettered with their line numbers; good lines are kept',
   assert.match(l12!, /fields|columns/);
   for (const d of load.deadLetters) assert.is(d.file, FILE);
   assert.is(load.validRows, 6);
-  assert.is(load.cells!.count['purchase:USD'], '3');
+  assert.is(load.cells, undefined, 'a summary with a rejected line is not loaded at all');
 });
 
-test('a file without a valid TOTAL,ALL line: its other lines load, without threshold_signal, and line 0 says why', () => {
-  const reason = /^no valid TOTAL,ALL row: threshold_signal not set for 2024-03-01, which auto selects again/;
+test('a file without a valid TOTAL,ALL line yields no cells, and line 0 says why', () => {
+  const reason = /^no valid TOTAL,ALL row/;
   // The grand total's line is bad: its own letter first, then the file's (line 0), last.
   const bad = dailySummaryLoad(FILE, '2024-03-01', GOOD.replace('TOTAL,ALL,6,', 'TOTAL,ALL,six,'), T);
   assert.equal(bad.deadLetters.map((d) => d.line), [7, 0]);
   assert.match(bad.deadLetters[1]!.reason, reason);
   assert.is(bad.validRows, 5);
-  assert.equal(bad.cells!.count, { 'purchase:USD': '3', 'refund:USD': '1', 'purchase:JPY': '2', 'TOTAL:JPY': '2', 'TOTAL:USD': '4' });
+  assert.is(bad.cells, undefined, 'a summary with a rejected line is not loaded at all');
   // No TOTAL,ALL line at all: line 0 is the only letter.
   const missing = dailySummaryLoad(FILE, '2024-03-01', GOOD.split('\n').slice(0, -1).join('\n'), T);
   assert.equal(missing.deadLetters.map((d) => ({ file: d.file, line: d.line })), [{ file: FILE, line: 0 }]);
   assert.match(missing.deadLetters[0]!.reason, reason);
-  assert.not.ok('threshold_signal' in missing.cells!.count);
+  assert.is(missing.cells, undefined);
 });
 
 test('totals that disagree with their groups are rejected when every group line was valid', () => {
   const load = dailySummaryLoad(FILE, '2024-03-01', GOOD.replace('TOTAL,USD,4,1224.50', 'TOTAL,USD,4,1224.51'), T);
   assert.equal(load.deadLetters.map((d) => d.line), [6]);
   assert.match(load.deadLetters[0]!.reason, /TOTAL,USD does not match its groups \(groups: count 4, amount 1224.50\)/);
-  assert.not.ok('TOTAL:USD' in load.cells!.count);
+  assert.is(load.cells, undefined);
 });
 
 test('a wrong header rejects the whole file at line 1; an empty file is reported too', () => {

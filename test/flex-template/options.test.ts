@@ -136,6 +136,36 @@ test('errors name the option: unknown flags, bad runner, thresholds out of order
   has(['--input=/d', '--input=/e', '--project=my-project'], 'input');
 });
 
+test('runner options carry the types the Dataflow job service reads them with', () => {
+  const o = parseOptions([
+    '--input=/d',
+    '--project=my-project',
+    '--num_workers=1',
+    '--max_num_workers=10',
+    '--use_public_ips=false',
+    '--experiments=a,b=1',
+    '--dataflow_service_options=enable_prime',
+    '--labels=team=fin,app=x',
+    '--machine_type=n2-standard-2',
+  ]);
+  assert.equal(o.runnerOptions, {
+    project: 'my-project',
+    numWorkers: 1,
+    maxNumWorkers: 10,
+    usePublicIps: false,
+    experiments: ['a', 'b=1'],
+    dataflowServiceOptions: ['enable_prime'],
+    labels: ['team=fin', 'app=x'],
+    machineType: 'n2-standard-2',
+  });
+  assert.equal(parseOptions(['--input=/d', '--project=my-project', '--no_use_public_ips']).runnerOptions.usePublicIps, false);
+  assert.equal(parseOptions(['--input=/d', '--project=my-project', '--labels={"team": "fin,ops"}']).runnerOptions.labels, ['{"team": "fin,ops"}']);
+  const bad = (flag: string, option: string) =>
+    assert.throws(() => parseOptions(['--input=/d', '--project=my-project', flag]), (e: unknown) => e instanceof OptionsError && e.option === option);
+  bad('--num_workers=1.5', 'num_workers');
+  bad('--use_public_ips=no', 'use_public_ips');
+});
+
 test('under the flex launcher, unknown flags become pipeline options instead of errors', () => {
   const o = parseOptions(['--input=/d', '--project=my-project', '--someLauncherOption=x', '--dataflow_endpoint=y'], { FLEX_TEMPLATE_LAUNCHER: '1' });
   assert.equal(o.runnerOptions, { project: 'my-project', someLauncherOption: 'x', dataflowEndpoint: 'y' });

@@ -12,6 +12,7 @@ import { closeSharedBlockingClients } from '../../flex-template/blocking-client'
 import { parseOptions } from '../../flex-template/options';
 import { pipelineConfig, runnerFor } from '../../flex-template/main';
 import { summaryLoadPipeline } from '../../flex-template/pipeline';
+import { LEASE_COLUMN } from '../../flex-template/io-service';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { countCells, readSummaryTable, summaryRowsFor, writeSummaryFiles } from './summary-fixtures';
 import { printingErrors } from '../support/hooks';
@@ -117,34 +118,44 @@ test('reloading a corrected file replaces the whole row: no column of the old fi
   assert.is(stored.count['TOTAL:ALL'], String(corrected.find((row) => row.kind === 'grand-total')!.count));
 });
 
-test('a file with bad rows (on fake-gcs-server) loads its good rows and dead-letters the bad ones by line', async () => {
+test('a file with a rejected line (on fake-gcs-server) is not loaded: its old row stays, its lines are dead-lettered by line, the run fails naming it', async () => {
   const bucket = env.storage.bucket(env.resources.storage.bucket);
   const day = '2030-06-15';
-  const lines = encodeSummaryCsv(summaryRowsFor(day)).trimEnd().split('\n');
-  const dataLines = lines.length - 1;
+  const other = '2030-06-16';
+  const good = encodeSummaryCsv(summaryRowsFor(day));
+  await bucket.file(`summaries/${summaryFileName(day)}`).save(good, { resumable: false });
+  await bucket.file(`summaries/${summaryFileName(other)}`).save(encodeSummaryCsv(summaryRowsFor(other)), { resumable: false });
+  const gcsInput = `gs://${env.resources.storage.bucket}/summaries/`;
+  await run([`--input=${gcsInput}`, `--dates_suffixes=${day}`]);
+  const before = (await table()).find((r) => r.key === day)!;
+  assert.ok(before, 'the first version is loaded');
+
+  const lines = good.trimEnd().split('\n');
   lines.splice(2, 1, `${day},purchase,USD,-4,12.00`); // line 3
-  lines.splice(5, 1, `${day},bogus type,USD,1,1.00`); // line 6
+  lines.splice(4, 0, ',,,,'); // line 5: empty, skipped, but counted
+  lines.splice(6, 1, `${day},bogus type,USD,1,1.00`); // line 7
   lines.push(`${day},fee,GBP,1,1.0`); // last line
   await bucket.file(`summaries/${summaryFileName(day)}`).save(lines.join('\n') + '\n', { resumable: false });
-  const gcsInput = `gs://${env.resources.storage.bucket}/summaries/`;
 
-  const counters = await run([`--input=${gcsInput}`, `--dates_suffixes=${day}`]);
-  assert.is(counters.dates_written, 1);
-  assert.is(counters.rows_rejected, 3);
-  assert.is(counters.rows_valid, dataLines + 1 - 3, 'every line but the three bad ones');
-
-  const row = (await table()).find((r) => r.key === day)!;
-  assert.ok(row, 'the good rows were loaded');
-  const [names] = await bucket.getFiles({ prefix: 'summaries/errors/' });
-  const report = names.find((f) => f.name.endsWith(`${summaryFileName(day).replace('.csv', '')}.errors.csv`));
-  assert.ok(report, `a dead-letter file under summaries/errors/ (found ${names.map((f) => f.name).join(', ')})`);
-  const text = (await report!.download())[0].toString();
+  const runId = `rejected-${Date.now()}`;
+  const options = parseOptions([`--input=${gcsInput}`, `--dates_suffixes=${day},${other}`, ...bigtableArgs()], env.vars);
+  try {
+    await runnerFor(options).run(summaryLoadPipeline(pipelineConfig(options, env.vars, runId)));
+    assert.unreachable('the run fails');
+  } catch (err) {
+    assert.match(String(err), `1 of 2 summary file(s) had rejected lines and were not loaded (a row loaded before stays): ${summaryFileName(day)}`);
+  }
+  const after = await table();
+  assert.equal(after.find((r) => r.key === day), before, 'the rejected file changed nothing');
+  assert.ok(after.find((r) => r.key === other), 'the good file of the same run is loaded');
+  const [report] = await bucket.file(`summaries/errors/${runId}/${summaryFileName(day).replace('.csv', '')}.errors.csv`).download();
+  const text = report.toString();
   const reported = text.trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
-  assert.equal(reported, [3, 6, lines.length]);
+  assert.equal(reported, [3, 7, lines.length]);
   assert.match(text, new RegExp(`^${summaryFileName(day)},3,"?transaction_count`, 'm'));
 });
 
-test('a file whose TOTAL,ALL line is bad loads without a signal, stays selected by auto, and loads whole once corrected', async () => {
+test('a file whose TOTAL,ALL line is bad is not loaded, fails every auto run, and loads once corrected', async () => {
   const input = path.join(dir, 'bad-grand-total');
   const day = '2032-03-10';
   mkdirSync(input, { recursive: true });
@@ -156,23 +167,21 @@ test('a file whose TOTAL,ALL line is bad loads without a signal, stays selected 
   lines[grandLine] = `${day},TOTAL,ALL,${grand.count + 1},`;
   writeFileSync(path.join(input, summaryFileName(day)), lines.join('\n') + '\n');
 
-  const first = await run([`--input=${input}`]);
-  assert.is(first.files_selected, 1);
-  assert.is(first.dates_written, 1, 'the valid lines are loaded');
-  assert.is(first.rows_rejected, 1);
-  let stored = (await table()).find((row) => row.key === day);
-  assert.ok(stored);
-  assert.is(stored.count.threshold_signal, undefined);
-  assert.is(stored.count['TOTAL:ALL'], undefined);
-
-  const again = await run([`--input=${input}`]);
-  assert.is(again.files_selected, 1, 'a date without its signal is not loaded yet for auto');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await run([`--input=${input}`]);
+      assert.unreachable('the run fails');
+    } catch (err) {
+      assert.match(String(err), /1 of 1 summary file\(s\) had rejected lines/);
+    }
+    assert.is((await table()).find((row) => row.key === day), undefined, 'nothing of it is loaded');
+  }
 
   writeFileSync(path.join(input, summaryFileName(day)), good);
   const corrected = await run([`--input=${input}`]);
   assert.is(corrected.files_selected, 1);
   assert.is(corrected.rows_rejected ?? 0, 0);
-  stored = (await table()).find((row) => row.key === day);
+  const stored = (await table()).find((row) => row.key === day);
   assert.is(stored?.count['TOTAL:ALL'], String(grand.count));
   assert.ok(['LOW', 'NORMAL', 'HIGH'].includes(stored?.count.threshold_signal ?? ''));
 
@@ -180,16 +189,40 @@ test('a file whose TOTAL,ALL line is bad loads without a signal, stays selected 
   assert.is(after.files_selected ?? 0, 0, 'loaded for good');
 });
 
-test('input with nothing valid fails the job', async () => {
-  const input = path.join(dir, 'broken');
-  writeSummaryFiles(input, '2031-01-01', 1);
-  writeFileSync(path.join(input, summaryFileName('2031-01-01')), 'date,type\n2031-01-01,x\n');
-  try {
-    await run([`--input=${input}`]);
-    assert.unreachable('the job should fail');
-  } catch (err) {
-    assert.match(String(err), /none of the 1 selected summary file\(s\) had a valid row/);
+test('an input location that does not exist fails the run; an empty one selects nothing', async () => {
+  for (const input of [path.join(dir, 'no-such-dir'), `gs://${env.resources.storage.bucket}/no-such-prefix/`]) {
+    try {
+      await run([`--input=${input}`]);
+      assert.unreachable('the run fails');
+    } catch (err) {
+      assert.match(String(err), `the input location ${input.endsWith('/') ? input : `${input}/`} does not exist`);
+    }
   }
+  const empty = path.join(dir, 'empty');
+  mkdirSync(empty);
+  const counters = await run([`--input=${empty}`]);
+  assert.is(counters.files_selected ?? 0, 0);
+});
+
+test('a second auto run while another holds the load lease selects nothing; a lapsed lease is taken over', async () => {
+  const input = path.join(dir, 'leased');
+  writeSummaryFiles(input, '2033-01-01', 2);
+  const r = env.resources;
+  const state = env.bigtable.instance(r.bigtable.instance).table(r.bigtable.state.id);
+  const key = `flex_load_lease#${r.bigtable.summaries.id}`;
+  const hold = (timestamp: Date) =>
+    state.insert([{ key, data: { [r.bigtable.state.families.state]: { [LEASE_COLUMN]: { value: 'other-run', timestamp } } } }]);
+  await hold(new Date());
+  const blocked = await run([`--input=${input}`]);
+  assert.is(blocked.files_selected ?? 0, 0, 'the other run is loading');
+  assert.is(blocked.dates_written ?? 0, 0);
+
+  await state.deleteRows(key);
+  await hold(new Date(Date.now() - 2 * 60 * 60_000)); // a run that died two hours ago
+  const taken = await run([`--input=${input}`]);
+  assert.is(taken.dates_written, 2);
+  const [rows] = await state.getRows({ keys: [key] });
+  assert.is(rows.length, 0, 'the lease was given back at the end of the run');
 });
 
 test('a named date without a file fails the job, naming the date', async () => {

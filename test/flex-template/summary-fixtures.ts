@@ -48,11 +48,21 @@ export function writeSummaryFiles(dir: string, first: string, days: number): str
   return dates;
 }
 
-/** Creates the summaries table (families count and sum) on the emulator, if absent. */
+/**
+ * Creates the summaries table (families count and sum) on the emulator, if absent, and the
+ * instance's pipeline_state table, where an auto run takes its load lease.
+ */
 export async function createSummaryTable(project: string, instance: string, table: string): Promise<void> {
-  const t = createBigtableClient({ projectId: project }).instance(instance).table(table);
-  const [exists] = await t.exists();
-  if (!exists) await t.create({ families: Object.values(defaultResources(project).bigtable.summaries.families) });
+  const bigtable = createBigtableClient({ projectId: project }).instance(instance);
+  const resources = defaultResources(project).bigtable;
+  for (const [id, families] of [
+    [table, Object.values(resources.summaries.families)],
+    [resources.state.id, Object.values(resources.state.families)],
+  ] as const) {
+    const t = bigtable.table(id);
+    const [exists] = await t.exists();
+    if (!exists) await t.create({ families: [...families] });
+  }
 }
 
 export async function readSummaryTable(project: string, instance: string, table: string): Promise<SummaryCells[]> {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
+import { avroSubscriber } from './avro-fixtures';
 import { countRows, pastHour, waitFor } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 import { printingErrors } from '../support/hooks';
@@ -12,21 +13,30 @@ import { printingErrors } from '../support/hooks';
 const root = join(__dirname, '..', '..');
 let env: SuiteEnv;
 let served: ServedFunction[] = [];
+let subscriber: Awaited<ReturnType<typeof avroSubscriber>>;
 
 test.before(
   printingErrors(async () => {
-    const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'httpGenerate', 'pubsubReplicate'], { cwd: root, encoding: 'utf8' });
+    const build = spawnSync(process.execPath, [join(root, 'esbuild.config.mjs'), 'httpGenerate', 'pubsubReplicate', 'bigtableToAvro'], { cwd: root, encoding: 'utf8' });
     if (build.status !== 0) throw new Error(`build failed: ${build.stderr}`);
     env = await suiteEnv('fn-bundles');
-    served = await Promise.all([serveFunction('httpGenerate', env.vars, { bundle: true }), serveFunction('pubsubReplicate', env.vars, { bundle: true })]);
+    served = await Promise.all(
+      (['httpGenerate', 'pubsubReplicate', 'bigtableToAvro'] as const).map((name) => serveFunction(name, env.vars, { bundle: true })),
+    );
     const { project, pubsub } = env.resources;
     await env.pubsub
       .subscription(pubsub.replicateSubscription)
       .modifyPushConfig({ pushEndpoint: `${served[1]!.url}/projects/${project}/topics/${pubsub.generatedTopic}` });
+    // What Eventarc does in the cloud: push the replicated signals to bigtableToAvro.
+    await env.pubsub
+      .topic(pubsub.replicatedTopic)
+      .createSubscription('bigtable-to-avro', { pushConfig: { pushEndpoint: `${served[2]!.url}/projects/${project}/topics/${pubsub.replicatedTopic}` } });
+    subscriber = await avroSubscriber(env.pubsub, pubsub.avroTopic, 'avro-bundles-check');
   }),
 );
 
 test.after(async () => {
+  await subscriber?.close();
   await Promise.allSettled(served.map((s) => s.stop()));
   await env?.close();
 });
@@ -36,7 +46,7 @@ const ENTRY_MAX_BYTES = 256 * 1024;
 const RUNTIME_MIN_BYTES = 2 * 1024 * 1024;
 
 test('each function bundle is a small entry plus a runtime loaded on first use', () => {
-  for (const name of ['httpGenerate', 'pubsubReplicate']) {
+  for (const name of ['httpGenerate', 'pubsubReplicate', 'bigtableToAvro']) {
     const entry = statSync(join(root, 'dist', name, 'index.js')).size;
     assert.ok(entry <= ENTRY_MAX_BYTES, `dist/${name}/index.js is ${entry} bytes, more than ${ENTRY_MAX_BYTES}: the runtime was bundled into the entry`);
     const runtime = join(root, 'dist', name, 'runtime.js');
@@ -56,16 +66,19 @@ test('each function bundle is a small entry plus a runtime loaded on first use',
   }
 });
 
-test('the bundled functions generate and replicate end to end', async () => {
+test('the bundled functions generate, replicate and publish to the AVRO topic end to end', async () => {
+  // Three hours back: before the replication watermark (an hour of grace, then the hour before).
   const response = await fetch(`${served[0]!.url}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ count: 120, hour: pastHour(2).toISOString() }),
+    body: JSON.stringify({ count: 120, hour: pastHour(3).toISOString() }),
   });
   assert.is(response.status, 200, await response.clone().text());
   await waitFor('every row flagged as sent', async () => (await countRows(env.pool, 'sent_to_big_table = TRUE')) === 120, 30_000);
   const [rows] = await env.bigtable.instance(env.resources.bigtable.instance).table(env.resources.bigtable.txn.id).getRows();
   assert.is(rows.length, 120);
+  const received = await subscriber.settle(120, 1500, 60_000);
+  assert.equal(received.map((m) => m.transactionId).sort(), rows.map((row) => String(row.id).split('#')[3]).sort());
 });
 
 test.run();

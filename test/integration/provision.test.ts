@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provisionAll } from '../../core/provision/provision';
-import { readTransactionAvsc } from '../../core/provision/transaction-avsc';
+import { readChangelogEntryAvsc, readTransactionAvsc } from '../../core/avro/schemas';
+import { encodeChange } from '../../core/changelog/change-record';
 import type { RowDataPacket } from 'mysql2/promise';
 import { platformClients, suiteEnv } from '../support/suite-env';
 import { provisionedState } from '../support/provisioned-state';
@@ -33,7 +34,7 @@ test('provisioning creates every resource', async () => {
   const topic = (name: string) => `projects/${resources.project}/topics/${name}`;
   assert.equal(
     first.pubsub.topics.map((t) => t.name),
-    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic].map(topic).sort(),
+    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic, resources.pubsub.changes.topic, resources.pubsub.replicatedTopic].map(topic).sort(),
   );
   const avro = first.pubsub.topics.find((t) => t.name === topic(resources.pubsub.avroTopic));
   assert.equal(avro?.schemaSettings?.schema, `projects/${resources.project}/schemas/${resources.pubsub.avroSchema}`);
@@ -43,8 +44,15 @@ test('provisioning creates every resource', async () => {
   assert.equal(replicate?.pushEndpoint, options.pubsub.pushEndpoint);
   assert.equal(replicate?.deadLetterPolicy?.deadLetterTopic, topic(resources.pubsub.generatedDeadLetterTopic));
   assert.equal(replicate?.deadLetterPolicy?.maxDeliveryAttempts, resources.pubsub.maxDeliveryAttempts);
-  assert.equal(first.pubsub.schemas.length, 1);
-  assert.equal(JSON.parse(first.pubsub.schemas[0]?.definition ?? ''), JSON.parse(readTransactionAvsc()));
+  const schema = (id: string) => first.pubsub.schemas.find((s) => s.name === `projects/${resources.project}/schemas/${id}`);
+  assert.equal(first.pubsub.schemas.length, 2);
+  assert.equal(JSON.parse(schema(resources.pubsub.avroSchema)?.definition ?? ''), JSON.parse(readTransactionAvsc()));
+  assert.equal(JSON.parse(schema(resources.pubsub.changes.schema)?.definition ?? ''), JSON.parse(readChangelogEntryAvsc()));
+  const changes = first.pubsub.topics.find((t) => t.name === topic(resources.pubsub.changes.topic));
+  assert.equal(changes?.schemaSettings?.schema, `projects/${resources.project}/schemas/${resources.pubsub.changes.schema}`);
+  assert.equal(changes?.schemaSettings?.encoding, 'BINARY');
+  const archiver = first.pubsub.subscriptions.find((s) => s.name.endsWith(`/${resources.pubsub.changes.archiverSubscription}`));
+  assert.equal([archiver?.topic, archiver?.pushEndpoint, archiver?.ackDeadlineSeconds], [topic(resources.pubsub.changes.topic), '', 60]);
 
   assert.ok(first.storage.exists);
   const tables = new Set(first.sql.columns.map((c) => c.TABLE_NAME));
@@ -90,6 +98,22 @@ test('the AVRO topic accepts a transaction record and refuses anything else', as
   try {
     await topic.publishMessage({ data: Buffer.from(JSON.stringify({ ...record, type: 'gift' })) });
     assert.unreachable('an invalid record was accepted');
+  } catch (error) {
+    assert.is((error as { code?: number }).code, 3, 'INVALID_ARGUMENT');
+  }
+});
+
+test('the change topic takes the template\'s BINARY ChangelogEntryMessage and refuses anything else', async () => {
+  const topic = pubsub.topic(resources.pubsub.changes.topic);
+  const change = {
+    rowKey: Buffer.from('00#2026-01-02#00:00:00.000#t1'), modType: 'SET_CELL', isGC: false, tieBreaker: 0, columnFamily: 'txn',
+    commitTimestamp: Date.UTC(2026, 0, 2) * 1000, sourceInstance: 'fin-bt', sourceCluster: 'c1', sourceTable: 'txn_tbl', column: Buffer.from('currency'), timestamp: Date.UTC(2026, 0, 2) * 1000,
+    timestampFrom: null, timestampTo: null, value: Buffer.from('EUR'),
+  } as const;
+  assert.ok(await topic.publishMessage({ data: encodeChange(change) }));
+  try {
+    await topic.publishMessage({ data: Buffer.from(JSON.stringify({ ...change, rowKey: 'x' })) });
+    assert.unreachable('a JSON message was accepted on a BINARY topic');
   } catch (error) {
     assert.is((error as { code?: number }).code, 3, 'INVALID_ARGUMENT');
   }

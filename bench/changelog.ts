@@ -1,0 +1,131 @@
+/**
+ * changelog-archive: change records/s archived (pull from the subscription, decode and check each
+ * record, de-duplicate, one AVRO container file per commit hour of each batch written
+ * create-if-absent, ack) against raw writes of the same records to the same store: the same
+ * batches of BATCH messages split by commit hour, each written create-if-absent as the bytes the
+ * messages carried, one after the other, no Pub/Sub. Same Pub/Sub emulator and fake-gcs-server,
+ * same run; rounds alternate which side goes first; medians are compared.
+ *
+ * changelog-archive-write: the same without Pub/Sub: archiveBatch (decode, check, de-duplicate,
+ * encode, write) over the same messages already in memory, in the same batches, against the same
+ * raw writes. It separates the archiver's own cost from the emulator's pull rate.
+ *
+ * `node --import tsx bench/changelog.ts [NAME ...]` (or `npm run bench -- changelog-archive`); starts its own
+ * services unless the environment points at running ones.
+ */
+import { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
+import { archiveBatch, archiveChanges } from '../core/changelog/archive';
+import { hourOf } from '../core/changelog/archive-layout';
+import { type ChangeRecord, encodeChange } from '../core/changelog/change-record';
+import { createLogger } from '../core/log';
+import { provisionPubsub } from '../core/provision/pubsub';
+import { readTransactionAvsc } from '../core/avro/schemas';
+import { batchSubscriber } from '../core/pubsub/pulled-batch';
+import { defaultResources } from '../core/resources';
+import { openObjectStore } from '../core/storage/open';
+import type { ObjectStore } from '../core/storage/object-store';
+import { transactionsOf } from '../test/core/summary/fixtures';
+import { passedToPubSubChange, publishChanges, replicationChanges } from '../test/core/changelog/change-messages';
+import { benchLine, median, platformFor } from './_support';
+
+const TRANSACTIONS = Number(process.env.BENCH_CHANGELOG_TRANSACTIONS ?? 2500); // 8 changes each
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const BATCH = Number(process.env.BENCH_CHANGELOG_BATCH ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CHANGELOG_CONCURRENCY ?? 4);
+const resources = defaultResources('bench-changelog', 'bench-changelog-bucket');
+
+function changes(): ChangeRecord[] {
+  const records: ChangeRecord[] = [];
+  let i = 0;
+  for (const txn of transactionsOf('2026-11-20', TRANSACTIONS, 11, 'bench')) {
+    const commit = new Date(Date.UTC(2026, 10, 21, 0, 0, 0) + Math.floor((i++ / TRANSACTIONS) * 3 * 3_600_000));
+    const cells = replicationChanges(txn, resources.bigtable.txn, commit);
+    records.push(...cells, passedToPubSubChange(cells[0]!.rowKey.toString(), resources.bigtable.txn, new Date(commit.getTime() + 1000), `m${i}`));
+  }
+  return records;
+}
+
+async function archived(pubsub: PubSub, store: ObjectStore, round: number, records: ChangeRecord[]): Promise<number> {
+  const subscription = `bench-archiver-${round}-${Date.now()}`;
+  await pubsub.topic(resources.pubsub.changes.topic).createSubscription(subscription, { ackDeadlineSeconds: 60 });
+  await publishChanges(pubsub, resources.pubsub.changes.topic, records);
+  const subscriber = await batchSubscriber(pubsub, subscription, 2_000);
+  const deadLetters = openObjectStore(`gs://${resources.storage.bucket}/r${round}/errors/`, () => new Storage({ apiEndpoint: process.env.STORAGE_API_ENDPOINT }));
+  try {
+    const began = performance.now();
+    let done = 0;
+    while (done < records.length) {
+      const report = await archiveChanges({ subscriber, archive: store, deadLetters, log: createLogger('bench', undefined, 'silent') }, { batchSize: BATCH, fillMs: 2000, concurrency: CONCURRENCY, budgetMs: 600_000, idlePulls: 1 });
+      done += report.messages;
+    }
+    return records.length / ((performance.now() - began) / 1000);
+  } finally {
+    await subscriber.close();
+  }
+}
+
+async function archivedWrites(store: ObjectStore, deadLetters: ObjectStore, records: ChangeRecord[]): Promise<number> {
+  const messages = records.map((record, i) => ({ ackId: `a${i}`, messageId: `m${i}`, data: encodeChange(record), attributes: {}, publishTime: new Date(), deliveryAttempt: 1 }));
+  const began = performance.now();
+  const log = createLogger('bench', undefined, 'silent');
+  const subscriber = { pull: async () => [], ack: async () => {}, close: async () => {} };
+  for (let i = 0; i < messages.length; i += BATCH) await archiveBatch({ subscriber, archive: store, deadLetters, log }, messages.slice(i, i + BATCH));
+  return records.length / ((performance.now() - began) / 1000);
+}
+
+async function rawWrites(store: ObjectStore, records: ChangeRecord[]): Promise<number> {
+  const messages = records.map((record) => ({ hour: hourOf(record.commitTimestamp), data: encodeChange(record) }));
+  const began = performance.now();
+  for (let i = 0; i < messages.length; i += BATCH) {
+    const byHour = new Map<string, Buffer[]>();
+    for (const m of messages.slice(i, i + BATCH)) byHour.set(m.hour, [...(byHour.get(m.hour) ?? []), m.data]);
+    for (const [hour, data] of [...byHour].sort(([a], [b]) => a.localeCompare(b))) await store.createIfAbsent(`${hour}${i}.bin`, Buffer.concat(data));
+  }
+  return records.length / ((performance.now() - began) / 1000);
+}
+
+async function main(): Promise<void> {
+  const platform = await platformFor(['pubsub', 'gcs'], ['PUBSUB_EMULATOR_HOST', 'STORAGE_EMULATOR_HOST']);
+  const pubsub = new PubSub({ projectId: resources.project });
+  const storage = new Storage({ projectId: resources.project, apiEndpoint: process.env.STORAGE_API_ENDPOINT });
+  try {
+    await provisionPubsub(pubsub, resources.pubsub, {
+      avroSchemaDefinition: readTransactionAvsc(),
+      withReplicateSubscription: false,
+    });
+    const [exists] = await storage.bucket(resources.storage.bucket).exists();
+    if (!exists) await storage.createBucket(resources.storage.bucket);
+    const records = changes();
+    const wanted = process.argv.slice(2);
+    // Untimed: the first writes open the store's connections and compile the codec paths.
+    const warm = (side: string) => openObjectStore(`gs://${resources.storage.bucket}/warm/${side}/`, () => storage);
+    await archivedWrites(warm('archive'), warm('errors'), records.slice(0, 4000));
+    await rawWrites(warm('raw'), records.slice(0, 4000));
+    const figures = {
+      'changelog-archive': (round: number, store: ObjectStore) => archived(pubsub, store, round, records),
+      'changelog-archive-write': (round: number, store: ObjectStore) =>
+        archivedWrites(store, openObjectStore(`gs://${resources.storage.bucket}/w${round}/errors/`, () => storage), records),
+    };
+    for (const [name, archiveSide] of Object.entries(figures)) {
+      if (wanted.length > 0 && !wanted.includes(name)) continue;
+      const archive: number[] = [];
+      const raw: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const store = (side: string) => openObjectStore(`gs://${resources.storage.bucket}/${name}/r${round}/${side}/`, () => storage);
+        const sides = [async () => archive.push(await archiveSide(round, store('archive'))), async () => raw.push(await rawWrites(store('raw'), records))];
+        for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
+        console.log(`${name} round ${round + 1}: archived ${archive.at(-1)!.toFixed(0)} records/s, raw writes ${raw.at(-1)!.toFixed(0)} records/s (${records.length} records)`);
+      }
+      console.log(benchLine(name, median(archive), median(raw), 'records/s'));
+    }
+  } finally {
+    await pubsub.close();
+    await platform?.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+/**
+ * The change-log archiver, a Cloud Run Job run every few minutes: drains the `txn-changes`
+ * subscription into the archive, then exits. Exit codes: 0 drained (or budget spent), 1 a batch
+ * could not be stored (it stays unacknowledged and comes back), 2 bad environment.
+ */
+import { PubSub } from '@google-cloud/pubsub';
+import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
+import { ConfigError } from '../core/config';
+import { createLogger } from '../core/log';
+import { batchSubscriber } from '../core/pubsub/pulled-batch';
+import { openObjectStore, storageClient } from '../core/storage/open';
+import { type ArchiverConfig, readArchiverConfig } from './config';
+
+/** Runs one drain; `afterObjectWritten` is for tests that crash the archiver mid-batch. */
+export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDeps['afterObjectWritten']): Promise<number> {
+  const log = createLogger('changelog-archiver');
+  const project = config.project ? { projectId: config.project } : {};
+  const pubsub = new PubSub(project);
+  const storage = storageClient(config.project, config.storageApiEndpoint);
+  const subscriber = await batchSubscriber(pubsub, config.subscription);
+  try {
+    const report = await archiveChanges(
+      { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log, ...(afterObjectWritten ? { afterObjectWritten } : {}) },
+      { batchSize: config.batchSize, fillMs: config.fillMs, concurrency: config.concurrency, budgetMs: config.budgetMs, idlePulls: config.idlePulls },
+    );
+    log.info(report, `archived ${report.records} change records in ${report.objects} objects; ${report.deadLettered} dead-lettered`);
+    return 0;
+  } catch (error) {
+    log.error({ err: error }, `archiving failed; the batch in progress stays unacknowledged: ${(error as Error).message}`);
+    return 1;
+  } finally {
+    await Promise.allSettled([subscriber.close(), pubsub.close()]);
+  }
+}
+
+export async function main(env: NodeJS.ProcessEnv): Promise<number> {
+  let config;
+  try {
+    config = readArchiverConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`changelog-archiver: ${error.message}\n`);
+    return 2;
+  }
+  return run(config);
+}
+
+if (require.main === module) {
+  // Stopping at any point is safe: nothing is acknowledged before it is stored.
+  process.once('SIGTERM', () => process.exit(143));
+  main(process.env).then((code) => {
+    process.exitCode = code;
+  });
+}

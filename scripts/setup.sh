@@ -95,7 +95,7 @@ else
   mkdir -p "$FAKE_GCS_DIR"
   # -v names each package as it is compiled: a line per package.
   GOBIN="$FAKE_GCS_DIR" GOFLAGS=-buildvcs=false heartbeat "go install" \
-    go install -v "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" 2>&1 | sed 's/^/   /'
+    go install -v "github.com/fsouza/fake-gcs-server@$FAKE_GCS_VERSION" 2>&1 | sed -u 's/^/   /'
   [ -x "$FAKE_GCS_DIR/fake-gcs-server" ] || fail "building fake-gcs-server failed (output above)"
 fi
 

@@ -117,6 +117,15 @@ else
   step "node_modules: npm ci (on Node $NODE_VERSION)"
   heartbeat "npm ci" npm_on_node22 npm ci --no-audit --no-fund
 fi
+# npm ci applies patches/ (postinstall); a patch that arrives later (a pull) is applied here.
+patches_want="$(cat package-lock.json patches/*.patch | sha256sum | cut -d' ' -f1)"
+if [ "$(cat node_modules/.patches.sha256 2>/dev/null)" = "$patches_want" ]; then
+  present "patches: applied"
+else
+  out="$(npm_on_node22 node_modules/.bin/patch-package 2>&1)" || { printf '%s\n' "$out" >&2; fail "patch-package failed (output above)"; }
+  echo "$patches_want" > node_modules/.patches.sha256
+  present "patches: applied now"
+fi
 present "node: $(node_modules/.bin/node --version)"
 
 # --- Chromium (Debian's package): the npm start test opens report.html in it, headless.

@@ -25,6 +25,12 @@ import { applyMigrations } from '../core/sql/migrations';
 
 const log = createLogger('provision');
 
+const USAGE = `usage: node --import tsx scripts/provision.ts --resources --project P [--region R] [--bucket B]
+       node --import tsx scripts/provision.ts --migrations --project P --cloud-sql-instance P:REGION:INSTANCE --database D
+  --resources: every Bigtable table and family, Pub/Sub topic and schema, the bucket (scripts/bootstrap.sh)
+  --migrations: the SQL migrations, as the migrations database user (scripts/deploy.sh)
+`;
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -35,9 +41,14 @@ async function main(): Promise<void> {
       bucket: { type: 'string' },
       'cloud-sql-instance': { type: 'string' },
       database: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const project = values.project;
   if (!project) throw new Error('--project is required');
   if (values.resources === values.migrations) throw new Error('give exactly one of --resources and --migrations');

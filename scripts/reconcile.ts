@@ -18,7 +18,11 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values;
   let config;
   try {
-    ({ values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, strict: true }));
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     for (const flag of ['from', 'to'] as const) if (!isDay(values[flag])) throw new Error(`--${flag} must be a day yyyy-mm-dd, got ${JSON.stringify(values[flag] ?? null)}`);
     if (values.from! > values.to!) throw new Error(`--from ${values.from} is after --to ${values.to}`);
     config = readReconcileConfig(env);

@@ -12,8 +12,18 @@ if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; the
   [ "${SETUP_QUIET:-0}" = 1 ] || echo "beam python venv up to date: $venv"
   exit 0
 fi
+echo "beam python venv: installing the $(grep -c '^[A-Za-z0-9]' "$req") packages pinned in flex-template/requirements.lock into $venv (about 2 minutes, once)"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet --no-deps -r "$req"
+# A line per package pip collects and installs, and a heartbeat through pip's silent stretches
+# (resolving, unpacking the wheels): never more than 15 s without a line.
+began=$SECONDS
+( while sleep 15; do echo "   pip: still running ($((SECONDS - began))s)"; done ) &
+beat=$!
+trap 'kill "$beat" 2>/dev/null || true' EXIT
+{
+  "$venv/bin/pip" install --progress-bar off --upgrade pip
+  "$venv/bin/pip" install --progress-bar off --no-deps -r "$req"
+} 2>&1 | { grep --line-buffered -E '^(Collecting|Installing|Successfully|ERROR|error)' || true; } | sed -u 's/^/   /'
+kill "$beat" 2>/dev/null || true
 echo "$want" > "$stamp"
-echo "beam python venv ready: $venv ($("$venv/bin/python" -c 'import apache_beam; print(apache_beam.__version__)'))"
+echo "beam python venv ready: $venv ($("$venv/bin/python" -W ignore::FutureWarning -c 'import apache_beam; print(apache_beam.__version__)'))"

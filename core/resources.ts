@@ -52,6 +52,13 @@ export interface Resources {
     /** AVRO-schema topic fed by bigtableToAvro. */
     avroTopic: string;
     avroSchema: string;
+    /**
+     * The push subscription on `replicatedTopic` that drives bigtableToAvro where no Eventarc
+     * trigger makes one (`npm start`); in the cloud the trigger owns its own.
+     */
+    avroPublishSubscription: string;
+    /** A pull subscription on `avroTopic` that `npm start` counts the published transactions from. */
+    avroCheckSubscription: string;
     changes: ChangesTopic;
   };
   storage: {
@@ -101,6 +108,8 @@ export function defaultResources(project: string, bucket = `${project}-finserv-s
       replicatedTopic: 'transactions-replicated',
       avroTopic: 'transactions-avro',
       avroSchema: 'transaction-avro',
+      avroPublishSubscription: 'bigtable-to-avro',
+      avroCheckSubscription: 'avro-reconcile',
       changes: {
         topic: 'txn-changes',
         schema: 'txn-changelog-entry',

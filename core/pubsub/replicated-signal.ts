@@ -49,3 +49,6 @@ export function replicatedSignalPublisher(pubsub: PubSub, topicName: string, tim
   const topic = signalTopic(pubsub, topicName, timeoutMs);
   return (signal) => topic.publishMessage({ data: encodeReplicatedSignal(signal), attributes: replicatedSignalAttributes(signal) });
 }
+
+/** What the hourly Cloud Scheduler sweep publishes on the replicated topic (README, deploy). */
+export const HOURLY_SWEEP = { data: '{"sweep":"hourly"}', attributes: { sweep: 'hourly' } } as const;

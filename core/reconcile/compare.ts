@@ -1,11 +1,11 @@
 import type { Day } from '../day';
 import { type Currency, CURRENCIES, formatMinor } from '../money';
-import { STORES, type StoreDay, type StoreName } from './day-totals';
+import { type DayStores, type StoreDay, type StoreName, storesOf } from './day-totals';
 
 export interface DayReconciliation {
   day: Day;
   /** Each store's view; undefined when the store has nothing for the day (no file, no row). */
-  stores: Record<StoreName, StoreDay | undefined>;
+  stores: DayStores;
   thresholdSignal: string | undefined;
   /** One sentence per difference or problem; empty when the day reconciles. */
   differences: string[];
@@ -14,7 +14,7 @@ export interface DayReconciliation {
 
 export interface DayInputs {
   day: Day;
-  stores: Record<StoreName, StoreDay | undefined>;
+  stores: DayStores;
   /** Problems a store found in its own data (malformed rows, bad lines, unsent rows). */
   problems: Partial<Record<StoreName, string[]>>;
   thresholdSignal?: string;
@@ -22,14 +22,16 @@ export interface DayInputs {
 
 /**
  * Compares one day across the stores, Cloud SQL being the truth: every other store must hold the
- * same transaction count and, per currency, the same count and exact sum.
+ * same transaction count and, per currency, the same count and exact sum (the AVRO topic too, when
+ * it was counted: its distinct transactions).
  */
 export function compareDay(inputs: DayInputs): DayReconciliation {
   const differences: string[] = [];
-  for (const store of STORES) for (const problem of inputs.problems[store] ?? []) differences.push(`${store}: ${problem}`);
+  const stores = storesOf(inputs.stores);
+  for (const store of stores) for (const problem of inputs.problems[store] ?? []) differences.push(`${store}: ${problem}`);
   const truth = inputs.stores.sql;
   if (!truth) differences.push('sql: no figures for the day');
-  for (const store of STORES.slice(1)) {
+  for (const store of stores.slice(1)) {
     const view = inputs.stores[store];
     if (!view) {
       differences.push(`${store}: missing (${store === 'csv' ? 'no summary file' : store === 'summary_table' ? 'no row' : 'no rows'})`);

@@ -8,7 +8,17 @@ export interface StoreDay {
 
 /** The four places a day's numbers live, in the order the pipeline writes them. */
 export const STORES = ['sql', 'txn_tbl', 'csv', 'summary_table'] as const;
-export type StoreName = (typeof STORES)[number];
+/** What a subscriber of the AVRO topic received: compared only when it was counted (`npm start`). */
+export const AVRO_STORE = 'avro_topic';
+export type StoreName = (typeof STORES)[number] | typeof AVRO_STORE;
+
+/** A day's stores: the four always, the AVRO topic when it was counted. */
+export type DayStores = Record<(typeof STORES)[number], StoreDay | undefined> & { [AVRO_STORE]?: StoreDay & { duplicates: number } };
+
+/** The stores a day has, in order. */
+export function storesOf(stores: DayStores): StoreName[] {
+  return AVRO_STORE in stores ? [...STORES, AVRO_STORE] : [...STORES];
+}
 
 export function emptyStoreDay(): StoreDay {
   return { count: 0, currencies: new Map() };

@@ -1,6 +1,6 @@
 import { CURRENCIES, formatMinor } from '../money';
 import type { DayReconciliation } from './compare';
-import { STORES, type StoreDay } from './day-totals';
+import { AVRO_STORE, type StoreDay, storesOf } from './day-totals';
 import type { Reconciliation } from './reconcile';
 
 const WIDTH = 24;
@@ -16,10 +16,13 @@ function cell(view: StoreDay | undefined, currency?: (typeof CURRENCIES)[number]
 export function formatDay(day: DayReconciliation): string {
   const verdict = day.ok ? 'ok' : 'DIFFERS';
   const signal = day.thresholdSignal ? `  threshold_signal ${day.thresholdSignal}` : '';
-  const lines = [`${day.day}  ${verdict}${signal}`, `  ${'currency'.padEnd(9)}${STORES.map((s) => s.padStart(WIDTH)).join('')}`];
-  const currencies = CURRENCIES.filter((c) => STORES.some((s) => day.stores[s]?.currencies.has(c)));
-  lines.push(`  ${'ALL'.padEnd(9)}${STORES.map((s) => cell(day.stores[s]).padStart(WIDTH)).join('')}`);
-  for (const currency of currencies) lines.push(`  ${currency.padEnd(9)}${STORES.map((s) => cell(day.stores[s], currency).padStart(WIDTH)).join('')}`);
+  const stores = storesOf(day.stores);
+  const lines = [`${day.day}  ${verdict}${signal}`, `  ${'currency'.padEnd(9)}${stores.map((s) => s.padStart(WIDTH)).join('')}`];
+  const currencies = CURRENCIES.filter((c) => stores.some((s) => day.stores[s]?.currencies.has(c)));
+  lines.push(`  ${'ALL'.padEnd(9)}${stores.map((s) => cell(day.stores[s]).padStart(WIDTH)).join('')}`);
+  for (const currency of currencies) lines.push(`  ${currency.padEnd(9)}${stores.map((s) => cell(day.stores[s], currency).padStart(WIDTH)).join('')}`);
+  const avro = day.stores[AVRO_STORE];
+  if (avro) lines.push(`  ${AVRO_STORE}: ${avro.duplicates} duplicates delivered (dropped by transactionId)`);
   for (const difference of day.differences) lines.push(`  ! ${difference}`);
   return lines.join('\n');
 }
@@ -45,8 +48,9 @@ export function reconciliationJson(result: Reconciliation) {
       ok: day.ok,
       thresholdSignal: day.thresholdSignal ?? null,
       differences: day.differences,
+      ...(day.stores[AVRO_STORE] ? { avroDuplicates: day.stores[AVRO_STORE].duplicates } : {}),
       stores: Object.fromEntries(
-        STORES.map((store) => {
+        storesOf(day.stores).map((store) => {
           const view = day.stores[store];
           return [
             store,

@@ -1,4 +1,5 @@
 import type { Day } from '../../core/day';
+import type { AvroTopicTally } from '../../core/reconcile/avro-topic-totals';
 import type { Reconciliation } from '../../core/reconcile/reconcile';
 import type { Resources } from '../../core/resources';
 import type { Platform } from '../platform';
@@ -24,6 +25,8 @@ export interface StartContext {
   env: Record<string, string>;
   functions: Partial<Record<FunctionName, ServedFunction>>;
   faults: InjectedFault[];
+  /** What the AVRO topic's check subscription received (the `publish` phase). */
+  avroTopic?: AvroTopicTally;
   reconciliation?: Reconciliation;
   /** Where the replicate subscription should push instead of the function itself (`--chaos`). */
   pushTarget?: () => string;

@@ -1,6 +1,6 @@
 /**
- * The phases of `npm start`, in order. A part that joins the pipeline (bigtableToAvro, the
- * change-log archiver, late-data restatement) adds its phase here, where its input is ready; phases
+ * The phases of `npm start`, in order. A part that joins the pipeline (the change-log archiver,
+ * late-data restatement) adds its phase here, where its input is ready; phases
  * in one array need nothing of each other and run at the same time.
  */
 import type { StartOptions } from './options';
@@ -12,6 +12,7 @@ import { flexTemplatePhase } from './phases/flex-template';
 import { generatePhase } from './phases/generate';
 import { platformPhase } from './phases/platform';
 import { provisionPhase } from './phases/provision';
+import { publishPhase } from './phases/publish';
 import { reconcilePhase } from './phases/reconcile';
 import { replicatePhase } from './phases/replicate';
 import { servePhase } from './phases/serve';
@@ -22,6 +23,7 @@ export const START_PHASES: readonly Step[] = [
   servePhase,
   generatePhase,
   replicatePhase,
+  publishPhase,
   dailyJobPhase,
   flexTemplatePhase,
   reconcilePhase,

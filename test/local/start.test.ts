@@ -49,6 +49,8 @@ function runWatched(command: string, args: string[], onTree?: (pid: number, tree
   });
 }
 
+const commandsOf = (run: Finished) => [...run.seen.values()];
+
 async function assertAllGone(seen: Map<number, string>): Promise<void> {
   const deadline = Date.now() + 10_000;
   let left = [...seen.keys()].filter((pid) => !isProcessGone(pid));
@@ -84,23 +86,32 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
     verdict: string;
     reportHtml: string;
     phases: Array<{ name: string; ms: number; items?: number; rate?: number }>;
-    reconciliation: { ok: boolean; days: Array<{ day: string; ok: boolean; thresholdSignal: string; stores: Record<string, { count: number } | null> }> };
+    reconciliation: {
+      ok: boolean;
+      days: Array<{ day: string; ok: boolean; thresholdSignal: string; avroDuplicates: number; stores: Record<string, { count: number; currencies: Record<string, { count: number; sumMinor: string }> } | null> }>;
+    };
   };
   assert.is(report.verdict, 'reconciled');
   assert.is(report.days.length, 2);
   assert.is(report.reportHtml, html);
   assert.equal(
     report.phases.map((p) => p.name),
-    ['platform', 'build', 'provision', 'serve', 'generate', 'replicate', 'daily-job', 'flex-template', 'reconcile'],
+    ['platform', 'build', 'provision', 'serve', 'generate', 'replicate', 'publish', 'daily-job', 'flex-template', 'reconcile'],
   );
   const generate = report.phases.find((p) => p.name === 'generate')!;
   assert.is(generate.items, 2 * 24 * 100);
   assert.ok(generate.rate! > 0);
   for (const day of report.reconciliation.days) {
     assert.ok(day.ok, day.day);
-    for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table']) assert.is(day.stores[store]?.count, 2400, `${day.day} ${store}`);
+    for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table', 'avro_topic']) assert.is(day.stores[store]?.count, 2400, `${day.day} ${store}`);
+    // Every transaction of the day reached the AVRO topic, with Cloud SQL's exact sums per currency.
+    assert.equal(day.stores.avro_topic!.currencies, day.stores.sql!.currencies, `${day.day} avro_topic currencies`);
+    assert.type(day.avroDuplicates, 'number');
     assert.is(day.thresholdSignal, 'HIGH');
   }
+  const publish = report.phases.find((p) => p.name === 'publish')!;
+  assert.ok(publish.items! >= 2 * 2400, `publish read ${publish.items} messages`);
+  assert.ok(commandsOf(run).some((c) => c.includes('functions-framework') && c.includes('bigtableToAvro')), 'bigtableToAvro was served');
   await assertAllGone(run.seen);
 
   const chromium = which('chromium');
@@ -118,17 +129,25 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
 test('npm start -- --days 2 --chaos: functions killed, pushes twice and late, MariaDB restarted, still reconciled', async () => {
   const run = await runWatched(process.execPath, ['--import', 'tsx', 'local/start.ts', '--days', '2', '--per-hour', '100', '--chaos', '--json', '--report', join(dir, 'chaos.html')]);
   assert.is(run.code, 0, run.stdout + run.stderr);
-  const report = JSON.parse(run.stdout) as { verdict: string; faults: Array<{ kind: string; detail: string }>; reconciliation: { days: Array<{ ok: boolean; stores: Record<string, { count: number }> }> } };
+  const report = JSON.parse(run.stdout) as {
+    verdict: string;
+    faults: Array<{ kind: string; detail: string }>;
+    reconciliation: { days: Array<{ ok: boolean; avroDuplicates: number; stores: Record<string, { count: number; currencies: Record<string, unknown> }> }> };
+  };
   const kinds = report.faults.map((f) => f.kind);
   assert.is(kinds.filter((k) => k === 'mariadb-restarted').length, 1, JSON.stringify(report.faults));
   assert.is(kinds.filter((k) => k === 'function-killed').length, 4, JSON.stringify(report.faults));
   // 48 pushes at least, a quarter of them delayed or doubled: none at all would be a 1-in-a-million run.
   assert.ok(kinds.some((k) => k === 'push-duplicated' || k === 'push-delayed'), JSON.stringify(report.faults));
   assert.is(report.verdict, 'reconciled');
-  for (const day of report.reconciliation.days) for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table']) assert.is(day.stores[store]!.count, 2400);
+  for (const day of report.reconciliation.days) {
+    for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table', 'avro_topic']) assert.is(day.stores[store]!.count, 2400, store);
+    assert.equal(day.stores.avro_topic!.currencies, day.stores.sql!.currencies);
+    assert.type(day.avroDuplicates, 'number');
+  }
   // The killed instances were replaced: more function processes ran than the two served at first.
-  const functionProcesses = [...run.seen.values()].filter((c) => c.includes('functions-framework'));
-  assert.ok(functionProcesses.length >= 2 + 4, `${functionProcesses.length} function processes`);
+  const functionProcesses = commandsOf(run).filter((c) => c.includes('functions-framework'));
+  assert.ok(functionProcesses.length >= 3 + 4, `${functionProcesses.length} function processes`);
   await assertAllGone(run.seen);
 });
 

@@ -2,6 +2,9 @@ import { signalGroup } from '../../service-process';
 import type { FunctionName } from '../../served-function';
 import type { InjectedFault, StartContext } from '../context';
 
+/** The functions a kill may hit: every one the run serves. */
+const KILLED: readonly FunctionName[] = ['httpGenerate', 'pubsubReplicate', 'bigtableToAvro'];
+
 export interface MonkeyPlan {
   /** Function processes to SIGKILL, one at a time. */
   kills: number;
@@ -22,11 +25,11 @@ export function startMonkey(context: StartContext, record: (fault: Omit<Injected
   const faults: Array<() => Promise<void>> = [];
   for (let i = 0; i < plan.kills; i++) {
     faults.push(async () => {
-      const first: FunctionName = random() < 0.5 ? 'httpGenerate' : 'pubsubReplicate';
-      const second: FunctionName = first === 'httpGenerate' ? 'pubsubReplicate' : 'httpGenerate';
-      // An instance that is still restarting from the last kill is passed over for the other one.
+      const start = Math.floor(random() * KILLED.length);
+      const order = KILLED.map((_, i) => KILLED[(start + i) % KILLED.length]!);
+      // An instance that is still restarting from the last kill is passed over for the next one.
       for (;;) {
-        for (const name of [first, second]) {
+        for (const name of order) {
           const served = context.functions[name];
           if (!served || served.process.hasExited()) continue;
           signalGroup(served.process.pid, 'SIGKILL');

@@ -28,12 +28,29 @@ export const replicatePhase: Phase = {
     const began = Date.now();
     let allSentSince: number | undefined;
     let nudges = 0;
+    // Under --chaos MariaDB may be restarting: a count that fails is asked again on the next look.
+    let lastError: unknown;
+    const count = async (query: string): Promise<number | undefined> => {
+      try {
+        const [[row]] = (await sql.pool.query(query)) as unknown as [[{ n: number }]];
+        return Number(row.n);
+      } catch (error) {
+        lastError = error;
+        return undefined;
+      }
+    };
     try {
-      const [[{ total }]] = (await sql.pool.query('SELECT COUNT(*) AS total FROM transactions')) as unknown as [[{ total: number }]];
-      progress.total(Number(total));
+      let total: number | undefined;
       let done = 0;
       for (;;) {
-        const [[{ unsent }]] = (await sql.pool.query('SELECT COUNT(*) AS unsent FROM transactions WHERE sent_to_big_table = FALSE')) as unknown as [[{ unsent: number }]];
+        if (Date.now() - began > TIMEOUT_MS) throw new Error(`not replicated after ${TIMEOUT_MS} ms; last error: ${(lastError as Error)?.message}`);
+        total ??= await count('SELECT COUNT(*) AS n FROM transactions');
+        const unsent = total === undefined ? undefined : await count('SELECT COUNT(*) AS n FROM transactions WHERE sent_to_big_table = FALSE');
+        if (total === undefined || unsent === undefined) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          continue;
+        }
+        if (done === 0) progress.total(total);
         progress.advance(Number(total) - Number(unsent) - done);
         done = Number(total) - Number(unsent);
         const watermark = await readWatermark(state, context.resources.bigtable.state).catch(() => undefined);

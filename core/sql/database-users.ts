@@ -25,10 +25,12 @@ export const PART_GRANTS: Readonly<Record<DatabasePart, readonly TableGrant[]>> 
     { table: 'generation_batches', privileges: ['SELECT', 'INSERT'] },
     { table: 'generation_leases', privileges: ['SELECT', 'INSERT', 'DELETE'] },
   ],
-  // Claims unsent rows (SELECT ... FOR UPDATE), flips their flag, reads leases for the watermark.
+  // Claims unsent rows (SELECT ... FOR UPDATE), flips their flag, reads leases and the committed
+  // scheduled batches for the watermark.
   replicate: [
     { table: 'transactions', privileges: ['SELECT', 'UPDATE (sent_to_big_table)'] },
     { table: 'generation_leases', privileges: ['SELECT'] },
+    { table: 'generation_batches', privileges: ['SELECT'] },
   ],
 };
 

@@ -26,7 +26,7 @@ import type { Table } from '@google-cloud/bigtable';
 import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionBigtable } from '../core/provision/bigtable';
-import { mutateEntries, toRawEntry } from '../core/bigtable/mutate-entries';
+import { mutateEntries } from '../core/bigtable/mutate-entries';
 import { replicateUnsent } from '../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
 import { type TxnTableSchema, defaultResources } from '../core/resources';
@@ -35,7 +35,7 @@ import type { Transaction } from '../core/transaction';
 import { insertBatch } from '../core/sql/generation-batches';
 import { markSent } from '../core/sql/transactions';
 import { readBatch } from '../test/support/sql-transactions';
-import { toRowEntry } from '../core/bigtable/txn-row';
+import { toTxnRawEntries } from '../core/bigtable/txn-row';
 import type { Platform } from '../local/platform';
 import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, rawWrite, settlePurge } from './_support';
 
@@ -66,7 +66,7 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
   try {
     const txns: Transaction[] = [];
     for (const batchId of batchIds) txns.push(...(await readBatch(connection, batchId)));
-    const entries = txns.map((txn) => toRawEntry(toRowEntry(txn, deps.schema)));
+    const entries = toTxnRawEntries(txns, deps.schema);
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
@@ -129,7 +129,7 @@ async function main(args: string[]): Promise<void> {
     const sql = await benchDatabase('bench_replicate');
     const batches = await generatedBatches('bench', Math.ceil(ROWS / 10_000), Math.min(ROWS, 10_000));
     for (const batch of batches) await insertBatch(sql, batch);
-    const entries = batches.flatMap((b) => b.transactions.map((t) => toRawEntry(toRowEntry(t, rawSchema))));
+    const entries = batches.flatMap((b) => toTxnRawEntries(b.transactions, rawSchema));
     const total = entries.length;
 
     const deps = {

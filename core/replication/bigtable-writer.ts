@@ -1,8 +1,8 @@
 import type { Table } from '@google-cloud/bigtable';
 import type { TxnTableSchema } from '../resources';
 import type { Transaction } from '../transaction';
-import { isPartialFailure, mutateEntries, toRawEntry } from '../bigtable/mutate-entries';
-import { toRowEntry } from '../bigtable/txn-row';
+import { isPartialFailure, mutateEntries } from '../bigtable/mutate-entries';
+import { toTxnRawEntries } from '../bigtable/txn-row';
 
 /**
  * Writes transactions to `txn_tbl` and says exactly which were accepted. MutateRows can fail in
@@ -23,12 +23,7 @@ export class BigtableWriteError extends Error {
 
 export async function writeTransactions(table: Table, schema: TxnTableSchema, txns: readonly Transaction[], timeoutMs: number): Promise<WriteResult> {
   if (txns.length === 0) return { accepted: [], failed: [] };
-  const idByKey = new Map<string, string>();
-  const entries = txns.map((txn) => {
-    const entry = toRowEntry(txn, schema);
-    idByKey.set(entry.key, txn.id);
-    return toRawEntry(entry);
-  });
+  const entries = toTxnRawEntries(txns, schema);
   try {
     await mutateEntries(table, entries, timeoutMs);
     return { accepted: txns.map((t) => t.id), failed: [] };
@@ -37,6 +32,7 @@ export async function writeTransactions(table: Table, schema: TxnTableSchema, tx
     // A PartialFailureError lists the entries that failed, unless the RPC itself also failed
     // (its message then ends with the RPC error), in which case rows may be unaccounted for.
     if (isPartialFailure(error) && !error.message.includes('Request failed with')) {
+      const idByKey = new Map(entries.map((entry, i) => [entry.rowKey.toString('utf8'), txns[i]!.id]));
       const failedSet = new Set<string>();
       for (const detail of error.errors) {
         const key = detail.entry?.rowKey;

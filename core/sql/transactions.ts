@@ -28,22 +28,32 @@ export class StoredTransactionError extends Error {
   readonly code = 'STORED_TRANSACTION_INVALID';
 }
 
-/** A `transactions` row back as a Transaction (money as bigint from the exact string). */
-export function transactionOfRow(row: RowDataPacket): Transaction {
-  const { txn_type: type, currency } = row;
-  if (!isTransactionType(type)) throw new StoredTransactionError(`transaction ${row.id}: unknown txn_type "${type}"`);
-  if (!isCurrency(currency)) throw new StoredTransactionError(`transaction ${row.id}: unknown currency "${currency}"`);
-  return {
-    id: row.id,
-    batchId: row.batch_id,
-    occurredAt: row.occurred_at,
-    accountId: row.account_id,
-    merchant: row.merchant,
-    merchantCategory: row.merchant_category,
-    type,
-    amountMinor: BigInt(row.amount_minor),
-    currency,
-  };
+/**
+ * A `transactions` row back as a Transaction (money as bigint from the exact string), the row as
+ * its values in TRANSACTION_COLUMNS order: queried with `rowsAsArray`, so mysql2 builds no object
+ * with nine named properties a row only for it to be copied here.
+ */
+export function transactionOfRow(row: unknown[]): Transaction {
+  const [id, batchId, occurredAt, accountId, merchant, merchantCategory, type, amountMinor, currency] = row as [
+    string,
+    string,
+    Date,
+    string,
+    string,
+    string,
+    unknown,
+    string,
+    unknown,
+  ];
+  if (!isTransactionType(type)) throw new StoredTransactionError(`transaction ${id}: unknown txn_type "${String(type)}"`);
+  if (!isCurrency(currency)) throw new StoredTransactionError(`transaction ${id}: unknown currency "${String(currency)}"`);
+  return { id, batchId, occurredAt, accountId, merchant, merchantCategory, type, amountMinor: BigInt(amountMinor), currency };
+}
+
+/** The rows of a SELECT of TRANSACTION_COLUMNS, as transactions. */
+export async function selectTransactions(connection: PoolConnection, sql: string, values: unknown[]): Promise<Transaction[]> {
+  const [rows] = await connection.query<RowDataPacket[][]>({ sql, values, rowsAsArray: true });
+  return rows.map(transactionOfRow);
 }
 
 /**
@@ -57,12 +67,12 @@ export function transactionOfRow(row: RowDataPacket): Transaction {
  * a late insert), so only an empty claim without `from` means nothing is left.
  */
 export async function claimUnsent(connection: PoolConnection, limit: number, from?: Date): Promise<Transaction[]> {
-  const [rows] = await connection.query<RowDataPacket[]>(
+  return selectTransactions(
+    connection,
     `SELECT ${TRANSACTION_COLUMNS} FROM transactions FORCE INDEX (idx_unsent)
       WHERE sent_to_big_table = FALSE${from ? ' AND occurred_at >= ?' : ''} ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
     from ? [from, limit] : [limit],
   );
-  return rows.map(transactionOfRow);
 }
 
 export async function markSent(connection: PoolConnection, ids: readonly string[]): Promise<number> {

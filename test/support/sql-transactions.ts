@@ -1,7 +1,7 @@
 /** Reading the `transactions` table back, for tests: what a batch stored, how many rows match. */
 import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
 import type { Transaction } from '../../core/transaction';
-import { TRANSACTION_COLUMNS, transactionOfRow } from '../../core/sql/transactions';
+import { TRANSACTION_COLUMNS, selectTransactions } from '../../core/sql/transactions';
 
 export async function countTransactions(connection: PoolConnection, where: { batchId?: string; sent?: boolean } = {}): Promise<number> {
   const clauses: string[] = [];
@@ -23,6 +23,5 @@ export async function countTransactions(connection: PoolConnection, where: { bat
 
 /** Every transaction of a batch, by id. */
 export async function readBatch(connection: PoolConnection, batchId: string): Promise<Transaction[]> {
-  const [rows] = await connection.query<RowDataPacket[]>(`SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`, [batchId]);
-  return rows.map(transactionOfRow);
+  return selectTransactions(connection, `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`, [batchId]);
 }

@@ -31,6 +31,22 @@ test('the wire-shape write stores exactly the cells the client insert of toRowEn
   assert.is(await dumpTable(instance.table(resources.bigtable.txn.id)), await dumpTable(instance.table(viaInsert.id)));
 });
 
+test('a batch with text beyond ASCII (more bytes than characters) stores the cells the client insert stores', async () => {
+  const viaInsert = { ...resources.bigtable.txn, id: 'via_insert_utf8' };
+  await provisionBigtable(bigtable, { ...resources.bigtable, txn: viaInsert });
+  const instance = bigtable.instance(resources.bigtable.instance);
+  const txns = (await loadGenerator()).generate({ batchId: batchIdForKey('wire-utf8'), slotStart, count: 5 });
+  txns[1] = { ...txns[1]!, merchant: 'Café Zürich ☕', merchantCategory: 'Bäckerei' };
+  const target = { ...resources.bigtable.txn, id: 'via_writer_utf8' };
+  await provisionBigtable(bigtable, { ...resources.bigtable, txn: target });
+  const result = await writeTransactions(instance.table(target.id), target, txns, 10_000);
+  assert.is(result.accepted.length, 5);
+  await instance.table(viaInsert.id).insert(txns.map((t) => toRowEntry(t, viaInsert)));
+  const written = await dumpTable(instance.table(target.id));
+  assert.ok(written.includes('Café Zürich ☕'), 'the non-ASCII merchant reads back as written');
+  assert.is(written, await dumpTable(instance.table(viaInsert.id)));
+});
+
 test('a table Bigtable refuses every row of: nothing accepted', async () => {
   const instance = bigtable.instance(resources.bigtable.instance);
   const txns = (await loadGenerator()).generate({ batchId: batchIdForKey('refused'), slotStart, count: 20 });

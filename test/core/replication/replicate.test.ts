@@ -103,7 +103,7 @@ function observedPool(onClaim: (sql: string, rows: unknown[]) => Promise<void>):
         if (property !== 'query') return typeof value === 'function' ? value.bind(target) : value;
         return async (...args: Parameters<PoolConnection['query']>) => {
           const result = await target.query(...args);
-          const sql = typeof args[0] === 'string' ? args[0] : '';
+          const sql = typeof args[0] === 'string' ? args[0] : ((args[0] as { sql?: string }).sql ?? '');
           if (sql.includes('SKIP LOCKED')) await onClaim(sql, result[0] as unknown[]);
           return result;
         };

@@ -102,6 +102,7 @@ test('grants are scoped to the resource a part touches', () => {
   assert.equal(tableGrants, [
     `${resources.bigtable.summaries.id} ${member('fs-dataflow')} roles/bigtable.user`,
     `${resources.bigtable.state.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
+    `${resources.bigtable.state.id} ${member('fs-generate')} roles/bigtable.user`,
     `${resources.bigtable.state.id} ${member('fs-replicate')} roles/bigtable.user`,
     `${resources.bigtable.txn.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
     `${resources.bigtable.txn.id} ${member('fs-replicate')} roles/bigtable.user`,

@@ -15,13 +15,13 @@ function seconds(ms: number): string {
 
 /** The phase table: time, items and rate of each phase, then the total. */
 export function formatPhases(phases: PhaseTiming[], totalMs: number): string {
-  const lines = [`${'phase'.padEnd(16)}${'time'.padStart(9)}${'items'.padStart(22)}${'rate'.padStart(14)}  detail`];
+  const lines = [`${'phase'.padEnd(20)}${'time'.padStart(9)}${'items'.padStart(22)}${'rate'.padStart(14)}  detail`];
   for (const p of phases) {
     const items = p.items === undefined ? '' : `${p.items.toLocaleString('en-US')} ${p.unit ?? ''}`;
     const rate = p.rate === undefined ? '' : `${p.rate.toLocaleString('en-US')}/s`;
-    lines.push(`${p.name.padEnd(16)}${seconds(p.ms).padStart(9)}${items.padStart(22)}${rate.padStart(14)}  ${p.detail ?? ''}`.trimEnd());
+    lines.push(`${p.name.padEnd(20)}${seconds(p.ms).padStart(9)}${items.padStart(22)}${rate.padStart(14)}  ${p.detail ?? ''}`.trimEnd());
   }
-  lines.push(`${'total'.padEnd(16)}${seconds(totalMs).padStart(9)}`);
+  lines.push(`${'total'.padEnd(20)}${seconds(totalMs).padStart(9)}`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --days N --per-hour N --runner=direct|portable --json --chaos --report PATH]`:
+ * `npm start [-- --days N --per-hour N --runner=direct|portable --json --chaos --late N --report PATH]`:
  * the whole pipeline on this machine (local/start/phases.ts), then a reconciled report.
  * Exit codes: 0 reconciled; 1 a day differs or a phase failed; 2 bad flags. Ctrl-C stops
  * everything it started (the platform's signal hooks; every child runs under pdeathsig too).

@@ -1,6 +1,7 @@
 import type { Day } from '../../core/day';
-import type { AvroTopicTally } from '../../core/reconcile/avro-topic-totals';
+import type { AvroTopicTally, avroTopicTally } from '../../core/reconcile/avro-topic-totals';
 import type { Reconciliation } from '../../core/reconcile/reconcile';
+import type { Totals } from '../../core/summary/daily-summary';
 import type { Resources } from '../../core/resources';
 import type { Platform } from '../platform';
 import type { FunctionName, ServedFunction } from '../served-function';
@@ -11,6 +12,20 @@ export interface InjectedFault {
   at: string;
   kind: 'function-killed' | 'push-duplicated' | 'push-delayed' | 'mariadb-restarted';
   detail: string;
+}
+
+/** A day the daily job wrote a new version of, with the totals of the version it replaced. */
+export interface RestatedDay {
+  day: Day;
+  oldTotals: Totals;
+  newTotals: Totals;
+}
+
+/** What `--late N` did: the hours backfilled and the days the daily job restated for them. */
+export interface LateData {
+  hours: string[];
+  transactions: number;
+  restated: RestatedDay[];
 }
 
 /** What the phases share: each phase reads what earlier ones set up and adds its own. */
@@ -27,6 +42,10 @@ export interface StartContext {
   faults: InjectedFault[];
   /** What the AVRO topic's check subscription received (the `publish` phase). */
   avroTopic?: AvroTopicTally;
+  /** The check subscription's counter, kept so that a second reading counts each transaction once. */
+  avroCounter?: ReturnType<typeof avroTopicTally>;
+  /** Set by the `late` phases (`--late N`). */
+  late?: LateData;
   reconciliation?: Reconciliation;
   /** Where the replicate subscription should push instead of the function itself (`--chaos`). */
   pushTarget?: () => string;

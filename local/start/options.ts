@@ -8,6 +8,8 @@ export interface StartOptions {
   runner: 'direct' | 'portable';
   json: boolean;
   chaos: boolean;
+  /** Hours backfilled into the summarized days (the `late` phases); 0: none. */
+  late: number;
   /** Where report.html goes. */
   reportPath: string | undefined;
   help: boolean;
@@ -17,7 +19,7 @@ export class StartUsageError extends Error {
   readonly code = 'START_USAGE';
 }
 
-export const START_USAGE = `Usage: npm start [-- --days N] [--per-hour N] [--runner=direct|portable] [--json] [--chaos] [--report PATH]
+export const START_USAGE = `Usage: npm start [-- --days N] [--per-hour N] [--runner=direct|portable] [--json] [--chaos] [--late N] [--report PATH]
 
 Runs the whole pipeline on this machine: the local cloud, every function served from its bundle,
 N simulated days of hourly generation (ending with the last day the replication watermark can
@@ -28,6 +30,9 @@ pass), the daily summary job, the flex template; then reconciles the four stores
   --runner R        flex template runner: direct (default) or portable (Python's job service)
   --json            the report as JSON on stdout (progress and logs go to stderr)
   --chaos           inject faults: kill function processes, redeliver and delay pushes, restart MariaDB
+  --late N          after the days are summarized, backfill N hours into them (new batches, spread
+                    over the days), then replicate, publish, rerun the daily job (it restates the
+                    changed days) and the flex template (it reloads them); default 0, 0..24
   --report PATH     where report.html goes (default .local/start/report.html)
 `;
 
@@ -48,6 +53,7 @@ export function parseStartOptions(argv: readonly string[]): StartOptions {
         runner: { type: 'string' },
         json: { type: 'boolean', default: false },
         chaos: { type: 'boolean', default: false },
+        late: { type: 'string' },
         report: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -65,6 +71,7 @@ export function parseStartOptions(argv: readonly string[]): StartOptions {
     runner,
     json: values.json ?? false,
     chaos: values.chaos ?? false,
+    late: integer('late', values.late, 0, 0, 24),
     reportPath: values.report,
     help: values.help ?? false,
   };

@@ -7,9 +7,10 @@ import type { StartOptions } from './options';
 import type { Step } from './phase';
 import { chaosEndPhase, chaosProxyPhase, chaosStartPhase } from './phases/chaos';
 import { buildPhase } from './phases/build';
-import { dailyJobPhase } from './phases/daily-job';
+import { dailyJobPhase, restatePhase } from './phases/daily-job';
 import { flexTemplatePhase } from './phases/flex-template';
 import { generatePhase } from './phases/generate';
+import { latePhase } from './phases/late';
 import { platformPhase } from './phases/platform';
 import { provisionPhase } from './phases/provision';
 import { publishPhase } from './phases/publish';
@@ -29,12 +30,28 @@ export const START_PHASES: readonly Step[] = [
   reconcilePhase,
 ];
 
-/** The phases of a run: `--chaos` adds the push proxy before `serve` and the faults around replication. */
-export function startPhases(options: Pick<StartOptions, 'chaos'>): readonly Step[] {
-  if (!options.chaos) return START_PHASES;
+/**
+ * After `late` backfills its hours, the pipeline runs again from its signals and its schedule: a
+ * replication and publication that must reach the watermark again, the daily job (restating the
+ * changed days) and the flex template (`auto` reloads a date whose CSV version changed).
+ */
+export const LATE_PHASES: readonly Step[] = [
+  latePhase,
+  { ...replicatePhase, name: 'late-replicate' },
+  { ...publishPhase, name: 'late-publish' },
+  restatePhase,
+  { ...flexTemplatePhase, name: 'late-flex-template' },
+];
+
+/**
+ * The phases of a run: `--chaos` adds the push proxy before `serve` and the faults around
+ * replication; `--late N` adds the late phases before `reconcile`.
+ */
+export function startPhases(options: Pick<StartOptions, 'chaos' | 'late'>): readonly Step[] {
   return START_PHASES.flatMap((step): Step[] => {
-    if (step === servePhase) return [chaosProxyPhase, servePhase, chaosStartPhase];
-    if (step === replicatePhase) return [replicatePhase, chaosEndPhase];
+    if (options.chaos && step === servePhase) return [chaosProxyPhase, servePhase, chaosStartPhase];
+    if (options.chaos && step === replicatePhase) return [replicatePhase, chaosEndPhase];
+    if (options.late > 0 && step === reconcilePhase) return [...LATE_PHASES, reconcilePhase];
     return [step];
   });
 }

@@ -77,15 +77,16 @@ test('Ctrl-C (SIGINT) in the middle of a run stops every process it started', as
   assert.not.ok(existsSync(join(dir, 'interrupted.html')), 'no report for an interrupted run');
 });
 
-test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing left running', async () => {
+test('npm start -- --days 2 --late 2: late hours restate their days, reconciled, report.html drawn in Chromium, nothing left running', async () => {
   const html = join(dir, 'report.html');
-  const run = await runWatched('npm', ['--silent', 'start', '--', '--days', '2', '--per-hour', '100', '--json', '--report', html]);
+  const run = await runWatched('npm', ['--silent', 'start', '--', '--days', '2', '--per-hour', '100', '--late', '2', '--json', '--report', html]);
   assert.is(run.code, 0, run.stdout + run.stderr);
   const report = JSON.parse(run.stdout) as {
     days: string[];
     verdict: string;
     reportHtml: string;
     phases: Array<{ name: string; ms: number; items?: number; rate?: number }>;
+    late: { hours: number; slots: string[]; transactions: number; restated: Array<{ day: string; oldTotals: { transactions: number }; newTotals: { transactions: number } }> };
     reconciliation: {
       ok: boolean;
       days: Array<{ day: string; ok: boolean; thresholdSignal: string; avroDuplicates: number; stores: Record<string, { count: number; currencies: Record<string, { count: number; sumMinor: string }> } | null> }>;
@@ -96,14 +97,21 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
   assert.is(report.reportHtml, html);
   assert.equal(
     report.phases.map((p) => p.name),
-    ['platform', 'build', 'provision', 'serve', 'generate', 'replicate', 'publish', 'daily-job', 'flex-template', 'reconcile'],
+    ['platform', 'build', 'provision', 'serve', 'generate', 'replicate', 'publish', 'daily-job', 'flex-template', 'late', 'late-replicate', 'late-publish', 'restate', 'late-flex-template', 'reconcile'],
   );
+  // Two late hours of 100 rows, one in each day: every store holds the day's 2400 scheduled rows plus them.
+  assert.is(report.late.hours, 2);
+  assert.is(report.late.transactions, 200);
+  const perDay = new Map(report.days.map((d) => [d, 2400 + 100 * report.late.slots.filter((s) => s.startsWith(d)).length]));
+  assert.ok(report.late.restated.length >= 1, JSON.stringify(report.late));
+  for (const r of report.late.restated) assert.equal([r.oldTotals.transactions, r.newTotals.transactions], [2400, perDay.get(r.day)], r.day);
+  assert.equal(report.late.restated.map((r) => r.day).sort(), [...perDay].filter(([, n]) => n > 2400).map(([d]) => d), 'every day with a late hour is restated');
   const generate = report.phases.find((p) => p.name === 'generate')!;
   assert.is(generate.items, 2 * 24 * 100);
   assert.ok(generate.rate! > 0);
   for (const day of report.reconciliation.days) {
     assert.ok(day.ok, day.day);
-    for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table', 'avro_topic']) assert.is(day.stores[store]?.count, 2400, `${day.day} ${store}`);
+    for (const store of ['sql', 'txn_tbl', 'csv', 'summary_table', 'avro_topic']) assert.is(day.stores[store]?.count, perDay.get(day.day), `${day.day} ${store}`);
     // Every transaction of the day reached the AVRO topic, with Cloud SQL's exact sums per currency.
     assert.equal(day.stores.avro_topic!.currencies, day.stores.sql!.currencies, `${day.day} avro_topic currencies`);
     assert.type(day.avroDuplicates, 'number');
@@ -111,6 +119,8 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
   }
   const publish = report.phases.find((p) => p.name === 'publish')!;
   assert.ok(publish.items! >= 2 * 2400, `publish read ${publish.items} messages`);
+  const latePublish = report.phases.find((p) => p.name === 'late-publish')!;
+  assert.ok(latePublish.items! >= 200, `late-publish read ${latePublish.items} messages`);
   assert.ok(commandsOf(run).some((c) => c.includes('functions-framework') && c.includes('bigtableToAvro')), 'bigtableToAvro was served');
   await assertAllGone(run.seen);
 
@@ -120,7 +130,7 @@ test('npm start -- --days 2: reconciled, report.html drawn in Chromium, nothing 
   assert.is(dom.status, 0, dom.stderr);
   // The chart is drawn by the page's script: its marks exist only in the rendered DOM.
   const bars = [...dom.stdout.matchAll(/<rect class="volume-bar" data-day="([\d-]+)" data-count="(\d+)"[^>]* height="([\d.]+)"/g)];
-  assert.equal(bars.map((m) => [m[1], Number(m[2])]), report.days.map((d) => [d, 2400]));
+  assert.equal(bars.map((m) => [m[1], Number(m[2])]), report.days.map((d) => [d, perDay.get(d)]));
   assert.ok(bars.every((m) => Number(m[3]) > 0), 'bars have height');
   const marks = [...dom.stdout.matchAll(/<circle class="signal-mark signal-(\w+)" data-day="([\d-]+)"/g)];
   assert.equal(marks.map((m) => [m[2], m[1]]), report.days.map((d) => [d, 'HIGH']));

@@ -33,25 +33,33 @@ export const generatePhase: Phase = {
 };
 
 /** One scheduled run, retried like Cloud Scheduler (min backoff 0.2 s here, doubling). */
-export async function scheduledRun(url: () => string, scheduleTime: Date, count: number): Promise<Record<string, unknown>> {
+export function scheduledRun(url: () => string, scheduleTime: Date, count: number): Promise<Record<string, unknown>> {
+  const headers = { 'x-cloudscheduler-scheduletime': scheduleTime.toISOString(), 'user-agent': 'Google-Cloud-Scheduler' };
+  return generateRun(url, headers, { count }, `the scheduled run of ${scheduleTime.toISOString()}`);
+}
+
+/** A POST to httpGenerate, retried with backoff (0.2 s, doubling) until 200; a 400 is final. */
+export async function generateRun(url: () => string, headers: Record<string, string>, body: Record<string, unknown>, what: string): Promise<Record<string, unknown>> {
   let last = '';
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       const response = await fetch(`${url()}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-cloudscheduler-scheduletime': scheduleTime.toISOString(), 'user-agent': 'Google-Cloud-Scheduler' },
-        body: JSON.stringify({ count }),
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
         signal: AbortSignal.timeout(60_000),
       });
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (response.status === 200) return body;
-      if (response.status === 400) throw new Error(`httpGenerate refused the run of ${scheduleTime.toISOString()}: ${JSON.stringify(body)}`);
-      last = `${response.status} ${JSON.stringify(body)}`;
+      const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      if (response.status === 200) return answer;
+      if (response.status === 400) throw new RefusedRun(`httpGenerate refused ${what}: ${JSON.stringify(answer)}`);
+      last = `${response.status} ${JSON.stringify(answer)}`;
     } catch (error) {
-      if ((error as Error).message.startsWith('httpGenerate refused')) throw error;
+      if (error instanceof RefusedRun) throw error;
       last = (error as Error).message;
     }
     await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
   }
-  throw new Error(`the scheduled run of ${scheduleTime.toISOString()} failed ${ATTEMPTS} times; last: ${last}`);
+  throw new Error(`${what} failed ${ATTEMPTS} times; last: ${last}`);
 }
+
+class RefusedRun extends Error {}

@@ -54,13 +54,15 @@ export const publishPhase: Phase = {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
       const { codec } = await readTopicSchema(pubsub, names.avroTopic);
-      const counter = avroTopicTally();
+      // A second reading (after `--late`) goes on counting with the first one's transactions seen.
+      const counter = (context.avroCounter ??= avroTopicTally());
+      const before = counter.tally.messages;
       await drainAvroTopic(subscriber, codec, counter, { onBatch: (n) => progress.advance(n) });
       context.avroTopic = counter.tally;
       const days = [...counter.tally.days.values()];
       const distinct = days.reduce((n, d) => n + d.count, 0);
       const duplicates = days.reduce((n, d) => n + d.duplicates, 0);
-      return { items: counter.tally.messages, unit: 'messages', detail: `${distinct} transactions, ${duplicates} duplicates delivered, ${sweeps} sweeps` };
+      return { items: counter.tally.messages - before, unit: 'messages', detail: `${distinct} transactions, ${duplicates} duplicates delivered, ${sweeps} sweeps` };
     } finally {
       await Promise.allSettled([subscriber.close(), pubsub.close(), bigtable.close()]);
     }

@@ -101,6 +101,11 @@ export function benchLine(name: string, value: number, baseline: number, unit: s
 
 let ticksPerSecond: number | undefined;
 
+/** A process's command name (`/proc/PID/comm`): `cbtemulator`, `java`, `mariadbd`. */
+export function processName(pid: number): string {
+  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+}
+
 /**
  * CPU-seconds a process has used so far, every thread, user and system (utime + stime of
  * /proc/PID/stat), plus those of its children it has waited for (cutime + cstime).

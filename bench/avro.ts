@@ -29,7 +29,9 @@ import { SALT_BUCKETS, saltOf } from '../core/bigtable/row-key';
 import type { Transaction } from '../core/transaction';
 import { DELIVERY_COLUMNS, toRowEntry } from '../core/bigtable/txn-row';
 import { recordWatermark } from '../core/bigtable/pipeline-state';
-import { benchLine, cpuSeconds, median, platformFor, rawWrite } from './_support';
+import { forEachRow } from '../core/bigtable/read-rows';
+import { occurredRanges } from '../core/publication/occurred-ranges';
+import { benchLine, cpuSeconds, median, platformFor, processName, rawWrite } from './_support';
 
 const FIGURES = ['avro-scope', 'avro-publish'] as const;
 type Figure = (typeof FIGURES)[number];
@@ -40,7 +42,7 @@ const NEW_ROWS = 100;
 const PUBLISH_ROWS = Number(process.env.BENCH_AVRO_PUBLISH_ROWS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const OPTIONS: PublicationOptions = { chunkSize: 500, leaseTtlMs: 120_000, leasePollMs: 1000, initialLookbackMs: 31 * 86_400_000, budgetMs: 600_000 };
+const OPTIONS: PublicationOptions = { chunkSize: 500, markBatchSize: 2500, leaseTtlMs: 120_000, leasePollMs: 1000, initialLookbackMs: 31 * 86_400_000, budgetMs: 600_000 };
 
 /** Rows of consecutive hours from `first`, `perHour` each, with ids unique to `prefix`. */
 async function* hoursOfRows(prefix: string, first: Date, rows: number, perHour = 50_000): AsyncGenerator<Transaction[]> {
@@ -144,18 +146,35 @@ async function main(args: string[]): Promise<void> {
       for (let i = 0; i < keys.length; i += 1000) await deps.txnTable.mutate(keys.slice(i, i + 1000).map((key) => ({ key, method: 'delete', data: [markColumn] })));
       await writePublicationCursor(deps.stateTable, deps.stateSchema, base);
     };
-    // CPU-seconds of this process and the emulators, beside each rate: on a loaded machine the wall clock alone misleads.
-    const cpu = () => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
-    const cpuUsed: Record<'run' | 'raw', number> = { run: 0, raw: 0 };
-    const timed = async (side: () => Promise<void>, name: 'run' | 'raw') => {
-      const [started, cpuBefore] = [performance.now(), cpu()];
+    // CPU-seconds of this process and of each emulator, beside each rate: on a loaded machine the
+    // wall clock alone misleads, and the split shows where a side's work goes.
+    const names = pids.map((pid, i) => (i === 0 ? 'node' : processName(pid)));
+    const sample = () => pids.map(cpuSeconds);
+    type Side = 'run' | 'raw' | 'read';
+    const cpuUsed: Record<Side, number[][]> = { run: [], raw: [], read: [] };
+    const timed = async (side: () => Promise<void>, name: Side) => {
+      const [started, before] = [performance.now(), sample()];
       await side();
-      cpuUsed[name] = cpu() - cpuBefore;
+      const after = sample();
+      cpuUsed[name].push(after.map((value, i) => value - before[i]!));
       return rows.length / ((performance.now() - started) / 1000);
+    };
+    const split = (name: Side) => {
+      const last = cpuUsed[name].at(-1)!;
+      return `${last.reduce((a, b) => a + b, 0).toFixed(2)} cpu-s: ${names.map((n, i) => `${n} ${last[i]!.toFixed(2)}`).join(', ')}`;
+    };
+    // Reading alone, as the run reads (one ReadRows per salt bucket, all at once): not a side of the
+    // figure, but the floor under the run's time and CPU that the baseline does not have.
+    const bySalt = occurredRanges(base, watermark);
+    const readAlone = async () => {
+      let read = 0;
+      await Promise.all(bySalt.map((ranges) => forEachRow(deps.txnTable, ranges, () => read++)));
+      if (read !== rows.length) throw new Error(`read ${read} of ${rows.length} rows`);
     };
     await raw(); // warm-up: connections, JIT
     const runs: number[] = [];
     const raws: number[] = [];
+    const reads: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       for (const side of round % 2 === 0 ? ['raw', 'run'] : ['run', 'raw']) {
         if (side === 'raw') raws.push(await timed(raw, 'raw'));
@@ -164,11 +183,13 @@ async function main(args: string[]): Promise<void> {
           runs.push(await timed(run, 'run'));
         }
       }
-      console.log(
-        `avro-publish round ${round + 1}: publication ${runs.at(-1)!.toFixed(0)} records/s (${cpuUsed.run.toFixed(2)} cpu-s), ` +
-          `raw publishes ${raws.at(-1)!.toFixed(0)} records/s (${cpuUsed.raw.toFixed(2)} cpu-s)`,
-      );
+      reads.push(await timed(readAlone, 'read'));
+      console.log(`avro-publish round ${round + 1}: publication ${runs.at(-1)!.toFixed(0)} records/s (${split('run')})`);
+      console.log(`avro-publish round ${round + 1}: raw publishes ${raws.at(-1)!.toFixed(0)} records/s (${split('raw')})`);
+      console.log(`avro-publish round ${round + 1}: reading alone ${reads.at(-1)!.toFixed(0)} rows/s (${split('read')})`);
     }
+    const medianSplit = (name: Side) => names.map((n, i) => `${n} ${median(cpuUsed[name].map((s) => s[i]!)).toFixed(2)}`).join(', ');
+    console.log(`avro-publish medians: publication ${median(runs).toFixed(0)} records/s (${medianSplit('run')}); raw publishes ${median(raws).toFixed(0)} records/s (${medianSplit('raw')}); reading alone ${median(reads).toFixed(0)} rows/s (${medianSplit('read')})`);
     console.log(benchLine('avro-publish', median(runs), median(raws), 'records/s'));
   }
 }

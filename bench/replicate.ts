@@ -19,7 +19,6 @@
  * - `replicate-db-own-core`: MariaDB on a core of its own, as Cloud SQL runs on machines of its own;
  *   this process and the emulator share another core, on both sides of the comparison.
  */
-import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Table } from '@google-cloud/bigtable';
@@ -37,7 +36,7 @@ import { markSent } from '../core/sql/transactions';
 import { readBatch } from '../test/support/sql-transactions';
 import { toTxnRawEntries } from '../core/bigtable/txn-row';
 import type { Platform } from '../local/platform';
-import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, rawWrite, settlePurge } from './_support';
+import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, processName, rawWrite, settlePurge } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -45,10 +44,6 @@ const BATCH = 1000;
 const IN_FLIGHT = 4;
 /** Parallel claimers; the function's default is 6 (REPLICATE_WORKERS). */
 const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 6);
-
-function processName(pid: number): string {
-  return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-}
 
 function onlyProcess(pids: number[], name: string): number {
   const found = pids.filter((pid) => processName(pid) === name);

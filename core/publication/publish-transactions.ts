@@ -6,11 +6,11 @@ import type { AvroCodec } from '../pubsub/avro-codec';
 import { AvroRecordError } from '../pubsub/avro-codec';
 import type { MessagePublisher } from '../pubsub/message-publisher';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
-import { mutateEntries, toRawEntry } from '../bigtable/mutate-entries';
 import { type ReadRow, type RowRange, rangesReadOptions } from '../bigtable/read-rows';
 import { DELIVERY_COLUMNS, MalformedRowError, fromRow } from '../bigtable/txn-row';
 import { readWatermark } from '../bigtable/pipeline-state';
 import { occurredRanges } from './occurred-ranges';
+import { PublicationMarks } from './publication-marks';
 import { readPublicationCursor, writePublicationCursor } from './publication-cursor';
 import { type QuarantinedRow, recordQuarantine } from './quarantine';
 import { SaltLeases } from './salt-lease';
@@ -24,8 +24,9 @@ import { SaltLeases } from './salt-lease';
  * Rows already marked are skipped; a row that cannot become a valid record is quarantined and the
  * others still go out. Once every bucket is done the cursor moves to the watermark the run read.
  *
- * A crash between a publish and its mark publishes that row again on the next run (at least once:
- * consumers drop duplicates by the `transactionId` attribute).
+ * A crash between a publish and its mark (marks are written in batches, see PublicationMarks)
+ * publishes that row again on the next run (at least once: consumers drop duplicates by the
+ * `transactionId` attribute).
  */
 export interface PublicationDeps {
   txnTable: Table;
@@ -38,8 +39,10 @@ export interface PublicationDeps {
 }
 
 export interface PublicationOptions {
-  /** Messages per publish-then-mark step of one bucket. */
+  /** Messages of one bucket published together (the next chunk is read meanwhile). */
   chunkSize: number;
+  /** Acknowledged rows of one bucket marked per MutateRows request. */
+  markBatchSize: number;
   /** A salt lease unrenewed this long is free again (its run died). */
   leaseTtlMs: number;
   /** How often a run looks again at a bucket another run holds. */
@@ -64,11 +67,6 @@ export interface PublicationReport {
   from?: Date;
   to?: Date;
   elapsedMs: number;
-}
-
-/** What `delivery:passed_to_pub_sub` holds. */
-export function passedToPubSubValue(at: Date, messageId: string): string {
-  return JSON.stringify({ at: at.toISOString(), messageId });
 }
 
 interface Outgoing {
@@ -112,31 +110,30 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     await recordQuarantine(deps.stateTable, deps.stateSchema, rows);
   };
 
-  /** Publishes a chunk, then marks the rows whose publish was acknowledged; throws the first refusal. */
-  const publishChunk = async (chunk: Outgoing[]) => {
+  /** Publishes a chunk and hands the acknowledged rows to `marks`; throws the first refusal. */
+  const publishChunk = async (chunk: Outgoing[], marks: PublicationMarks) => {
     if (chunk.length === 0) return;
     const outcomes = await Promise.allSettled(chunk.map((m) => deps.publisher.publish(m.data, { transactionId: m.transactionId })));
     const ackedAt = new Date();
     const acked = chunk.flatMap((m, i) => {
       const outcome = outcomes[i]!;
-      return outcome.status === 'fulfilled' ? [{ m, messageId: outcome.value }] : [];
+      return outcome.status === 'fulfilled' ? [{ rowKey: m.rowKey, transactionId: m.transactionId, messageId: outcome.value }] : [];
     });
-    await options.afterPublish?.(acked.map((a) => a.m.transactionId));
-    if (acked.length > 0) {
-      const marks = acked.map(({ m, messageId }) =>
-        toRawEntry({ key: m.rowKey, data: { [marked]: { [markColumn]: { value: passedToPubSubValue(ackedAt, messageId), timestamp: ackedAt } } } }),
-      );
-      await mutateEntries(deps.txnTable, marks);
-    }
+    await options.afterPublish?.(acked.map((a) => a.transactionId));
+    marks.add(acked, ackedAt);
     report.published += acked.length;
     const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (refused) throw refused.reason;
   };
 
-  /** One bucket: its ranges in order, reading while the previous chunk is being published. */
+  /**
+   * One bucket: its ranges in order, one chunk publishing while the next is read, the marks written
+   * in large batches beside them. Every mark is written before this returns (and the lease goes).
+   */
   const publishBucket = async (salt: number, ranges: RowRange[]): Promise<boolean> => {
     if (ranges.length === 0) return true;
-    let inFlight: Promise<void> = Promise.resolve();
+    const marks = new PublicationMarks(deps.txnTable, deps.txnSchema, options.markBatchSize);
+    let publishing: Promise<void> = Promise.resolve();
     let failure: unknown;
     // The lease is renewed on a heartbeat, not per chunk: a chunk can wait long on a busy topic.
     const heartbeat = setInterval(() => {
@@ -145,23 +142,26 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
       });
     }, Math.max(50, Math.floor(options.leaseTtlMs / 4)));
     const send = (chunk: Outgoing[]) => {
-      const previous = inFlight;
-      inFlight = previous.then(() => (failure === undefined ? publishChunk(chunk) : undefined)).catch((error: unknown) => {
+      const previous = publishing;
+      publishing = previous.then(() => (failure === undefined ? publishChunk(chunk, marks) : undefined)).catch((error: unknown) => {
         failure ??= error;
       });
       return previous;
     };
     try {
-      return await readBucket(ranges, send, () => failure);
+      const inTime = await readBucket(ranges, send, () => failure ?? marks.failure);
+      await marks.close();
+      return inTime;
     } finally {
       clearInterval(heartbeat);
-      await inFlight;
+      await publishing;
+      await marks.settled();
     }
   };
 
   /**
    * Reads a bucket's ranges, handing full chunks to `send` (the stream pauses until the chunk
-   * before has been published and marked); false when the budget ran out.
+   * before has been acknowledged); false when the budget ran out.
    */
   const readBucket = async (ranges: RowRange[], send: (chunk: Outgoing[]) => Promise<void>, failed: () => unknown): Promise<boolean> => {
     let chunk: Outgoing[] = [];

@@ -25,6 +25,8 @@ export function readAvroPublishConfig(env: Env): AvroPublishConfig {
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 60_000, min: 100, max: 600_000 }),
       options: {
         chunkSize: read.integer('PUBLISH_CHUNK_SIZE', { default: 500, min: 1, max: 10_000 }),
+        // One cell a mark: far below MutateRows' 100,000 mutations a request.
+        markBatchSize: read.integer('PUBLISH_MARK_BATCH', { default: 2500, min: 1, max: 50_000 }),
         leaseTtlMs: read.integer('PUBLISH_LEASE_SECONDS', { default: 120, min: 1, max: 3600 }) * 1000,
         leasePollMs: read.integer('PUBLISH_LEASE_POLL_MS', { default: 1000, min: 10, max: 60_000 }),
         initialLookbackMs: read.integer('PUBLISH_LOOKBACK_DAYS', { default: 31, min: 0, max: 3660 }) * 86_400_000,

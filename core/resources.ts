@@ -49,6 +49,8 @@ export interface Resources {
     maxDeliveryAttempts: number;
     /** Signal published by pubsubReplicate after a run that wrote rows; drives bigtableToAvro. */
     replicatedTopic: string;
+    /** Where bigtableToAvro's trigger sends a signal after maxDeliveryAttempts failed deliveries. */
+    replicatedDeadLetterTopic: string;
     /** AVRO-schema topic fed by bigtableToAvro. */
     avroTopic: string;
     avroSchema: string;
@@ -106,6 +108,7 @@ export function defaultResources(project: string, bucket = `${project}-finserv-s
       replicateSubscription: 'pubsub-replicate',
       maxDeliveryAttempts: 10,
       replicatedTopic: 'transactions-replicated',
+      replicatedDeadLetterTopic: 'transactions-replicated-dead-letter',
       avroTopic: 'transactions-avro',
       avroSchema: 'transaction-avro',
       avroPublishSubscription: 'bigtable-to-avro',

@@ -30,11 +30,11 @@ delete_alerts
 log "Data and messaging"
 gc sql instances delete "$SQL_INSTANCE" || true
 gc bigtable instances delete "$BIGTABLE_INSTANCE" || true
-for topic in "$GENERATED_TOPIC" "$DEAD_LETTER_TOPIC" transactions-avro; do
+for topic in "$GENERATED_TOPIC" "$DEAD_LETTER_TOPIC" "$REPLICATED_TOPIC" "$REPLICATED_DEAD_LETTER_TOPIC" "$AVRO_TOPIC"; do
   gc pubsub subscriptions delete "$topic" || true
   gc pubsub topics delete "$topic" || true
 done
-gc pubsub schemas delete transaction-avro || true
+gc pubsub schemas delete "$AVRO_SCHEMA" || true
 for bucket in "$SUMMARIES_BUCKET" "$TEMPLATES_BUCKET" "$DATAFLOW_BUCKET" "$BUILD_BUCKET"; do
   gc storage rm --recursive "gs://$bucket" || true
 done

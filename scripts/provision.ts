@@ -5,9 +5,12 @@
  *   --resources   Bigtable tables and families, Pub/Sub topics and the AVRO schema, the bucket
  *                 (scripts/bootstrap.sh, as the owner: creating them needs admin roles)
  *   --migrations  the SQL migrations, as the migrations database user (scripts/deploy.sh, every push)
+ *   --avro-schema a new revision of the AVRO schema when core/avro/transaction.avsc changed
+ *                 (bigtableToAvro's deploy, every push: the deployer may commit revisions, not create)
  *
  *   node --import tsx scripts/provision.ts --resources --project=P --region=R --bucket=B
  *   node --import tsx scripts/provision.ts --migrations --project=P --cloud-sql-instance=P:R:I --database=D
+ *   node --import tsx scripts/provision.ts --avro-schema --project=P
  *
  * Uses Application Default Credentials; the migrations user's name and password come from Secret Manager.
  */
@@ -17,6 +20,8 @@ import { parseArgs } from 'node:util';
 import { createBigtableClient } from '../core/bigtable/client';
 import { createLogger } from '../core/log';
 import { provisionAll } from '../core/provision/provision';
+import { reviseSchema } from '../core/provision/pubsub';
+import { readTransactionAvsc } from '../core/provision/transaction-avsc';
 import { defaultResources } from '../core/resources';
 import { CachedSecrets, SecretManagerSecrets } from '../core/secrets';
 import { operatorConnection } from '../core/sql/cloud-sql-login';
@@ -27,8 +32,10 @@ const log = createLogger('provision');
 
 const USAGE = `usage: node --import tsx scripts/provision.ts --resources --project P [--region R] [--bucket B]
        node --import tsx scripts/provision.ts --migrations --project P --cloud-sql-instance P:REGION:INSTANCE --database D
+       node --import tsx scripts/provision.ts --avro-schema --project P
   --resources: every Bigtable table and family, Pub/Sub topic and schema, the bucket (scripts/bootstrap.sh)
   --migrations: the SQL migrations, as the migrations database user (scripts/deploy.sh)
+  --avro-schema: a new revision of the AVRO schema when its .avsc changed (scripts/parts/bigtable_to_avro.sh)
 `;
 
 async function main(): Promise<void> {
@@ -36,6 +43,7 @@ async function main(): Promise<void> {
     options: {
       resources: { type: 'boolean', default: false },
       migrations: { type: 'boolean', default: false },
+      'avro-schema': { type: 'boolean', default: false },
       project: { type: 'string' },
       region: { type: 'string', default: 'us-central1' },
       bucket: { type: 'string' },
@@ -51,8 +59,15 @@ async function main(): Promise<void> {
   }
   const project = values.project;
   if (!project) throw new Error('--project is required');
-  if (values.resources === values.migrations) throw new Error('give exactly one of --resources and --migrations');
+  if ([values.resources, values.migrations, values['avro-schema']].filter(Boolean).length !== 1) {
+    throw new Error('give exactly one of --resources, --migrations and --avro-schema');
+  }
   const resources = defaultResources(project, values.bucket);
+  if (values['avro-schema']) {
+    const schema = await reviseSchema(new PubSub({ projectId: project }), resources.pubsub.avroSchema, readTransactionAvsc(), { create: false });
+    log.info({ schema }, 'AVRO schema matches core/avro/transaction.avsc');
+    return;
+  }
   if (values.resources) {
     await provisionAll(
       { bigtable: createBigtableClient({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }) },

@@ -38,8 +38,8 @@ function sameJson(a: string, b: string): boolean {
 }
 
 /**
- * Topics (generated and replicated signals), dead-letter topic (with a pull subscription of the
- * same name that keeps what lands there), the replicate subscription with its dead-letter and retry
+ * Topics (generated and replicated signals), their dead-letter topics (each with a pull
+ * subscription of the same name that keeps what lands there), the replicate subscription with its dead-letter and retry
  * policies, the AVRO schema and the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
  * exists is kept, and the replicate subscription's policies are set to what is asked.
  */
@@ -50,10 +50,15 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
     createIfAbsent(() => pubsub.createTopic(resources.replicatedTopic)),
+    createIfAbsent(() => pubsub.createTopic(resources.replicatedDeadLetterTopic)),
     provisionSchemaTopic(pubsub, resources.avroSchema, options.avroSchemaDefinition, resources.avroTopic, options.avroEncoding ?? 'JSON'),
     provisionChanges(pubsub, resources.changes, options),
   ]);
-  await createIfAbsent(() => deadLetter.createSubscription(resources.generatedDeadLetterTopic));
+  await Promise.all(
+    [resources.generatedDeadLetterTopic, resources.replicatedDeadLetterTopic].map((name) =>
+      createIfAbsent(() => pubsub.topic(name).createSubscription(name)),
+    ),
+  );
   if (options.withReplicateSubscription === false) return;
 
   const policies: SubscriptionMetadata = {
@@ -74,13 +79,24 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
 
 /**
  * A schema-enforced topic. The .avsc file is the schema's single source of truth: the schema is
- * created from it, and when the file changes (compared by meaning with the newest revision) a new
- * revision is committed. The topic accepts every revision, so messages written with an older one
- * still decode.
+ * created from it (reviseSchema), and the topic accepts every revision, so messages written with
+ * an older one still decode.
  */
 async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition: string, topic: string, encoding: AvroEncoding): Promise<void> {
+  const name = await reviseSchema(pubsub, schemaId, definition, { create: true });
+  const schemaSettings = { schema: name, encoding };
+  await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
+}
+
+/**
+ * The schema as the .avsc says: created when absent (`create`), and a new revision committed when
+ * the file differs by meaning from the newest revision (nothing when it does not: a schema keeps
+ * at most 20 revisions). Returns the schema's full name. Without `create` it needs only
+ * `pubsub.schemas.get` and `pubsub.schemas.commit`, which is what a deploy is given.
+ */
+export async function reviseSchema(pubsub: PubSub, schemaId: string, definition: string, options: { create: boolean }): Promise<string> {
   const schema = pubsub.schema(schemaId);
-  const created = await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition));
+  const created = options.create ? await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition)) : 'existed';
   const name = await schema.getName();
   if (created === 'existed') {
     const newest = await schema.get('FULL');
@@ -89,8 +105,7 @@ async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition
       await client.commitSchema({ name, schema: { name, type: 'AVRO', definition } });
     }
   }
-  const schemaSettings = { schema: name, encoding };
-  await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
+  return name;
 }
 
 /**

@@ -123,16 +123,34 @@ finish() {
   fi
 }
 
-# scheduler_http_job NAME "CREATE-ONLY FLAGS" "UPDATE-ONLY FLAGS" COMMON FLAGS...
-# Creates a Cloud Scheduler HTTP job in REGION or updates it in place; check mode parses both forms.
-scheduler_http_job() {
-  local name=$1 create_flags=$2 update_flags=$3
-  shift 3
+# scheduler_job KIND NAME "CREATE-ONLY FLAGS" "UPDATE-ONLY FLAGS" COMMON FLAGS...
+# Creates a Cloud Scheduler job of KIND (http, pubsub) in REGION or updates it in place; check
+# mode parses both forms.
+scheduler_job() {
+  local kind=$1 name=$2 create_flags=$3 update_flags=$4
+  shift 4
   # shellcheck disable=SC2086
   if exists scheduler jobs describe "$name" --location="$REGION"; then
-    gc scheduler jobs update http "$name" --location="$REGION" $update_flags "$@"
+    gc scheduler jobs update "$kind" "$name" --location="$REGION" $update_flags "$@"
   else
-    gc scheduler jobs create http "$name" --location="$REGION" $create_flags "$@"
-    if [ -n "$DEPLOY_CHECK" ]; then gc scheduler jobs update http "$name" --location="$REGION" $update_flags "$@"; fi
+    gc scheduler jobs create "$kind" "$name" --location="$REGION" $create_flags "$@"
+    if [ -n "$DEPLOY_CHECK" ]; then gc scheduler jobs update "$kind" "$name" --location="$REGION" $update_flags "$@"; fi
   fi
+}
+
+# scheduler_http_job NAME "CREATE-ONLY FLAGS" "UPDATE-ONLY FLAGS" COMMON FLAGS...
+scheduler_http_job() { scheduler_job http "$@"; }
+
+# trigger_subscription FUNCTION: the subscription Eventarc made for a 2nd-gen function's Pub/Sub
+# trigger (projects/P/subscriptions/S), on the last line (check mode: a stand-in name).
+trigger_subscription() {
+  local fn=$1 trigger
+  if [ -n "$DEPLOY_CHECK" ]; then
+    gc functions describe "$fn" --gen2 --region="$REGION" --format='value(eventTrigger.trigger)'
+    gc eventarc triggers describe "${fn,,}-check" --location="$REGION" --format='value(transport.pubsub.subscription)'
+    echo "projects/${PROJECT_ID}/subscriptions/eventarc-${fn,,}-check"
+    return
+  fi
+  trigger=$(gc functions describe "$fn" --gen2 --region="$REGION" --format='value(eventTrigger.trigger)')
+  gc eventarc triggers describe "$trigger" --location="$REGION" --format='value(transport.pubsub.subscription)'
 }

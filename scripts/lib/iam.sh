@@ -44,6 +44,29 @@ grant_sql_client() {
   grant_project "serviceAccount:$1" roles/cloudsql.client "resource.name == \"${SQL_INSTANCE_RESOURCE}\"" fin-serv-instance-only
 }
 
+# trigger_dead_letters FUNCTION DEAD-LETTER-TOPIC: the function's Eventarc subscription gets a
+# dead-letter policy (after MAX_DELIVERY_ATTEMPTS, backing off 10 s to 10 min); the Pub/Sub service
+# agent forwards from it (its publisher role on the dead-letter topic is granted with the part's).
+trigger_dead_letters() {
+  local subscription
+  subscription=$(trigger_subscription "$1" | tail -n 1)
+  gc pubsub subscriptions update "$subscription" --dead-letter-topic="$2" \
+    --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS" --min-retry-delay=10s --max-retry-delay=600s
+  grant "pubsub subscriptions" "$subscription" "$PUBSUB_AGENT" roles/pubsub.subscriber
+}
+
+# custom_role ID TITLE PERMISSIONS: a project custom role with exactly these permissions (comma
+# separated), for what has no IAM policy of its own (Pub/Sub schemas) and no predefined role this small.
+custom_role() {
+  [ -z "${IAM_LIST:-}" ] || return 0
+  if exists iam roles describe "$1"; then
+    gc iam roles update "$1" --title="$2" --permissions="$3" --stage=GA >/dev/null
+  else
+    gc iam roles create "$1" --title="$2" --permissions="$3" --stage=GA >/dev/null
+    if [ -n "$DEPLOY_CHECK" ]; then gc iam roles update "$1" --title="$2" --permissions="$3" --stage=GA; fi
+  fi
+}
+
 # PROJECT_NUMBER, and the Google-managed service agents named after it.
 load_project_number() {
   if [ -n "$DEPLOY_CHECK" ]; then

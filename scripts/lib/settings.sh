@@ -13,7 +13,7 @@ BIGTABLE_NODES=${BIGTABLE_NODES:-1}
 IMAGE_TAG=${IMAGE_TAG:-$(git rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)}
 
 # The parts, in deploy order. Each is scripts/parts/<part>.sh (see scripts/parts/README.md).
-PARTS=(generate replicate daily_summary flex_template)
+PARTS=(generate replicate bigtable_to_avro daily_summary flex_template)
 
 SQL_INSTANCE=fin-serv-instance
 SQL_DATABASE=finserv
@@ -25,6 +25,10 @@ STATE_TABLE=pipeline_state
 SUMMARIES_TABLE=daily_transactions_summaries_from_csv
 GENERATED_TOPIC=transactions-generated
 DEAD_LETTER_TOPIC=transactions-generated-dead-letter
+REPLICATED_TOPIC=transactions-replicated
+REPLICATED_DEAD_LETTER_TOPIC=transactions-replicated-dead-letter
+AVRO_TOPIC=transactions-avro
+AVRO_SCHEMA=transaction-avro
 MAX_DELIVERY_ATTEMPTS=10
 
 # Buckets: the summaries (the job writes, the flex template reads and dead-letters into), the flex
@@ -63,6 +67,18 @@ BUILD_FLAGS=(--region="$REGION" --service-account="projects/${PROJECT_ID}/servic
 # Registry writer roles) and keeps its images in the pipeline's repository.
 FUNCTION_BUILD_FLAGS=(--build-service-account="projects/${PROJECT_ID}/serviceAccounts/${SA_BUILD}"
   --docker-repository="$REPOSITORY_RESOURCE")
+
+# deploy_event_function NAME TOPIC TRIGGER-ACCOUNT RUNTIME-ACCOUNT ENV [FLAGS...]: the 2nd-gen
+# function dist/NAME behind an Eventarc Pub/Sub trigger on TOPIC: private, retried on failure,
+# one event at a time per instance, 540 s (Cloud Functions' most for an event).
+deploy_event_function() {
+  local name=$1 topic=$2 trigger_account=$3 runtime_account=$4 env=$5
+  shift 5
+  gc functions deploy "$name" --gen2 --runtime=nodejs22 --region="$REGION" --source="dist/$name" \
+    --entry-point="$name" --trigger-topic="$topic" --trigger-service-account="$trigger_account" \
+    --no-allow-unauthenticated --retry --service-account="$runtime_account" "${FUNCTION_BUILD_FLAGS[@]}" \
+    --memory=1Gi --timeout=540s --concurrency=1 --set-env-vars="$env" "$@"
+}
 
 # sql_env PART: the environment of a function that reaches Cloud SQL as PART's database user.
 sql_env() {

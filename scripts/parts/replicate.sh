@@ -18,38 +18,20 @@ replicate_grants() {
   grant "iam service-accounts" "$SA_TRIGGER" "$PUBSUB_AGENT" roles/iam.serviceAccountTokenCreator
   # Dead letters are forwarded by the Pub/Sub service agent.
   grant "pubsub topics" "$DEAD_LETTER_TOPIC" "$PUBSUB_AGENT" roles/pubsub.publisher
+  # It announces the span each run wrote (bigtableToAvro's signal).
+  grant "pubsub topics" "$REPLICATED_TOPIC" "serviceAccount:$SA_REPLICATE" roles/pubsub.publisher
   grant_sa_user "$SA_REPLICATE" "$SA_DEPLOYER"
   grant_sa_user "$SA_TRIGGER" "$SA_DEPLOYER"
 }
 
 replicate_deploy() {
-  gc functions deploy pubsubReplicate --gen2 --runtime=nodejs22 --region="$REGION" --source=dist/pubsubReplicate \
-    --entry-point=pubsubReplicate --trigger-topic="$GENERATED_TOPIC" --trigger-service-account="$SA_TRIGGER" \
-    --no-allow-unauthenticated --retry --service-account="$SA_REPLICATE" "${FUNCTION_BUILD_FLAGS[@]}" \
-    --memory=1Gi --timeout=540s --max-instances=4 --concurrency=1 \
-    --set-env-vars="$(sql_env replicate),BIGTABLE_INSTANCE=${BIGTABLE_INSTANCE},REPLICATE_BUDGET_MS=480000"
-}
-
-# The subscription Eventarc made for the trigger (projects/P/subscriptions/S).
-replicate_subscription() {
-  if [ -n "$DEPLOY_CHECK" ]; then
-    gc functions describe pubsubReplicate --gen2 --region="$REGION" --format='value(eventTrigger.trigger)'
-    gc eventarc triggers describe pubsubreplicate-check --location="$REGION" --format='value(transport.pubsub.subscription)'
-    echo "projects/${PROJECT_ID}/subscriptions/eventarc-check"
-    return
-  fi
-  local trigger
-  trigger=$(gc functions describe pubsubReplicate --gen2 --region="$REGION" --format='value(eventTrigger.trigger)')
-  gc eventarc triggers describe "$trigger" --location="$REGION" --format='value(transport.pubsub.subscription)'
+  deploy_event_function pubsubReplicate "$GENERATED_TOPIC" "$SA_TRIGGER" "$SA_REPLICATE" \
+    "$(sql_env replicate),BIGTABLE_INSTANCE=${BIGTABLE_INSTANCE},REPLICATE_BUDGET_MS=480000" --max-instances=4
 }
 
 replicate_after_deploy() {
   with_retries gc functions add-invoker-policy-binding pubsubReplicate --region="$REGION" --member="serviceAccount:$SA_TRIGGER"
-  local subscription
-  subscription=$(replicate_subscription | tail -n 1)
-  gc pubsub subscriptions update "$subscription" --dead-letter-topic="$DEAD_LETTER_TOPIC" \
-    --max-delivery-attempts="$MAX_DELIVERY_ATTEMPTS" --min-retry-delay=10s --max-retry-delay=600s
-  grant "pubsub subscriptions" "$subscription" "$PUBSUB_AGENT" roles/pubsub.subscriber
+  trigger_dead_letters pubsubReplicate "$DEAD_LETTER_TOPIC"
 }
 
 replicate_destroy() {

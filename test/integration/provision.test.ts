@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { provisionAll } from '../../core/provision/provision';
+import { reviseSchema } from '../../core/provision/pubsub';
 import { readChangelogEntryAvsc, readTransactionAvsc } from '../../core/avro/schemas';
 import { encodeChange } from '../../core/changelog/change-record';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -34,8 +35,21 @@ test('provisioning creates every resource', async () => {
   const topic = (name: string) => `projects/${resources.project}/topics/${name}`;
   assert.equal(
     first.pubsub.topics.map((t) => t.name),
-    [resources.pubsub.avroTopic, resources.pubsub.generatedTopic, resources.pubsub.generatedDeadLetterTopic, resources.pubsub.changes.topic, resources.pubsub.replicatedTopic].map(topic).sort(),
+    [
+      resources.pubsub.avroTopic,
+      resources.pubsub.generatedTopic,
+      resources.pubsub.generatedDeadLetterTopic,
+      resources.pubsub.changes.topic,
+      resources.pubsub.replicatedTopic,
+      resources.pubsub.replicatedDeadLetterTopic,
+    ]
+      .map(topic)
+      .sort(),
   );
+  for (const deadLetter of [resources.pubsub.generatedDeadLetterTopic, resources.pubsub.replicatedDeadLetterTopic]) {
+    const keeper = first.pubsub.subscriptions.find((s) => s.name.endsWith(`/${deadLetter}`));
+    assert.equal(keeper?.topic, topic(deadLetter), `${deadLetter} keeps what lands there in a subscription of its name`);
+  }
   const avro = first.pubsub.topics.find((t) => t.name === topic(resources.pubsub.avroTopic));
   assert.equal(avro?.schemaSettings?.schema, `projects/${resources.project}/schemas/${resources.pubsub.avroSchema}`);
   assert.equal(avro?.schemaSettings?.encoding, 'JSON');
@@ -85,6 +99,30 @@ test('a drifted subscription is set back to its policies', async () => {
   await subscription.modifyPushConfig({});
   await provisionAll(clients, resources, options);
   assert.equal(await provisionedState(clients, resources), first);
+});
+
+test("a deploy's schema revision (scripts/provision.ts --avro-schema): the same .avsc commits nothing, a changed one one revision, an absent schema is an error", async () => {
+  const client = await pubsub.getSchemaClient();
+  const name = `projects/${resources.project}/schemas/${resources.pubsub.avroSchema}`;
+  const revisions = async () => (await client.listSchemaRevisions({ name, view: 'FULL' }))[0];
+  const before = await revisions();
+  assert.is(await reviseSchema(pubsub, resources.pubsub.avroSchema, readTransactionAvsc(), { create: false }), name);
+  assert.is((await revisions()).length, before.length, 'the same definition, reformatted or not, commits nothing');
+  await reviseSchema(pubsub, resources.pubsub.avroSchema, JSON.stringify(JSON.parse(readTransactionAvsc())), { create: false });
+  assert.is((await revisions()).length, before.length);
+  const schema = JSON.parse(readTransactionAvsc()) as { fields: unknown[] };
+  schema.fields.push({ name: 'note', type: ['null', 'string'], default: null });
+  await reviseSchema(pubsub, resources.pubsub.avroSchema, JSON.stringify(schema), { create: false });
+  await reviseSchema(pubsub, resources.pubsub.avroSchema, JSON.stringify(schema), { create: false });
+  assert.is((await revisions()).length, before.length + 1, 'one new revision, committed once');
+  try {
+    await reviseSchema(pubsub, 'no-such-schema', readTransactionAvsc(), { create: false });
+    assert.unreachable('a missing schema was made without create');
+  } catch (error) {
+    assert.is((error as { code?: number }).code, 5, 'NOT_FOUND');
+  }
+  // Back to the .avsc for the tests after this one.
+  await reviseSchema(pubsub, resources.pubsub.avroSchema, readTransactionAvsc(), { create: false });
 });
 
 test('the AVRO topic accepts a transaction record and refuses anything else', async () => {

@@ -24,6 +24,9 @@ test('typed again: every delete parses, the accounts and their project roles go'
     for (const expected of [
       'functions delete httpGenerate',
       'functions delete pubsubReplicate',
+      'functions delete bigtableToAvro',
+      'scheduler jobs delete avro-sweep-hourly',
+      'pubsub topics delete transactions-replicated-dead-letter',
       'run jobs delete daily-summary',
       'scheduler jobs delete flex-template-0200',
       'builds triggers delete finserv-main',

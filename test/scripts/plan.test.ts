@@ -45,6 +45,8 @@ test('bootstrap and its first deploy parse, every part in the plan', () => {
   for (const part of [
     'functions deploy httpGenerate',
     'functions deploy pubsubReplicate',
+    'functions deploy bigtableToAvro',
+    'scheduler jobs create pubsub avro-sweep-hourly',
     'run jobs deploy daily-summary',
     'dataflow flex-template build',
     'scheduler jobs create http generate-hourly',
@@ -70,7 +72,7 @@ test('least privilege: no basic or admin role, no public member, no public funct
   }
   assert.not.ok(commands().some((c) => c.args.includes('--allow-unauthenticated')));
   const functions = starting('functions deploy');
-  assert.is(functions.length, 2);
+  assert.is(functions.length, 3);
   for (const fn of functions) {
     assert.ok(fn.args.includes('--no-allow-unauthenticated'), fn.line);
     assert.match(flag(fn, 'service-account') ?? '', /^fs-[a-z-]+@finserv-check\.iam\.gserviceaccount\.com$/, fn.line);
@@ -104,8 +106,10 @@ test('grants are scoped to the resource a part touches', () => {
     `${resources.bigtable.state.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
     `${resources.bigtable.state.id} ${member('fs-generate')} roles/bigtable.user`,
     `${resources.bigtable.state.id} ${member('fs-replicate')} roles/bigtable.user`,
+    `${resources.bigtable.state.id} ${member('fs-avro')} roles/bigtable.user`,
     `${resources.bigtable.txn.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
     `${resources.bigtable.txn.id} ${member('fs-replicate')} roles/bigtable.user`,
+    `${resources.bigtable.txn.id} ${member('fs-avro')} roles/bigtable.user`,
   ].sort());
   const projectLevel = on('projects add-iam-policy-binding');
   for (const binding of projectLevel) {
@@ -121,12 +125,55 @@ test('grants are scoped to the resource a part touches', () => {
   const writers = templates.filter((b) => !/objectViewer$/.test(flag(b, 'role') ?? '')).map((b) => flag(b, 'member'));
   assert.equal(writers, [member('fs-deployer')]);
   assert.ok(templates.some((b) => flag(b, 'member') === member('fs-scheduler') && flag(b, 'role') === 'roles/storage.objectViewer'));
-  const topics = on('pubsub topics add-iam-policy-binding').map((b) => b.args[3]);
-  assert.ok(topics.every((t) => t === resources.pubsub.generatedTopic || t === resources.pubsub.generatedDeadLetterTopic), topics.join());
-  const agent = bindings().find((b) => flag(b, 'role') === 'roles/iam.serviceAccountTokenCreator');
-  assert.ok(agent, 'the Pub/Sub service agent mints the trigger account tokens');
-  assert.is(agent!.args[3], 'fs-replicate-trigger@finserv-check.iam.gserviceaccount.com');
-  assert.match(flag(agent!, 'member') ?? '', /@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/);
+  const topicGrants = on('pubsub topics add-iam-policy-binding').map((b) => `${b.args[3]} ${flag(b, 'member')} ${flag(b, 'role')}`).sort();
+  const pubsubAgent = 'serviceAccount:service-000000000000@gcp-sa-pubsub.iam.gserviceaccount.com';
+  assert.equal(topicGrants, [
+    `${resources.pubsub.avroTopic} ${member('fs-avro')} roles/pubsub.publisher`,
+    `${resources.pubsub.generatedDeadLetterTopic} ${pubsubAgent} roles/pubsub.publisher`,
+    `${resources.pubsub.generatedTopic} ${member('fs-generate')} roles/pubsub.publisher`,
+    `${resources.pubsub.replicatedDeadLetterTopic} ${pubsubAgent} roles/pubsub.publisher`,
+    `${resources.pubsub.replicatedTopic} ${member('fs-replicate')} roles/pubsub.publisher`,
+  ].sort());
+  const tokenCreators = bindings().filter((b) => flag(b, 'role') === 'roles/iam.serviceAccountTokenCreator');
+  assert.equal(tokenCreators.map((b) => b.args[3]).sort(), [member('fs-avro-trigger'), member('fs-replicate-trigger')].map((m) => m.slice('serviceAccount:'.length)).sort(), 'the Pub/Sub service agent mints the trigger accounts\' tokens');
+  for (const agent of tokenCreators) assert.is(flag(agent, 'member'), pubsubAgent);
+});
+
+test("bigtableToAvro's accounts: exactly what the function and its trigger need", () => {
+  // "GROUP RESOURCE ROLE" of every binding whose member is the account (an invoker binding is run.invoker).
+  const rolesOf = (account: string) =>
+    bindings()
+      .filter((b) => flag(b, 'member') === member(account))
+      .map((b) => {
+        const verb = b.args.findIndex((arg) => arg.endsWith('-policy-binding'));
+        return `${b.args.slice(0, verb).join(' ')} ${b.args[verb + 1]} ${flag(b, 'role') ?? 'roles/run.invoker'}`;
+      })
+      .sort();
+  assert.equal(rolesOf('fs-avro'), [
+    `bigtable instances tables ${resources.bigtable.state.id} roles/bigtable.user`,
+    `bigtable instances tables ${resources.bigtable.txn.id} roles/bigtable.user`,
+    'projects finserv-check projects/finserv-check/roles/fsAvroSchemaReader',
+    `pubsub topics ${resources.pubsub.avroTopic} roles/pubsub.publisher`,
+  ]);
+  assert.equal(rolesOf('fs-avro-trigger'), ['functions bigtableToAvro roles/run.invoker'].sort());
+  const reader = starting('iam roles create fsAvroSchemaReader')[0];
+  assert.ok(reader, 'the schema reader role is made');
+  assert.is(flag(reader!, 'permissions'), 'pubsub.topics.get,pubsub.schemas.get');
+  const reviser = starting('iam roles create fsAvroSchemaReviser')[0];
+  assert.is(flag(reviser!, 'permissions'), 'pubsub.schemas.get,pubsub.schemas.commit', 'the deployer commits revisions, creates and deletes nothing');
+  const fn = starting('functions deploy bigtableToAvro')[0]!;
+  for (const expected of ['--gen2', '--runtime=nodejs22', '--retry', '--no-allow-unauthenticated', `--trigger-topic=${resources.pubsub.replicatedTopic}`]) {
+    assert.ok(fn.args.includes(expected), `${expected} in ${fn.line}`);
+  }
+  assert.is(flag(fn, 'service-account'), member('fs-avro').slice('serviceAccount:'.length));
+  assert.is(flag(fn, 'trigger-service-account'), member('fs-avro-trigger').slice('serviceAccount:'.length));
+  const deadLetters = starting('pubsub subscriptions update').filter((c) => c.line.includes('bigtabletoavro'));
+  assert.is(deadLetters.length, 1, "the trigger's subscription gets a dead-letter policy, as pubsubReplicate's");
+  assert.is(flag(deadLetters[0]!, 'dead-letter-topic'), resources.pubsub.replicatedDeadLetterTopic);
+  const sweep = starting('scheduler jobs create pubsub avro-sweep-hourly')[0]!;
+  assert.is(flag(sweep, 'topic'), resources.pubsub.replicatedTopic);
+  assert.is(flag(sweep, 'message-body'), '{"sweep":"hourly"}');
+  assert.is(flag(sweep, 'schedule'), '20 * * * *');
 });
 
 test('each part reads its own database secret pair, named as core/resources.ts names them', () => {

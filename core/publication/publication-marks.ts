@@ -65,9 +65,4 @@ export class PublicationMarks {
     await this.writing;
     if (this.error !== undefined) throw this.error;
   }
-
-  /** Waits for the writes in flight, whatever their outcome (after a failure elsewhere). */
-  settled(): Promise<void> {
-    return this.writing;
-  }
 }

@@ -149,13 +149,18 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
       return previous;
     };
     try {
-      const inTime = await readBucket(ranges, send, () => failure ?? marks.failure);
-      await marks.close();
+      let inTime: boolean;
+      try {
+        inTime = await readBucket(ranges, send, () => failure ?? marks.failure);
+      } finally {
+        await publishing;
+        // The acknowledged rows are marked even when the bucket failed: they need not go out again.
+        await marks.close().catch(() => undefined);
+      }
+      if (marks.failure !== undefined) throw marks.failure;
       return inTime;
     } finally {
       clearInterval(heartbeat);
-      await publishing;
-      await marks.settled();
     }
   };
 

@@ -5,7 +5,7 @@ import type { SqlPool } from '../sql/connect';
 import { claimUnsent, markSentAndCommit } from '../sql/transactions';
 import { recordReplicatedSpan } from '../bigtable/replicated-spans';
 import { readStoredWatermark, replaceWatermark } from '../bigtable/pipeline-state';
-import { BigtableWriteError, writeTransactions } from './bigtable-writer';
+import { BigtableWriteError, encodeTransactions, writeEncoded } from './bigtable-writer';
 import { type WatermarkRule, readWatermarkInputs, watermarkOf } from './watermark-rule';
 
 /**
@@ -144,7 +144,8 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
           return;
         }
         for (const txn of claimed) if (resumeFrom === undefined || txn.occurredAt > resumeFrom) resumeFrom = txn.occurredAt;
-        const result = await writes.run(() => writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs));
+        const encoded = encodeTransactions(claimed, deps.txnSchema);
+        const result = await writes.run(() => writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs));
         await options.afterBigtableWrite?.(result.accepted);
         await markSentAndCommit(connection, result.accepted);
         const accepted = result.failed.length === 0 ? undefined : new Set(result.accepted);

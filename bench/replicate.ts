@@ -158,7 +158,7 @@ async function main(args: string[]): Promise<void> {
     const rawTable = instance.table(rawSchema.id);
     const inFlight = { replicate: writesInFlight(txnTable), raw: writesInFlight(rawTable) };
 
-    const sql = await benchDatabase('bench_replicate');
+    const sql = await benchDatabase('bench_replicate', Math.max(8, WORKERS));
     const batches = await generatedBatches('bench', Math.ceil(ROWS / 10_000), Math.min(ROWS, 10_000));
     for (const batch of batches) await insertBatch(sql, batch);
     const entries = batches.flatMap((b) => toTxnRawEntries(b.transactions, rawSchema));

@@ -206,10 +206,13 @@ async function main(args: string[]): Promise<void> {
         }
         const show = (side: 'replicate' | 'raw') =>
           `${rates[side].at(-1)!.toFixed(0)} rows/s, ${writes[side].at(-1)!.toFixed(2)} writes in flight${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
-        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}`);
+        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}; this round's ratio ${(rates.replicate.at(-1)! / rates.raw.at(-1)!).toFixed(2)}`);
       }
       console.log(`${figure} writes in flight (mean over the side's window), medians: replicate ${median(writes.replicate).toFixed(2)}; raw Bigtable writes ${median(writes.raw).toFixed(2)}`);
       if (meter) console.log(`${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      // Information beside the figure: the sides of one round run seconds apart, so on a machine whose
+      // load moves between rounds their ratio is steadier than the ratio of the medians.
+      console.log(`${figure} median of the rounds' own ratios: ${median(rates.replicate.map((rate, i) => rate / rates.raw[i]!)).toFixed(2)}`);
       console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
     };
 

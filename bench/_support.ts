@@ -20,8 +20,8 @@ export async function platformFor(services: ServiceName[], needs: string[]): Pro
   return platform;
 }
 
-/** A provisioned database of its own, opened like the functions open theirs. */
-export async function benchDatabase(database: string): Promise<SqlPool> {
+/** A provisioned database of its own, opened like the functions open theirs (`poolSize` connections, claim sessions as many). */
+export async function benchDatabase(database: string, poolSize = 8): Promise<SqlPool> {
   const mysql = { host: process.env.MYSQL_HOST!, port: Number(process.env.MYSQL_PORT), user: process.env.MYSQL_USER!, password: process.env.MYSQL_PASSWORD ?? '' };
   const admin = createPool({ ...mysql, connectionLimit: 1 });
   try {
@@ -30,7 +30,7 @@ export async function benchDatabase(database: string): Promise<SqlPool> {
   } finally {
     await admin.end();
   }
-  return openSqlPool({ kind: 'tcp', ...mysql, database, limits: { size: 8, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000 } });
+  return openSqlPool({ kind: 'tcp', ...mysql, database, limits: { size: poolSize, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000 } });
 }
 
 export interface GeneratedBatch {

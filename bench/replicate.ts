@@ -1,6 +1,6 @@
 /**
  * replicate: rows/s replicated by pubsubReplicate's core with the function's defaults (SKIP LOCKED
- * claims of 1,000 rows, Bigtable write, flags, commit; 6 claimers, at most 4 writes in flight) against raw batched Bigtable writes of the same
+ * claims of 1,000 rows, Bigtable write, flags with the commit; 8 claimers, at most 4 writes in flight) against raw batched Bigtable writes of the same
  * rows (the same SetCell mutations, built beforehand, sent the same way: 1,000-row MutateRows,
  * 4 in flight, nothing else) to the same emulator,
  * same run. Between rounds the tables are truncated and the flags reset; InnoDB's purge of that reset,
@@ -42,8 +42,8 @@ const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BATCH = 1000;
 const IN_FLIGHT = 4;
-/** Parallel claimers; the function's default is 6 (REPLICATE_WORKERS). */
-const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 6);
+/** Parallel claimers; the function's default is 8 (REPLICATE_WORKERS). */
+const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 8);
 
 function onlyProcess(pids: number[], name: string): number {
   const found = pids.filter((pid) => processName(pid) === name);
@@ -76,6 +76,37 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
   } finally {
     connection.release();
   }
+}
+
+/**
+ * Counts the table's MutateRows calls in flight over time: `mean(since)` is the mean number in
+ * flight since that moment, 4 when the writes never wait for anything else.
+ */
+function writesInFlight(table: Table) {
+  const mutate = table.mutate.bind(table) as (...args: unknown[]) => Promise<unknown>;
+  let active = 0;
+  let changedAt = performance.now();
+  let area = 0;
+  const step = (delta: number) => {
+    const now = performance.now();
+    area += active * (now - changedAt);
+    changedAt = now;
+    active += delta;
+  };
+  (table as unknown as { mutate: typeof mutate }).mutate = (...args) => {
+    step(1);
+    return mutate(...args).finally(() => step(-1));
+  };
+  return {
+    mark: () => {
+      step(0);
+      return { area, at: changedAt };
+    },
+    mean(since: { area: number; at: number }): number {
+      step(0);
+      return (area - since.area) / (changedAt - since.at);
+    },
+  };
 }
 
 /** CPU-seconds per 50,000 rows of each process involved. */
@@ -120,8 +151,9 @@ async function main(args: string[]): Promise<void> {
     const instance = bigtable.instance(resources.bigtable.instance);
     const txnTable = instance.table(resources.bigtable.txn.id);
     const rawTable = instance.table(rawSchema.id);
+    const inFlight = { replicate: writesInFlight(txnTable), raw: writesInFlight(rawTable) };
 
-    const sql = await benchDatabase('bench_replicate');
+    const sql = await benchDatabase('bench_replicate', Math.max(8, WORKERS));
     const batches = await generatedBatches('bench', Math.ceil(ROWS / 10_000), Math.min(ROWS, 10_000));
     for (const batch of batches) await insertBatch(sql, batch);
     const entries = batches.flatMap((b) => toTxnRawEntries(b.transactions, rawSchema));
@@ -136,14 +168,15 @@ async function main(args: string[]): Promise<void> {
       log: createLogger('bench', undefined, 'silent'),
     };
     const replicate = async () => {
-      // The function's defaults: 6 claimers, at most 4 writes in flight (the baseline's 4).
+      // The function's defaults: 8 claimers, at most 4 writes in flight (the baseline's 4).
       const report = await replicateUnsent(deps, { batchSize: BATCH, workers: WORKERS, writesInFlight: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
       if (report.replicated !== total) throw new Error(`replicated ${report.replicated} of ${total}`);
     };
-    const timed = async (run: () => Promise<void>) => {
+    const timed = async (run: () => Promise<void>, writes: ReturnType<typeof writesInFlight>) => {
       const started = performance.now();
+      const mark = writes.mark();
       await run();
-      return total / ((performance.now() - started) / 1000);
+      return { rate: total / ((performance.now() - started) / 1000), inFlight: writes.mean(mark) };
     };
 
     // The CPU split of the rows/s figures' sides (the clock's window only) explains them; the
@@ -152,21 +185,29 @@ async function main(args: string[]): Promise<void> {
 
     const measure = async (figure: Figure) => {
       const rates = { replicate: [] as number[], raw: [] as number[] };
+      const writes = { replicate: [] as number[], raw: [] as number[] };
       const cpu = { replicate: [] as CpuSplit[], raw: [] as CpuSplit[] };
       for (let round = 0; round < ROUNDS; round++) {
         await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
         await settlePurge(sql);
         for (const side of round % 2 === 0 ? (['raw', 'replicate'] as const) : (['replicate', 'raw'] as const)) {
           const before = meter?.sample();
-          rates[side].push(await timed(side === 'raw' ? () => rawWrite(rawTable, entries, BATCH, IN_FLIGHT) : replicate));
+          const { rate, inFlight: mean } = await timed(side === 'raw' ? () => rawWrite(rawTable, entries, BATCH, IN_FLIGHT) : replicate, inFlight[side]);
+          rates[side].push(rate);
+          writes[side].push(mean);
           if (meter && before) cpu[side].push(meter.since(before));
           // The flag flips leave InnoDB purge work behind: done before the other side is timed.
           await settlePurge(sql);
         }
-        const show = (side: 'replicate' | 'raw') => `${rates[side].at(-1)!.toFixed(0)} rows/s${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
-        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}`);
+        const show = (side: 'replicate' | 'raw') =>
+          `${rates[side].at(-1)!.toFixed(0)} rows/s, ${writes[side].at(-1)!.toFixed(2)} writes in flight${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
+        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}; this round's ratio ${(rates.replicate.at(-1)! / rates.raw.at(-1)!).toFixed(2)}`);
       }
+      console.log(`${figure} writes in flight (mean over the side's window), medians: replicate ${median(writes.replicate).toFixed(2)}; raw Bigtable writes ${median(writes.raw).toFixed(2)}`);
       if (meter) console.log(`${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      // Information beside the figure: the sides of one round run seconds apart, so on a machine whose
+      // load moves between rounds their ratio is steadier than the ratio of the medians.
+      console.log(`${figure} median of the rounds' own ratios: ${median(rates.replicate.map((rate, i) => rate / rates.raw[i]!)).toFixed(2)}`);
       console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
     };
 

@@ -1,7 +1,7 @@
 import type { Table } from '@google-cloud/bigtable';
 import type { TxnTableSchema } from '../resources';
 import type { Transaction } from '../transaction';
-import { isPartialFailure, mutateEntries } from '../bigtable/mutate-entries';
+import { type RawEntry, isPartialFailure, mutateEntries } from '../bigtable/mutate-entries';
 import { toTxnRawEntries } from '../bigtable/txn-row';
 
 /**
@@ -21,28 +21,40 @@ export class BigtableWriteError extends Error {
   readonly retryable = true;
 }
 
-export async function writeTransactions(table: Table, schema: TxnTableSchema, txns: readonly Transaction[], timeoutMs: number): Promise<WriteResult> {
-  if (txns.length === 0) return { accepted: [], failed: [] };
-  const entries = toTxnRawEntries(txns, schema);
+/** Transactions as their MutateRows entries (`entries[i]` is `ids[i]`'s row), ready to write. */
+export interface EncodedTransactions {
+  ids: string[];
+  entries: RawEntry[];
+}
+
+/**
+ * Encoded apart from the write, so a replicator encodes a claim before it takes a write slot and
+ * a slot is busy only while its request is.
+ */
+export function encodeTransactions(txns: readonly Transaction[], schema: TxnTableSchema): EncodedTransactions {
+  return { ids: txns.map((t) => t.id), entries: toTxnRawEntries(txns, schema) };
+}
+
+export async function writeEncoded(table: Table, { ids, entries }: EncodedTransactions, timeoutMs: number): Promise<WriteResult> {
+  if (ids.length === 0) return { accepted: [], failed: [] };
   try {
     await mutateEntries(table, entries, timeoutMs);
-    return { accepted: txns.map((t) => t.id), failed: [] };
+    return { accepted: ids, failed: [] };
   } catch (error) {
-    const all = txns.map((t) => t.id);
     // A PartialFailureError lists the entries that failed, unless the RPC itself also failed
     // (its message then ends with the RPC error), in which case rows may be unaccounted for.
     if (isPartialFailure(error) && !error.message.includes('Request failed with')) {
-      const idByKey = new Map(entries.map((entry, i) => [entry.rowKey.toString('utf8'), txns[i]!.id]));
+      const idByKey = new Map(entries.map((entry, i) => [entry.rowKey.toString('utf8'), ids[i]!]));
       const failedSet = new Set<string>();
       for (const detail of error.errors) {
         const key = detail.entry?.rowKey;
         const id = idByKey.get(Buffer.isBuffer(key) ? key.toString('utf8') : String(key));
         // An error we cannot map to a row makes the whole batch unaccounted for.
-        if (id === undefined) return { accepted: [], failed: all, error };
+        if (id === undefined) return { accepted: [], failed: ids, error };
         failedSet.add(id);
       }
-      return { accepted: all.filter((id) => !failedSet.has(id)), failed: [...failedSet], error };
+      return { accepted: ids.filter((id) => !failedSet.has(id)), failed: [...failedSet], error };
     }
-    return { accepted: [], failed: all, error: error as Error };
+    return { accepted: [], failed: ids, error: error as Error };
   }
 }

@@ -2,18 +2,18 @@ import type { Table } from '@google-cloud/bigtable';
 import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
-import { claimUnsent, markSent } from '../sql/transactions';
+import { claimUnsent, markSentAndCommit } from '../sql/transactions';
 import { recordReplicatedSpan } from '../bigtable/replicated-spans';
 import { readStoredWatermark, replaceWatermark } from '../bigtable/pipeline-state';
-import { BigtableWriteError, writeTransactions } from './bigtable-writer';
+import { BigtableWriteError, encodeTransactions, writeEncoded } from './bigtable-writer';
 import { type WatermarkRule, readWatermarkInputs, watermarkOf } from './watermark-rule';
 
 /**
- * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction:
- *   SELECT ... FOR UPDATE SKIP LOCKED  (concurrent replicators never take the same rows)
+ * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction on a
+ * claim session (two round trips to the database):
+ *   SELECT ... FOR UPDATE SKIP LOCKED  (concurrent replicators never take the same rows; it opens the transaction)
  *   write the rows to txn_tbl          (deterministic keys, cells stamped with the transaction time)
- *   flag the rows Bigtable accepted
- *   COMMIT
+ *   flag the rows Bigtable accepted; COMMIT
  * A crash anywhere before COMMIT rolls the claim back (the server drops the dead session's locks);
  * the next run writes the same cells again, which leaves Bigtable exactly as one write would.
  */
@@ -127,13 +127,11 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
-      const connection = await deps.sql.acquire();
+      // Its transaction opens with the claim and ends with the flags' COMMIT (or a ROLLBACK); the
+      // session is READ COMMITTED (see SqlPool.acquireClaimSession).
+      const connection = await deps.sql.acquireClaimSession();
       let broken = false;
       try {
-        // READ COMMITTED: locking reads take record locks only, no gap locks, so claimers that
-        // flip rows in the same index range do not deadlock each other.
-        await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-        await connection.beginTransaction();
         const from = resumeFrom;
         let claimed = await claimUnsent(connection, options.batchSize, from);
         if (claimed.length === 0 && from !== undefined) {
@@ -146,10 +144,10 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
           return;
         }
         for (const txn of claimed) if (resumeFrom === undefined || txn.occurredAt > resumeFrom) resumeFrom = txn.occurredAt;
-        const result = await writes.run(() => writeTransactions(deps.txnTable, deps.txnSchema, claimed, options.writeTimeoutMs));
+        const encoded = encodeTransactions(claimed, deps.txnSchema);
+        const result = await writes.run(() => writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs));
         await options.afterBigtableWrite?.(result.accepted);
-        await markSent(connection, result.accepted);
-        await connection.commit();
+        await markSentAndCommit(connection, result.accepted);
         const accepted = result.failed.length === 0 ? undefined : new Set(result.accepted);
         for (const txn of claimed) {
           if (accepted && !accepted.has(txn.id)) continue;

@@ -46,9 +46,9 @@ export const INSTANCE_CONNECTION_NAME = /^((?:[a-z0-9.-]+:)?[a-z][a-z0-9-]{4,61}
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
 const SECRET_ID = /^[A-Za-z0-9_-]{1,255}$/;
 
-export function readSqlConnection(read: EnvReader, defaults: { database: string }): SqlConnection {
+export function readSqlConnection(read: EnvReader, defaults: { database: string; poolSize?: number }): SqlConnection {
   const limits: PoolLimits = {
-    size: read.integer('DB_POOL_SIZE', { default: 5, min: 1, max: 100 }),
+    size: read.integer('DB_POOL_SIZE', { default: defaults.poolSize ?? 5, min: 1, max: 100 }),
     connectTimeoutMs: read.integer('DB_CONNECT_TIMEOUT_MS', { default: 10_000, min: 100, max: 120_000 }),
     acquireTimeoutMs: read.integer('DB_ACQUIRE_TIMEOUT_MS', { default: 10_000, min: 100, max: 120_000 }),
   };

@@ -58,7 +58,8 @@ export async function selectTransactions(connection: PoolConnection, sql: string
 
 /**
  * Locks up to `limit` unsent transactions, oldest first, skipping rows another replicator holds.
- * Must run inside a transaction; the locks last until it commits or rolls back (or the connection dies).
+ * Must run inside a transaction (on a claim session the claim opens one); the locks last until it
+ * commits or rolls back (or the connection dies).
  *
  * `from` narrows the claim to `occurred_at >= from`. Flagging a row moves its idx_unsent entry, and
  * the old entry stays behind, delete-marked, until InnoDB purges it; a claim from the start of the
@@ -75,8 +76,24 @@ export async function claimUnsent(connection: PoolConnection, limit: number, fro
   );
 }
 
+const MARK_SENT = 'UPDATE transactions SET sent_to_big_table = TRUE WHERE id IN (?)';
+
+/**
+ * Flags the rows and commits the claim's transaction in one round trip, on a claim session (see
+ * SqlPool.acquireClaimSession): if the UPDATE fails, the server runs nothing after it and the
+ * transaction stays open for the caller's ROLLBACK.
+ */
+export async function markSentAndCommit(claimSession: PoolConnection, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) {
+    await claimSession.commit();
+    return 0;
+  }
+  const [[flagged]] = await claimSession.query<ResultSetHeader[]>(`${MARK_SENT}; COMMIT`, [ids]);
+  return flagged!.affectedRows;
+}
+
 export async function markSent(connection: PoolConnection, ids: readonly string[]): Promise<number> {
   if (ids.length === 0) return 0;
-  const [result] = await connection.query<ResultSetHeader>('UPDATE transactions SET sent_to_big_table = TRUE WHERE id IN (?)', [ids]);
+  const [result] = await connection.query<ResultSetHeader>(MARK_SENT, [ids]);
   return result.affectedRows;
 }

@@ -19,6 +19,12 @@ export interface ReplicateConfig {
 export function readReplicateConfig(env: Env): ReplicateConfig {
   return readConfig(env, (read) => {
     const { project, resources } = readFunctionProject(read);
+    // Each claimer holds a claim session of its own, so the pool defaults to one per claimer.
+    const workers = read.integer('REPLICATE_WORKERS', { default: 8, min: 1, max: 32 });
+    const sql = readSqlConnection(read, { database: resources.sql.database, poolSize: workers });
+    if (sql.limits.size < workers) {
+      read.problems.push({ variable: 'DB_POOL_SIZE', problem: `must be at least REPLICATE_WORKERS (${workers}): each claimer holds a connection, got ${sql.limits.size}` });
+    }
     return {
       project,
       bigtable: readBigtableNames(read, resources.bigtable),
@@ -26,7 +32,7 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
       publishTimeoutMs: read.integer('PUBLISH_TIMEOUT_MS', { default: 30_000, min: 100, max: 600_000 }),
       options: {
         batchSize: read.integer('REPLICATE_BATCH_SIZE', { default: 1000, min: 1, max: 10_000 }),
-        workers: read.integer('REPLICATE_WORKERS', { default: 6, min: 1, max: 32 }),
+        workers,
         writesInFlight: read.integer('BIGTABLE_WRITES_IN_FLIGHT', { default: 4, min: 1, max: 32 }),
         // Cloud Functions' event timeout is 540 s: stop claiming well before it.
         budgetMs: read.integer('REPLICATE_BUDGET_MS', { default: 420_000, min: 1000, max: 3_600_000 }),
@@ -36,7 +42,7 @@ export function readReplicateConfig(env: Env): ReplicateConfig {
           leaseTtlMs: read.integer('GENERATION_LEASE_TTL_MINUTES', { default: 60, min: 1, max: 24 * 60 }) * 60_000,
         },
       },
-      sql: readSqlConnection(read, { database: resources.sql.database }),
+      sql,
     };
   });
 }

@@ -78,9 +78,17 @@ export function pastHour(hoursAgo: number): Date {
   return new Date(floorToHour(new Date()).getTime() - hoursAgo * HOUR_MS);
 }
 
-/** The suite's pool in the shape core code takes. */
+/**
+ * A plain pool in the shape core code takes, for everything but replication's claims: those need
+ * the claim sessions of a pool opened by openSqlPool (the suite's `env.sql`).
+ */
 export function sqlPoolOf(pool: Pool): SqlPool {
-  return { pool, acquire: () => pool.getConnection(), close: async () => {} };
+  return {
+    pool,
+    acquire: () => pool.getConnection(),
+    acquireClaimSession: () => Promise.reject(new Error('sqlPoolOf wraps a plain pool without claim sessions: replicate through env.sql')),
+    close: async () => {},
+  };
 }
 
 let generator: Generator | undefined;

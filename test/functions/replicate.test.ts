@@ -7,7 +7,7 @@ import { replicateUnsent } from '../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { createBigtableClient } from '../../core/bigtable/client';
-import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches, sqlPoolOf } from './fixtures';
+import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 import { printingErrors } from '../support/hooks';
 
@@ -97,7 +97,7 @@ test('Bigtable unavailable, in process: a retryable BigtableWriteError, and no f
   try {
     await replicateUnsent(
       {
-        sql: sqlPoolOf(env.pool),
+        sql: env.sql,
         txnTable: instance.table(env.resources.bigtable.txn.id),
         txnSchema: env.resources.bigtable.txn,
         stateTable: instance.table(env.resources.bigtable.state.id),

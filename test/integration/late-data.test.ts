@@ -76,7 +76,7 @@ async function generate(slotStart: Date, count: number, key?: string) {
 async function replicate(now?: Date, log = memoryLogger().log) {
   const { txnTable, stateTable } = tables();
   return replicateUnsent(
-    { sql: sqlPoolOf(env.pool), txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, log },
+    { sql: env.sql, txnTable, txnSchema: env.resources.bigtable.txn, stateTable, stateSchema: env.resources.bigtable.state, log },
     { batchSize: 500, workers: 2, budgetMs: 60_000, writeTimeoutMs: 30_000, watermark: DEFAULT_WATERMARK_RULE, ...(now ? { now: () => now } : {}) },
   );
 }

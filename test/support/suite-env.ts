@@ -12,7 +12,7 @@ import { Storage } from '@google-cloud/storage';
 import { createPool, type Pool } from 'mysql2/promise';
 import { provisionAll, type ProvisionOptions } from '../../core/provision/provision';
 import type { Resources } from '../../core/resources';
-import { openSqlPool } from '../../core/sql/connect';
+import { type SqlPool, openSqlPool } from '../../core/sql/connect';
 import { platformEnv } from './platform-env';
 import { suiteResources } from './suite-resources';
 
@@ -23,6 +23,8 @@ export interface SuiteEnv {
   storage: Storage;
   /** A pool bound to the suite's database (UTC sessions, BIGINT as strings, like production's). */
   pool: Pool;
+  /** The same database opened as the functions open theirs (claim sessions included). */
+  sql: SqlPool;
   /** Platform variables plus GOOGLE_CLOUD_PROJECT, SQL_DATABASE, BIGTABLE_INSTANCE of this suite. */
   vars: Record<string, string>;
   close(): Promise<void>;
@@ -72,6 +74,7 @@ export async function suiteEnv(suite: string, options: SuiteEnvOptions = {}): Pr
     pubsub,
     storage,
     pool: sql.pool,
+    sql,
     vars: {
       ...platform.vars,
       GOOGLE_CLOUD_PROJECT: resources.project,

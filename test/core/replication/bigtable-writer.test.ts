@@ -4,8 +4,9 @@ import type { Table } from '@google-cloud/bigtable';
 import { loadGenerator } from '../../../core/generation/generator';
 import { batchIdForKey } from '../../../core/generation/slot';
 import { provisionBigtable } from '../../../core/provision/bigtable';
-import { writeTransactions } from '../../../core/replication/bigtable-writer';
+import { encodeTransactions, writeEncoded } from '../../../core/replication/bigtable-writer';
 import { toRowEntry } from '../../../core/bigtable/txn-row';
+import type { Transaction } from '../../../core/transaction';
 import { platformClients } from '../../support/suite-env';
 import { suiteResources } from '../../support/suite-resources';
 import { dumpTable } from '../../functions/fixtures';
@@ -13,6 +14,8 @@ import { dumpTable } from '../../functions/fixtures';
 const resources = suiteResources('bt-writer');
 const { bigtable } = platformClients(resources.project);
 const slotStart = new Date('2026-11-20T14:00:00.000Z');
+const writeTransactions = (table: Table, schema: typeof resources.bigtable.txn, txns: readonly Transaction[], timeoutMs: number) =>
+  writeEncoded(table, encodeTransactions(txns, schema), timeoutMs);
 
 test.after(async () => {
   await bigtable.close();

@@ -8,7 +8,7 @@ import { replicateUnsent } from '../../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../../core/replication/watermark-rule';
 import { fromRow } from '../../../core/bigtable/txn-row';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
-import { cellVersionRange, countRows, seedBatches, sqlPoolOf } from '../../functions/fixtures';
+import { cellVersionRange, countRows, seedBatches } from '../../functions/fixtures';
 import { printingErrors } from '../../support/hooks';
 
 let env: SuiteEnv;
@@ -41,7 +41,7 @@ test('a crash after the Bigtable write and before the SQL commit: the next run c
 
   const report = await replicateUnsent(
     {
-      sql: sqlPoolOf(env.pool),
+      sql: env.sql,
       txnTable: table,
       txnSchema: env.resources.bigtable.txn,
       stateTable: env.bigtable.instance(env.resources.bigtable.instance).table(env.resources.bigtable.state.id),

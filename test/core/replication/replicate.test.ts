@@ -8,7 +8,7 @@ import { DEFAULT_WATERMARK_RULE } from '../../../core/replication/watermark-rule
 import type { SqlPool } from '../../../core/sql/connect';
 import { claimUnsent } from '../../../core/sql/transactions';
 import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
-import { cellVersionRange, countRows, seedBatches, sqlPoolOf } from '../../functions/fixtures';
+import { cellVersionRange, countRows, seedBatches } from '../../functions/fixtures';
 import { printingErrors } from '../../support/hooks';
 
 let env: SuiteEnv;
@@ -30,7 +30,7 @@ test('rows older than where the claims have got to (a late insert mid-run) are s
   let lateInsert: Promise<number> | undefined;
   const report = await replicateUnsent(
     {
-      sql: sqlPoolOf(env.pool),
+      sql: env.sql,
       txnTable: table,
       txnSchema: env.resources.bigtable.txn,
       stateTable: instance.table(env.resources.bigtable.state.id),
@@ -73,7 +73,7 @@ test('the completion line carries watermarkLagSeconds, the value the lag alert (
   const now = new Date('2026-12-01T10:30:00.000Z');
   const report = await replicateUnsent(
     {
-      sql: sqlPoolOf(env.pool),
+      sql: env.sql,
       txnTable: instance.table(env.resources.bigtable.txn.id),
       txnSchema: env.resources.bigtable.txn,
       stateTable: instance.table(env.resources.bigtable.state.id),
@@ -95,7 +95,7 @@ test('the completion line carries watermarkLagSeconds, the value the lag alert (
  * replicator does, and may act (on another connection) before handing the result on.
  */
 function observedPool(onClaim: (sql: string, rows: unknown[]) => Promise<void>): SqlPool {
-  const pool = sqlPoolOf(env.pool);
+  const pool = env.sql;
   const observe = (connection: PoolConnection): PoolConnection =>
     new Proxy(connection, {
       get(target, property) {
@@ -109,7 +109,7 @@ function observedPool(onClaim: (sql: string, rows: unknown[]) => Promise<void>):
         };
       },
     });
-  return { ...pool, acquire: async () => observe(await pool.acquire()) };
+  return { ...pool, acquireClaimSession: async () => observe(await pool.acquireClaimSession()) };
 }
 
 test('the final sweep takes a row that a concurrent claim held while the range looked empty, then released', async () => {

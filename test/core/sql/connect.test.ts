@@ -77,6 +77,11 @@ test('the function configs take their names from env with defaults from core/res
   assert.is(replicate.options.budgetMs, 420_000);
   assert.equal(replicate.options.watermark, { missedSlotMs: 7_200_000, leaseTtlMs: 3_600_000 }, 'missed slots passed after 120 minutes, leases after 60, in milliseconds');
   assert.is(readReplicateConfig({ GOOGLE_CLOUD_PROJECT: 'proj-1', MYSQL_HOST: 'h', MYSQL_USER: 'u', GENERATION_LEASE_TTL_MINUTES: '90' }).options.watermark.leaseTtlMs, 5_400_000);
+  // Every claimer holds a claim session: the pool is one per claimer unless set, and never fewer.
+  assert.equal([replicate.options.workers, replicate.sql.limits.size], [8, 8]);
+  assert.is(readReplicateConfig({ GOOGLE_CLOUD_PROJECT: 'proj-1', MYSQL_HOST: 'h', MYSQL_USER: 'u', REPLICATE_WORKERS: '3' }).sql.limits.size, 3);
+  assert.equal(problemsOf(() => readReplicateConfig({ GOOGLE_CLOUD_PROJECT: 'proj-1', MYSQL_HOST: 'h', MYSQL_USER: 'u', REPLICATE_WORKERS: '6', DB_POOL_SIZE: '5' })), ['DB_POOL_SIZE']);
+  assert.is(readGenerateConfig({ GOOGLE_CLOUD_PROJECT: 'proj-1', MYSQL_HOST: 'h', MYSQL_USER: 'u' }).sql.limits.size, 5, 'other functions keep their small pool');
 });
 
 /** The connector's TLS handshake has no emulator: this one hands mysql2 a plain socket to MariaDB. */

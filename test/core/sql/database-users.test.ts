@@ -14,7 +14,8 @@ import { applyDatabaseUser, DatabaseUserError, PART_GRANTS, type DatabasePart } 
 import { insertBatch } from '../../../core/sql/generation-batches';
 import { openGenerationLease } from '../../../core/sql/generation-leases';
 import { applyMigrations } from '../../../core/sql/migrations';
-import { claimUnsent, markSent } from '../../../core/sql/transactions';
+import { openSqlPool } from '../../../core/sql/connect';
+import { claimUnsent, markSentAndCommit } from '../../../core/sql/transactions';
 import { sqlPoolOf } from '../../functions/fixtures';
 import { printingErrors } from '../../support/hooks';
 import { platformEnv } from '../../support/platform-env';
@@ -78,15 +79,28 @@ test('generation user: commits a batch with its lease through core; cannot read,
 
 test('replication user: claims, flags and computes the watermark through core; cannot change an amount, insert or delete', async () => {
   const pool = poolAs('replicate');
-  const connection = await pool.getConnection();
+  // As replication claims: on a claim session of a pool opened like the function's.
+  const { host, port } = platformEnv().mysql;
+  const sql = await openSqlPool({
+    kind: 'tcp',
+    host,
+    port,
+    user: users.replicate,
+    password: passwords.replicate,
+    database,
+    limits: { size: 1, connectTimeoutMs: 10_000, acquireTimeoutMs: 10_000 },
+  });
   try {
-    await connection.beginTransaction();
-    const claimed = await claimUnsent(connection, 100);
-    assert.is(claimed.length, 20);
-    assert.is(await markSent(connection, claimed.map((t) => t.id)), 20);
-    await connection.commit();
+    const connection = await sql.acquireClaimSession();
+    try {
+      const claimed = await claimUnsent(connection, 100);
+      assert.is(claimed.length, 20);
+      assert.is(await markSentAndCommit(connection, claimed.map((t) => t.id)), 20);
+    } finally {
+      connection.release();
+    }
   } finally {
-    connection.release();
+    await sql.close();
   }
   const watermark = await computeWatermark(sqlPoolOf(pool), DEFAULT_WATERMARK_RULE, new Date('2026-11-20T15:00:00.000Z'));
   assert.instance(watermark, Date);

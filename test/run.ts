@@ -8,36 +8,35 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
-import { parseUvuProgress, parseUvuTotals, verdict } from './support/uvu-summary';
+import { readUvuResults, verdict } from './support/uvu-summary';
 import { listTestFiles, selectTestFiles, uvuPatternFor } from './support/test-files';
 
 const root = join(__dirname, '..');
 const testDir = join(__dirname);
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 30 * 60_000);
 
-function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-  const args = ['--import', 'tsx', uvu, 'test', pattern, ...(process.stdout.isTTY ? [] : ['--no-color'])];
+/** Runs the suites in one child (support/uvu-suites.ts); its results come back on fd 3. */
+function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; results: string }> {
+  const args = ['--import', 'tsx', join(testDir, 'support', 'uvu-suites.ts'), 'test', pattern];
   // Like the services: the test process dies with this one, even if this one is SIGKILLed.
   const setpriv = process.platform === 'linux' ? which('setpriv') : undefined;
   const [file, argv] = setpriv
     ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...args]]
     : [process.execPath, args];
   return new Promise((resolve) => {
-    const child = spawn(file, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    const colour = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
+    const child = spawn(file, argv, { cwd: root, env: { ...env, ...colour }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let results = '';
+    child.stdio[3]!.on('data', (chunk: Buffer) => (results += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const timer = setTimeout(() => {
       console.error(`\ntest run exceeded ${timeoutMs} ms (TEST_TIMEOUT_MS): killing it`);
       child.kill('SIGKILL');
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 1 : 0), output });
+      resolve({ code: code ?? (signal ? 1 : 0), results });
     });
   });
 }
@@ -52,7 +51,7 @@ async function main(): Promise<number> {
   }
 
   let platform: Platform | undefined;
-  let result = { code: 1, output: '' };
+  let result = { code: 1, results: '' };
   try {
     platform = await startPlatform();
     const each = Object.entries(platform.serviceStartupMs).map(([name, ms]) => `${name} ${ms}`).join(', ');
@@ -66,7 +65,7 @@ async function main(): Promise<number> {
     if (platform) console.log(`platform: stopped in ${Math.round(performance.now() - began)} ms`);
   }
 
-  const outcome = verdict(parseUvuTotals(result.output), result.code, parseUvuProgress(result.output));
+  const outcome = verdict(readUvuResults(result.results), result.code);
   console.log(`tests: ${outcome.passed} passed, ${outcome.failed} failed`);
   return outcome.ok ? 0 : 1;
 }

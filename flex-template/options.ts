@@ -33,8 +33,8 @@ export class OptionsError extends Error {
     readonly option: string,
     message: string,
   ) {
-    // parseFlags' messages name the flag already.
-    super(message.includes(`--${option}`) ? message : `--${option}: ${message}`);
+    // parseFlags' messages name the flag already (or, for a stray argument, have none to name).
+    super(option === '' || message.includes(`--${option}`) ? message : `--${option}: ${message}`);
     this.name = 'OptionsError';
   }
 }
@@ -200,7 +200,7 @@ function readFlags(argv: readonly string[], acceptOthers: boolean): { help: bool
     const { help, values } = parseFlags(args, options);
     return { help, flags: new Map(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined)) };
   } catch (error) {
-    if (error instanceof UsageError) throw new OptionsError(error.flag ?? 'help', error.message);
+    if (error instanceof UsageError) throw new OptionsError(error.flag ?? '', error.message);
     throw error;
   }
 }

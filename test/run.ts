@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { parseFlags, UsageError } from '../core/command-line';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
 import { readUvuResults, verdict } from './support/uvu-summary';
@@ -41,8 +42,27 @@ function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number
   });
 }
 
+const USAGE = `Usage: npm test [-- PATTERN]
+
+Typecheck, then the test files under test/ whose path matches PATTERN (a case-insensitive regular
+expression; all *.test.ts without one), with the local platform started for them and stopped after.
+`;
+
 async function main(): Promise<number> {
-  const filter = process.argv[2];
+  let filter: string | undefined;
+  try {
+    const { help, positionals } = parseFlags(process.argv.slice(2), {}, { positionals: true });
+    if (help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`one PATTERN at most, got ${positionals.length}: join them with |`);
+    filter = positionals[0];
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`npm test: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
   const files = selectTestFiles(listTestFiles(testDir), filter);
   if (files.length === 0) {
     console.error(`no test file matches ${filter ? `"${filter}"` : '*.test.ts'} under test/`);

@@ -51,6 +51,8 @@ const COMMANDS: Array<[entry: string, usage: RegExp]> = [
   ['local/start.ts', /^Usage: npm start /],
   ['local/services.ts', /^usage: npm run services /],
   ['flex-template/main.ts', /^Usage: npm run flex-template /],
+  ['bench/run.ts', /^Usage: npm run bench /],
+  ['test/run.ts', /^Usage: npm test /],
 ];
 
 for (const [entry, usage] of COMMANDS) {

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { parseFlags, UsageError } from '../core/command-line';
 import { UnknownBenchmarkError, planBenchmarks, type BenchPlan } from './_plan';
 
 const benchDir = __dirname;
@@ -37,12 +38,23 @@ function runFile(file: string, args: string[]): Promise<{ lines: string[]; statu
   });
 }
 
+const USAGE = `Usage: npm run bench [-- NAME ...]
+
+Runs each named benchmark (a file of bench/, or one figure of it), or all; methods and figures in
+bench/README.md. Files: ${files.join(', ')}
+`;
+
 async function main(): Promise<number> {
   let plan: BenchPlan;
   try {
-    plan = planBenchmarks(process.argv.slice(2), files);
+    const { help, positionals } = parseFlags(process.argv.slice(2), {}, { positionals: true });
+    if (help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    plan = planBenchmarks(positionals, files);
   } catch (error) {
-    if (!(error instanceof UnknownBenchmarkError)) throw error;
+    if (!(error instanceof UnknownBenchmarkError || error instanceof UsageError)) throw error;
     console.error(error.message);
     return 2;
   }

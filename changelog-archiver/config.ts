@@ -19,11 +19,12 @@ export interface ArchiverConfig {
 }
 
 const DEFAULTS = defaultResources('unused');
+export const defaultSubscription = DEFAULTS.pubsub.changes.archiverSubscription;
 
 export function readArchiverConfig(env: Env): ArchiverConfig {
   return readConfig(env, (read) => ({
     project: read.optionalString('GOOGLE_CLOUD_PROJECT'),
-    subscription: read.string('CHANGELOG_SUBSCRIPTION', { default: DEFAULTS.pubsub.changes.archiverSubscription }),
+    subscription: read.string('CHANGELOG_SUBSCRIPTION', { default: defaultSubscription }),
     archiveUri: read.string('CHANGELOG_URI'),
     deadLetterUri: read.string('CHANGELOG_DEAD_LETTER_URI'),
     storageApiEndpoint: read.optionalString('STORAGE_API_ENDPOINT'),

@@ -1,15 +1,16 @@
 /**
  * The change-log archiver, a Cloud Run Job run every few minutes: drains the `txn-changes`
  * subscription into the archive, then exits. Exit codes: 0 drained (or budget spent), 1 a batch
- * could not be stored (it stays unacknowledged and comes back), 2 bad environment.
+ * could not be stored (it stays unacknowledged and comes back), 2 bad flags or environment.
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
+import { parseFlags, UsageError } from '../core/command-line';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { batchSubscriber } from '../core/pubsub/pulled-batch';
 import { openObjectStore, storageClient } from '../core/storage/open';
-import { type ArchiverConfig, readArchiverConfig } from './config';
+import { type ArchiverConfig, defaultSubscription, readArchiverConfig } from './config';
 
 /** Runs one drain; `afterObjectWritten` is for tests that crash the archiver mid-batch. */
 export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDeps['afterObjectWritten']): Promise<number> {
@@ -33,13 +34,29 @@ export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDe
   }
 }
 
-export async function main(env: NodeJS.ProcessEnv): Promise<number> {
+export const USAGE = `Usage: changelog-archiver
+
+Drains the change-log subscription into the archive (one AVRO object per batch), then exits.
+It takes no flags but --help; its settings are variables:
+
+  CHANGELOG_URI               the archive: gs://bucket/changelog/ or a directory (required)
+  CHANGELOG_DEAD_LETTER_URI   where undecodable messages go (required)
+  CHANGELOG_SUBSCRIPTION      the pull subscription (default ${defaultSubscription})
+  CHANGELOG_BATCH_SIZE, CHANGELOG_FILL_MS, CHANGELOG_CONCURRENCY, CHANGELOG_BUDGET_MS, CHANGELOG_IDLE_PULLS
+  GOOGLE_CLOUD_PROJECT, STORAGE_API_ENDPOINT
+`;
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   let config;
   try {
+    if (parseFlags(argv, {}).help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
     config = readArchiverConfig(env);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`changelog-archiver: ${error.message}\n`);
+    if (!(error instanceof ConfigError || error instanceof UsageError)) throw error;
+    process.stderr.write(`changelog-archiver: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}` : ''}`);
     return 2;
   }
   return run(config);
@@ -48,7 +65,7 @@ export async function main(env: NodeJS.ProcessEnv): Promise<number> {
 if (require.main === module) {
   // Stopping at any point is safe: nothing is acknowledged before it is stored.
   process.once('SIGTERM', () => process.exit(143));
-  main(process.env).then((code) => {
+  main(process.argv.slice(2), process.env).then((code) => {
     process.exitCode = code;
   });
 }

@@ -1,29 +1,21 @@
-import { connect, createServer, type Server } from 'node:net';
-
-function listen(): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0, exclusive: true }, () => resolve(server));
-  });
-}
+import { connect } from 'node:net';
+import getPort from 'get-port';
 
 /**
- * `count` distinct free loopback ports, chosen by the kernel (bind to port 0). All are held open
- * together before being released, so one call never returns the same port twice.
+ * `count` distinct free loopback ports. get-port asks the kernel for one (bind to port 0) and
+ * keeps each it returned out of later answers of this process for a while, so one call (or two
+ * close together) never returns the same port twice.
  */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, listen));
-  const ports = servers.map((s) => {
-    const address = s.address();
-    if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-    return address.port;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  const ports: number[] = [];
+  for (let i = 0; i < count; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
   return ports;
 }
 
-/** True when something accepts TCP connections on 127.0.0.1:port. */
+/**
+ * True when something accepts TCP connections on 127.0.0.1:port. (get-port answers the opposite
+ * question, whether a port can be bound; a readiness probe needs a connect.)
+ */
 export function isPortOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });

@@ -3,6 +3,8 @@
  * blocking-client.ts so synchronous DoFns can use it. Loaded by the thread, never by a DoFn directly.
  */
 import type { Storage } from '@google-cloud/storage';
+import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import { createBigtableClient } from '../core/bigtable/client';
 import { mutateEntries } from '../core/bigtable/mutate-entries';
 import { loadedDateFilter, loadedDateOf, type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
@@ -75,8 +77,7 @@ export function openIo(config: IoConfig) {
   const stateTable = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(stateSchema.id);
   const stateFamily = stateSchema.families.state;
   const leaseKey = `flex_load_lease#${config.bigtable.table}`;
-  const maxInFlight = config.maxInFlight ?? 4;
-  const inFlight = new Set<Promise<void>>();
+  const writes = new PQueue({ concurrency: config.maxInFlight ?? 4 });
   let firstFailure: unknown;
 
   function rethrowFailure(): void {
@@ -155,16 +156,7 @@ export function openIo(config: IoConfig) {
 
     /** Reads several objects at once (at most `concurrency` requests outstanding), in order. */
     async readTexts(names: string[], concurrency = 16): Promise<string[]> {
-      const texts = new Array<string>(names.length);
-      let next = 0;
-      const worker = async () => {
-        while (next < names.length) {
-          const i = next++;
-          texts[i] = (await input.read(names[i]!)).toString('utf8');
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
-      return texts;
+      return pLimit(concurrency).map(names, async (name) => (await input.read(name)).toString('utf8'));
     },
 
     async writeErrors(name: string, text: string): Promise<string> {
@@ -173,26 +165,23 @@ export function openIo(config: IoConfig) {
     },
 
     /**
-     * Queues rows for writing (see summaryRowEntry) and returns once fewer than maxInFlight
-     * requests are outstanding.
+     * Queues rows for writing (see summaryRowEntry) and returns once no request waits for a turn
+     * (at most maxInFlight outstanding, each taken by the queue).
      */
     async enqueueRows(rows: SummaryCells[]): Promise<void> {
       rethrowFailure();
       if (rows.length === 0) return;
       const entries = rows.map((row) => summaryRowEntry(row, schema));
-      const request: Promise<void> = mutateEntries(table, entries)
-        .catch((err: unknown) => {
-          firstFailure ??= err;
-        })
-        .finally(() => inFlight.delete(request));
-      inFlight.add(request);
-      while (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+      void writes.add(() => mutateEntries(table, entries)).catch((err: unknown) => {
+        firstFailure ??= err;
+      });
+      await writes.onSizeLessThan(1);
       rethrowFailure();
     },
 
     /** Waits for every queued write; throws the first failure. */
     async flush(): Promise<void> {
-      await Promise.all(inFlight);
+      await writes.onIdle();
       rethrowFailure();
     },
   };

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import * as beam from 'apache-beam';
 import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
-import { OptionsError, parseOptions, type FlexOptions } from './options';
+import { OptionsError, parseFlexCommand, USAGE, type FlexOptions } from './options';
 import { submitToDataflow } from './dataflow-submit';
 import { startJobService } from './python-job-service';
 import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
@@ -64,7 +64,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   let options: FlexOptions;
   let dataflowOptions: Record<string, unknown> | undefined;
   try {
-    options = parseOptions(argv, env);
+    const command = parseFlexCommand(argv, env);
+    if (command.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = command.options;
     if (options.runner === 'dataflow') dataflowOptions = dataflowRunnerOptions(options, env);
     else if (options.runner !== 'universal') runnerFor(options);
   } catch (err) {

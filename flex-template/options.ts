@@ -6,6 +6,7 @@
  * agree on the same sample values. Runner options (`--runner`, `--project`, `--region`, ... as the
  * Dataflow launcher passes them) are collected separately and handed to Beam's runner.
  */
+import { parseFlags, UsageError } from '../core/command-line';
 import { isDay } from '../core/day';
 import { defaultResources } from '../core/resources';
 
@@ -32,7 +33,8 @@ export class OptionsError extends Error {
     readonly option: string,
     message: string,
   ) {
-    super(`--${option}: ${message}`);
+    // parseFlags' messages name the flag already (or, for a stray argument, have none to name).
+    super(option === '' || message.includes(`--${option}`) ? message : `--${option}: ${message}`);
     this.name = 'OptionsError';
   }
 }
@@ -59,6 +61,29 @@ export const DEFAULTS = {
   bigtable_instance: defaultResources('unused').bigtable.instance,
   bigtable_table: defaultResources('unused').bigtable.summaries.id,
 };
+
+export const USAGE = `Usage: npm run flex-template -- --input=LOCATION [--PARAMETER=VALUE ...] [--RUNNER_OPTION=VALUE ...]
+
+Loads the daily summary CSVs under --input into the Bigtable summary table, with Beam (the
+Dataflow flex template's pipeline; its launcher passes the parameters of metadata.json).
+
+Template parameters:
+  --input=LOCATION            gs://bucket/prefix/ or an absolute directory of summary CSVs (required)
+  --dates_suffixes=auto|DAYS  auto (default): dates not loaded yet; or yyyy-mm-dd,yyyy-mm-dd,...
+  --errors_prefix=LOCATION    where rejected rows go (default <input>errors/)
+  --threshold_low=N           below: LOW (default ${DEFAULTS.threshold_low})
+  --threshold_high=N          at or above: HIGH (default ${DEFAULTS.threshold_high})
+  --bigtable_project=ID       default --project, else GOOGLE_CLOUD_PROJECT
+  --bigtable_instance=ID      default ${DEFAULTS.bigtable_instance}
+  --bigtable_table=ID         default ${DEFAULTS.bigtable_table}
+
+Runner options (camelCase or snake_case):
+  --runner=direct|universal|portable|dataflow   default direct
+  --project, --region, --temp_location, --staging_location, --template_location,
+  --sdk_container_image (IMAGE@sha256:..., or FLEX_WORKER_IMAGE), --job_endpoint (portable),
+  --num_workers, --max_num_workers, --machine_type, --labels, --experiments, ... (see options.ts)
+  --help                      print this text
+`;
 
 export type RunnerOptionValue = string | number | boolean | string[];
 
@@ -149,32 +174,35 @@ const RUNNERS: Record<string, Runner> = {
   dataflowrunner: 'dataflow',
 };
 
-/** `--name=value` / `--name value`; camelCase names are folded to snake_case. */
-export function readFlags(argv: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new OptionsError(arg, 'expected --name=value');
-    const eq = arg.indexOf('=');
-    let name: string;
-    let value: string;
-    if (eq >= 0) {
-      name = arg.slice(2, eq);
-      value = arg.slice(eq + 1);
-    } else {
-      name = arg.slice(2);
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) value = 'true';
-      else {
-        value = next;
-        i++;
-      }
-    }
-    name = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
-    if (flags.has(name)) throw new OptionsError(name, 'given twice');
-    flags.set(name, value);
+/** Beam's spellings `--tempLocation` and `--temp-location` are `--temp_location` here. */
+function snakeCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
+}
+
+/**
+ * The flags, through parseFlags: names snake_cased first, and a boolean given bare
+ * (`--no_use_public_ips` with no value after it) given its `=true`. Template parameters and runner
+ * options are known; with `acceptOthers` (under the launcher) any other flag is taken too.
+ */
+function readFlags(argv: readonly string[], acceptOthers: boolean): { help: boolean; flags: Map<string, string> } {
+  const options: Record<string, { type: 'string' }> = {};
+  for (const name of [...TEMPLATE_PARAMETERS, ...Object.keys(RUNNER_OPTIONS)]) options[name] = { type: 'string' };
+  const args = argv.map((arg, i) => {
+    const flag = /^--([^=]+)(=.*)?$/s.exec(arg);
+    if (!flag || flag[1] === 'help') return arg;
+    const name = snakeCase(flag[1]!);
+    const other = !(name in options) && acceptOthers;
+    if (other) options[name] = { type: 'string' };
+    const bare = flag[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
+    return `--${name}${flag[2] ?? (bare && (other || RUNNER_OPTIONS[name] === 'bool') ? '=true' : '')}`;
+  });
+  try {
+    const { help, values } = parseFlags(args, options);
+    return { help, flags: new Map(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined)) };
+  } catch (error) {
+    if (error instanceof UsageError) throw new OptionsError(error.flag ?? '', error.message);
+    throw error;
   }
-  return flags;
 }
 
 /** A real calendar day from the year 1000 on (the template's regex wants four digits, no leading zero). */
@@ -214,13 +242,16 @@ function asPrefix(location: string): string {
   return location.endsWith('/') ? location : `${location}/`;
 }
 
+export type FlexCommand = { help: true } | { help: false; options: FlexOptions };
+
 /**
- * Parses argv (without node and script) into FlexOptions. `env` supplies the default Bigtable project
- * (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given, and
- * FLEX_TEMPLATE_LAUNCHER=1 (set by launcher/main.py) makes unknown flags pipeline options.
+ * Parses argv (without node and script): `--help`, or FlexOptions. `env` supplies the default
+ * Bigtable project (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given,
+ * and FLEX_TEMPLATE_LAUNCHER=1 (set by launcher/main.py) makes unknown flags pipeline options.
  */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
-  const flags = readFlags(argv);
+export function parseFlexCommand(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexCommand {
+  const { help, flags } = readFlags(argv, env.FLEX_TEMPLATE_LAUNCHER === '1');
+  if (help) return { help: true };
   const params = new Map<TemplateParameter, string>();
   const runnerOptions: Record<string, RunnerOptionValue> = {};
   for (const [name, value] of flags) {
@@ -230,12 +261,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
       params.set(name as TemplateParameter, value);
     } else if (name in RUNNER_OPTIONS) {
       if (name !== 'runner') addRunnerOption(runnerOptions, name, value);
-    } else if (env.FLEX_TEMPLATE_LAUNCHER === '1') {
-      // Under Dataflow's launcher the parameters were already checked against metadata.json, and
-      // any other flag is a pipeline option of the launcher's: hand it to the job service.
-      addRunnerOption(runnerOptions, name, value);
     } else {
-      throw new OptionsError(name, 'unknown option');
+      // Only under Dataflow's launcher (readFlags refuses unknown flags otherwise): the parameters
+      // were already checked against metadata.json, and any other flag is a pipeline option of the
+      // launcher's, for the job service.
+      addRunnerOption(runnerOptions, name, value);
     }
   }
   for (const name of REQUIRED_PARAMETERS) {
@@ -262,7 +292,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
   if (projectProblem) throw new OptionsError('bigtable_project', `${JSON.stringify(project)} is invalid: ${projectProblem}`);
 
   const input = asPrefix(params.get('input')!);
-  return {
+  const options: FlexOptions = {
     input,
     dates,
     errorsPrefix: asPrefix(params.get('errors_prefix') ?? `${input}errors/`),
@@ -276,4 +306,12 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {
     runner,
     runnerOptions,
   };
+  return { help: false, options };
+}
+
+/** parseFlexCommand for argv that is a run's (tests, benchmarks, npm start): `--help` is an error here. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
+  const command = parseFlexCommand(argv, env);
+  if (command.help) throw new OptionsError('help', 'asks for the usage, not a run');
+  return command.options;
 }

@@ -6,6 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
+import exitHook from 'exit-hook';
+import pWaitFor from 'p-wait-for';
 import { toolCacheDir } from '../core/cache-dir';
 import { freePorts, isPortOpen } from '../core/free-ports';
 
@@ -44,26 +46,27 @@ export async function startJobService(module: JobServiceModule, env: NodeJS.Proc
   });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
-  const onSignal = (signal: NodeJS.Signals) => {
-    stop();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
-  };
-  function stop(): void {
-    process.removeListener('exit', stop);
-    process.removeListener('SIGTERM', onSignal);
-    process.removeListener('SIGINT', onSignal);
+  const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  // On exit, and on SIGINT/SIGTERM (then exiting 130/143).
+  const removeHook = exitHook(kill);
+  function stop(): void {
+    removeHook();
+    kill();
   }
-  process.once('exit', stop);
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-  const deadline = Date.now() + 60_000;
-  while (!(await isPortOpen(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      stop();
-      throw new JobServiceError(`${module} did not start listening on 127.0.0.1:${port}${log ? `:\n${log}` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
+  const notListening = () => new JobServiceError(`${module} did not start listening on 127.0.0.1:${port}${log ? `:\n${log}` : ''}`);
+  try {
+    await pWaitFor(
+      async () => {
+        if (child.exitCode !== null) throw notListening();
+        return isPortOpen(port);
+      },
+      { interval: 200, timeout: { milliseconds: 60_000, fallback: () => Promise.reject(notListening()) } },
+    );
+  } catch (error) {
+    stop();
+    throw error;
   }
   return { endpoint: `127.0.0.1:${port}`, stop };
 }

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from '../core/command-line';
 import { type Env, readConfig } from '../core/config';
 import { type Day, daysSpanned, isDay } from '../core/day';
 import { defaultResources } from '../core/resources';
@@ -18,10 +18,6 @@ export interface JobConfig {
   scope: DayScope;
   task: TaskShare;
   dryRun: boolean;
-}
-
-export class UsageError extends Error {
-  readonly code = 'JOB_USAGE';
 }
 
 export const USAGE = `Usage: daily-summary [--from yyyy-mm-dd --to yyyy-mm-dd] [--dry-run]
@@ -62,23 +58,12 @@ function flagDay(name: string, value: string | undefined): Day | undefined {
 
 /** Parses flags (UsageError) and environment (ConfigError naming each bad variable). */
 export function parseCommand(argv: readonly string[], env: Env): ParsedCommand {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { help: true };
+  const { help, values } = parseFlags(argv, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+  });
+  if (help) return { help: true };
   const from = flagDay('from', values.from);
   const to = flagDay('to', values.to);
   if ((from === undefined) !== (to === undefined)) throw new UsageError('--from and --to go together: give both, or neither');

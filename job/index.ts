@@ -4,12 +4,13 @@
  * written stays written); 2 bad flags or environment.
  */
 import { createBigtableClient } from '../core/bigtable/client';
+import { UsageError } from '../core/command-line';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
 import { defaultResources } from '../core/resources';
 import { openObjectStore, storageClient } from '../core/storage/open';
 import { runDailySummary, verdictOf } from '../core/summary/daily-summary';
-import { type JobConfig, parseCommand, USAGE, UsageError } from './config';
+import { type JobConfig, parseCommand, USAGE } from './config';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../core/command-line';
 import { defaultResources } from '../core/resources';
 import { LOCAL_PROJECT, startPlatform } from './platform';
 import { provisionLocal } from './provision-defaults';
@@ -22,16 +22,11 @@ const USAGE = `usage: npm run services -- [--push-endpoint URL] [--exports-file 
 `;
 
 function parseServicesArgs(argv: string[]): { pushEndpoint?: string; envFile: string; help: boolean } {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'push-endpoint': { type: 'string' }, 'exports-file': { type: 'string' }, help: { type: 'boolean', default: false } },
-    strict: true,
-    allowPositionals: false,
-  });
+  const { help, values } = parseFlags(argv, { 'push-endpoint': { type: 'string' }, 'exports-file': { type: 'string' } });
   return {
     pushEndpoint: values['push-endpoint'],
     envFile: resolve(values['exports-file'] ?? join(__dirname, '..', '.local', 'services.env')),
-    help: values.help ?? false,
+    help,
   };
 }
 

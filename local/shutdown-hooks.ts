@@ -9,6 +9,7 @@ import { liveServices, signalGroup } from './service-process';
 
 type Stoppable = { stop(): Promise<void>; dir: string; ownsDir: boolean };
 
+// Not exit-hook: on a signal it runs the synchronous hooks (our SIGKILL) before the async stop, and has no SIGHUP.
 const running = new Set<Stoppable>();
 let installed = false;
 

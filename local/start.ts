@@ -6,10 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../core/command-line';
 import { defaultResources } from '../core/resources';
 import { LOCAL_PROJECT } from './platform';
 import type { StartContext } from './start/context';
-import { START_USAGE, StartUsageError, parseStartOptions } from './start/options';
+import { START_USAGE, parseStartOptions } from './start/options';
 import { runPhases } from './start/phase';
 import { startPhases } from './start/phases';
 import { quietDisplay, terminalDisplay } from './start/progress';
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     options = parseStartOptions(argv);
   } catch (error) {
-    if (!(error instanceof StartUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`npm start: ${error.message}\n\n${START_USAGE}`);
     return 2;
   }

@@ -1,3 +1,4 @@
+import pWaitFor from 'p-wait-for';
 import { stopService, type ServiceProcess } from './service-process';
 
 export class ServiceStartError extends Error {
@@ -34,21 +35,28 @@ async function poll(
   timeoutMs: number,
   intervalMs: number,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   let lastError = '';
-  for (;;) {
-    if (service.hasExited()) {
-      throw new ServiceStartError(service.name, `it exited (${await service.exited}) before ${what}`, service.logTail());
-    }
-    try {
-      if (await ready()) return;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    if (Date.now() > deadline) {
-      const reason = `no ${what} after ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ''}`;
-      throw new ServiceStartError(service.name, reason, service.logTail());
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await pWaitFor(
+    async () => {
+      if (service.hasExited()) {
+        throw new ServiceStartError(service.name, `it exited (${await service.exited}) before ${what}`, service.logTail());
+      }
+      try {
+        return await ready();
+      } catch (error) {
+        lastError = (error as Error).message;
+        return false;
+      }
+    },
+    {
+      interval: intervalMs,
+      timeout: {
+        milliseconds: timeoutMs,
+        fallback: () => {
+          const reason = `no ${what} after ${timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ''}`;
+          throw new ServiceStartError(service.name, reason, service.logTail());
+        },
+      },
+    },
+  );
 }

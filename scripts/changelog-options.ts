@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { decodeRowKey } from '../core/bigtable/row-key';
+import { parseFlags, UsageError } from '../core/command-line';
 import { type Env, readConfig } from '../core/config';
 
 /** `npm run changelog`: what to show, parsed once from flags and environment. */
@@ -11,10 +11,6 @@ export interface ChangelogOptions {
   from: Date;
   to: Date;
   json: boolean;
-}
-
-export class UsageError extends Error {
-  readonly code = 'CHANGELOG_USAGE';
 }
 
 export const USAGE = `Usage: npm run changelog -- --row KEY [--from T] [--to T] [--json]
@@ -53,25 +49,14 @@ function parseTime(flag: string, value: string, end: boolean): Date {
 export type ParsedCommand = { help: true } | { help: false; options: ChangelogOptions };
 
 export function parseChangelogCommand(argv: readonly string[], env: Env, now = new Date()): ParsedCommand {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        row: { type: 'string' },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        archive: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) return { help: true };
+  const { help, values } = parseFlags(argv, {
+    row: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    archive: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (help) return { help: true };
   if (values.row === '') throw new UsageError('--row needs a row key');
   if (values.row === undefined && values.from === undefined) throw new UsageError('give --row KEY, or --from T (and --to T) for a span');
 

@@ -5,10 +5,11 @@
  */
 import { describeChange, formatChange } from '../core/changelog/describe-change';
 import { readChanges } from '../core/changelog/read-archive';
+import { UsageError } from '../core/command-line';
 import { ConfigError } from '../core/config';
 import { defaultResources } from '../core/resources';
 import { openObjectStore, storageClient } from '../core/storage/open';
-import { type ChangelogOptions, parseChangelogCommand, USAGE, UsageError } from './changelog-options';
+import { type ChangelogOptions, parseChangelogCommand, USAGE } from './changelog-options';
 
 async function show(options: ChangelogOptions): Promise<number> {
   const archive = openObjectStore(options.archiveUri, storageClient(options.project, options.storageApiEndpoint));

@@ -4,7 +4,7 @@
  * name (core/reconcile/config.ts). Exit codes: 0 reconciled; 1 a day differs; 2 bad flags or
  * environment.
  */
-import { parseArgs } from 'node:util';
+import { parseFlags } from '../core/command-line';
 import { ConfigError } from '../core/config';
 import { isDay } from '../core/day';
 import { readReconcileConfig } from '../core/reconcile/config';
@@ -18,8 +18,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values;
   let config;
   try {
-    ({ values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } }, strict: true }));
-    if (values.help) {
+    let help;
+    ({ help, values } = parseFlags(argv, { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } }));
+    if (help) {
       process.stdout.write(`${USAGE}\n`);
       return 0;
     }

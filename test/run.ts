@@ -6,44 +6,63 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { parseFlags, UsageError } from '../core/command-line';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
-import { parseUvuProgress, parseUvuTotals, verdict } from './support/uvu-summary';
+import { readUvuResults, verdict } from './support/uvu-summary';
 import { listTestFiles, selectTestFiles, uvuPatternFor } from './support/test-files';
 
 const root = join(__dirname, '..');
 const testDir = join(__dirname);
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 30 * 60_000);
 
-function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
-  const uvu = join(root, 'node_modules', 'uvu', 'bin.js');
-  const args = ['--import', 'tsx', uvu, 'test', pattern, ...(process.stdout.isTTY ? [] : ['--no-color'])];
+/** Runs the suites in one child (support/uvu-suites.ts); its results come back on fd 3. */
+function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; results: string }> {
+  const args = ['--import', 'tsx', join(testDir, 'support', 'uvu-suites.ts'), 'test', pattern];
   // Like the services: the test process dies with this one, even if this one is SIGKILLed.
   const setpriv = process.platform === 'linux' ? which('setpriv') : undefined;
   const [file, argv] = setpriv
     ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...args]]
     : [process.execPath, args];
   return new Promise((resolve) => {
-    const child = spawn(file, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      process.stdout.write(chunk);
-    });
-    child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    const colour = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
+    const child = spawn(file, argv, { cwd: root, env: { ...env, ...colour }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let results = '';
+    child.stdio[3]!.on('data', (chunk: Buffer) => (results += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => process.stdout.write(chunk));
+    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const timer = setTimeout(() => {
       console.error(`\ntest run exceeded ${timeoutMs} ms (TEST_TIMEOUT_MS): killing it`);
       child.kill('SIGKILL');
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 1 : 0), output });
+      resolve({ code: code ?? (signal ? 1 : 0), results });
     });
   });
 }
 
+const USAGE = `Usage: npm test [-- PATTERN]
+
+Typecheck, then the test files under test/ whose path matches PATTERN (a case-insensitive regular
+expression; all *.test.ts without one), with the local platform started for them and stopped after.
+`;
+
 async function main(): Promise<number> {
-  const filter = process.argv[2];
+  let filter: string | undefined;
+  try {
+    const { help, positionals } = parseFlags(process.argv.slice(2), {}, { positionals: true });
+    if (help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`one PATTERN at most, got ${positionals.length}: join them with |`);
+    filter = positionals[0];
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`npm test: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
   const files = selectTestFiles(listTestFiles(testDir), filter);
   if (files.length === 0) {
     console.error(`no test file matches ${filter ? `"${filter}"` : '*.test.ts'} under test/`);
@@ -52,7 +71,7 @@ async function main(): Promise<number> {
   }
 
   let platform: Platform | undefined;
-  let result = { code: 1, output: '' };
+  let result = { code: 1, results: '' };
   try {
     platform = await startPlatform();
     const each = Object.entries(platform.serviceStartupMs).map(([name, ms]) => `${name} ${ms}`).join(', ');
@@ -66,7 +85,7 @@ async function main(): Promise<number> {
     if (platform) console.log(`platform: stopped in ${Math.round(performance.now() - began)} ms`);
   }
 
-  const outcome = verdict(parseUvuTotals(result.output), result.code, parseUvuProgress(result.output));
+  const outcome = verdict(readUvuResults(result.results), result.code);
   console.log(`tests: ${outcome.passed} passed, ${outcome.failed} failed`);
   return outcome.ok ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import type { Table } from '@google-cloud/bigtable';
+import pLimit from 'p-limit';
 import type { Logger } from '../log';
 import type { StateTableSchema, TxnTableSchema } from '../resources';
 import type { SqlPool } from '../sql/connect';
@@ -57,25 +58,6 @@ export interface ReplicationReport {
   elapsedMs: number;
 }
 
-/** At most `limit` tasks at once; the others wait their turn in order. */
-class Gate {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
-  }
-}
-
 const MAX_LOCK_CONFLICTS = 5;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
@@ -118,7 +100,8 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
   let drained = false;
   let failed = false;
   let lockConflicts = 0;
-  const writes = new Gate(options.writesInFlight ?? options.workers);
+  // At most writesInFlight MutateRows calls at once; the other workers wait their turn, in order.
+  const writes = pLimit(options.writesInFlight ?? options.workers);
   // Where the next claim starts: the newest occurred_at claimed so far, shared by the workers. It
   // only spares claims the flagged rows' stale index entries (see claimUnsent); what it skips (a
   // rolled-back claim, a late insert) the unnarrowed claim that must come before `drained` finds.
@@ -145,7 +128,7 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         }
         for (const txn of claimed) if (resumeFrom === undefined || txn.occurredAt > resumeFrom) resumeFrom = txn.occurredAt;
         const encoded = encodeTransactions(claimed, deps.txnSchema);
-        const result = await writes.run(() => writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs));
+        const result = await writes(() => writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs));
         await options.afterBigtableWrite?.(result.accepted);
         await markSentAndCommit(connection, result.accepted);
         const accepted = result.failed.length === 0 ? undefined : new Set(result.accepted);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseFlags, UsageError } from '../../core/command-line';
 
 /** What `npm start` was asked for, parsed once from its flags. */
 export interface StartOptions {
@@ -13,10 +13,6 @@ export interface StartOptions {
   /** Where report.html goes. */
   reportPath: string | undefined;
   help: boolean;
-}
-
-export class StartUsageError extends Error {
-  readonly code = 'START_USAGE';
 }
 
 export const START_USAGE = `Usage: npm start [-- --days N] [--per-hour N] [--runner=direct|portable] [--json] [--chaos] [--late N] [--report PATH]
@@ -34,37 +30,27 @@ pass), the daily summary job, the flex template; then reconciles the four stores
                     over the days), then replicate, publish, rerun the daily job (it restates the
                     changed days) and the flex template (it reloads them); default 0, 0..24
   --report PATH     where report.html goes (default .local/start/report.html)
+  --help            print this text
 `;
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new StartUsageError(`--${name} must be an integer in ${min}..${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${value}"`);
   return Number(value);
 }
 
 export function parseStartOptions(argv: readonly string[]): StartOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        days: { type: 'string' },
-        'per-hour': { type: 'string' },
-        runner: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        chaos: { type: 'boolean', default: false },
-        late: { type: 'string' },
-        report: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new StartUsageError((error as Error).message);
-  }
+  const { help, values } = parseFlags(argv, {
+    days: { type: 'string' },
+    'per-hour': { type: 'string' },
+    runner: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    chaos: { type: 'boolean', default: false },
+    late: { type: 'string' },
+    report: { type: 'string' },
+  });
   const runner = values.runner ?? 'direct';
-  if (runner !== 'direct' && runner !== 'portable') throw new StartUsageError(`--runner must be direct or portable, got "${runner}"`);
+  if (runner !== 'direct' && runner !== 'portable') throw new UsageError(`--runner must be direct or portable, got "${runner}"`);
   return {
     days: integer('days', values.days, 3, 1, 31),
     perHour: integer('per-hour', values['per-hour'], 1000, 1, 10_000),
@@ -73,6 +59,6 @@ export function parseStartOptions(argv: readonly string[]): StartOptions {
     chaos: values.chaos ?? false,
     late: integer('late', values.late, 0, 0, 24),
     reportPath: values.report,
-    help: values.help ?? false,
+    help,
   };
 }

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OptionsError, REQUIRED_PARAMETERS, TEMPLATE_PARAMETERS, VALIDATORS, parseOptions } from '../../flex-template/options';
+import { OptionsError, REQUIRED_PARAMETERS, TEMPLATE_PARAMETERS, USAGE, VALIDATORS, parseFlexCommand, parseOptions } from '../../flex-template/options';
 
 interface Parameter {
   name: string;
@@ -170,6 +170,19 @@ test('under the flex launcher, unknown flags become pipeline options instead of 
   const o = parseOptions(['--input=/d', '--project=my-project', '--someLauncherOption=x', '--dataflow_endpoint=y'], { FLEX_TEMPLATE_LAUNCHER: '1' });
   assert.equal(o.runnerOptions, { project: 'my-project', someLauncherOption: 'x', dataflowEndpoint: 'y' });
   assert.throws(() => parseOptions(['--input=/d', '--project=my-project', '--threshold_low=x'], { FLEX_TEMPLATE_LAUNCHER: '1' }), /threshold_low/);
+});
+
+test('--help is answered, every parameter is in the usage; spellings fold; a stray argument is refused', () => {
+  assert.equal(parseFlexCommand(['--help']), { help: true });
+  assert.equal(parseFlexCommand(['--input=/d', '--help'], { FLEX_TEMPLATE_LAUNCHER: '1' }), { help: true });
+  for (const name of TEMPLATE_PARAMETERS) assert.match(USAGE, `--${name}=`);
+  for (const flag of ['--tempLocation=gs://b-x/t', '--temp-location=gs://b-x/t', '--temp_location=gs://b-x/t']) {
+    assert.equal(parseOptions(['--input=/d', '--project=my-project', flag]).runnerOptions.tempLocation, 'gs://b-x/t');
+  }
+  assert.throws(
+    () => parseOptions(['--input=/d', '--project=my-project', 'stray']),
+    (e: unknown) => e instanceof OptionsError && /Unexpected argument 'stray'/.test(e.message),
+  );
 });
 
 test.run();

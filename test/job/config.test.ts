@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ConfigError } from '../../core/config';
-import { parseCommand, UsageError } from '../../job/config';
+import { UsageError } from '../../core/command-line';
+import { parseCommand } from '../../job/config';
 
 const ENV = { OUTPUT_URI: 'gs://bucket/daily' };
 

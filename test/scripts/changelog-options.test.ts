@@ -1,8 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { encodeRowKey } from '../../core/bigtable/row-key';
+import { UsageError } from '../../core/command-line';
 import { ConfigError } from '../../core/config';
-import { parseChangelogCommand, UsageError } from '../../scripts/changelog-options';
+import { parseChangelogCommand } from '../../scripts/changelog-options';
 
 const env = { CHANGELOG_URI: 'gs://b/changelog/' };
 const now = new Date('2026-12-01T10:00:00Z');

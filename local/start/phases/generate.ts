@@ -1,3 +1,4 @@
+import pRetry, { AbortError } from 'p-retry';
 import { HOUR_MS } from '../../../core/time';
 import type { Phase } from '../phase';
 import { hoursOf } from '../simulated-days';
@@ -40,26 +41,24 @@ export function scheduledRun(url: () => string, scheduleTime: Date, count: numbe
 
 /** A POST to httpGenerate, retried with backoff (0.2 s, doubling) until 200; a 400 is final. */
 export async function generateRun(url: () => string, headers: Record<string, string>, body: Record<string, unknown>, what: string): Promise<Record<string, unknown>> {
-  let last = '';
-  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    try {
-      const response = await fetch(`${url()}/`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
-      });
-      const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      if (response.status === 200) return answer;
-      if (response.status === 400) throw new RefusedRun(`httpGenerate refused ${what}: ${JSON.stringify(answer)}`);
-      last = `${response.status} ${JSON.stringify(answer)}`;
-    } catch (error) {
-      if (error instanceof RefusedRun) throw error;
-      last = (error as Error).message;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** (attempt - 1)));
+  const attempt = async (): Promise<Record<string, unknown>> => {
+    const response = await fetch(`${url()}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const answer = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.status === 200) return answer;
+    if (response.status === 400) throw new AbortError(new RefusedRun(`httpGenerate refused ${what}: ${JSON.stringify(answer)}`));
+    throw new Error(`${response.status} ${JSON.stringify(answer)}`);
+  };
+  try {
+    return await pRetry(attempt, { retries: ATTEMPTS - 1, minTimeout: 200, factor: 2, maxTimeout: Number.POSITIVE_INFINITY, randomize: false });
+  } catch (error) {
+    if (error instanceof RefusedRun) throw error;
+    throw new Error(`${what} failed ${ATTEMPTS} times; last: ${(error as Error).message}`);
   }
-  throw new Error(`${what} failed ${ATTEMPTS} times; last: ${last}`);
 }
 
 class RefusedRun extends Error {}

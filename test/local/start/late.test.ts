@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { START_USAGE, StartUsageError, parseStartOptions } from '../../../local/start/options';
+import { UsageError } from '../../../core/command-line';
+import { START_USAGE, parseStartOptions } from '../../../local/start/options';
 import { restatedDays } from '../../../local/start/phases/daily-job';
 import { lateHours } from '../../../local/start/phases/late';
 import { startPhases } from '../../../local/start/phases';
@@ -10,7 +11,7 @@ const names = (steps: ReturnType<typeof startPhases>) => steps.flatMap((s) => (A
 test('--late N: 0 by default, 0..24, documented in --help', () => {
   assert.is(parseStartOptions([]).late, 0);
   assert.is(parseStartOptions(['--late', '24']).late, 24);
-  for (const bad of ['25', '-1', '1.5', 'x']) assert.throws(() => parseStartOptions([`--late=${bad}`]), (e: unknown) => e instanceof StartUsageError && /--late must be an integer in 0\.\.24/.test((e as Error).message));
+  for (const bad of ['25', '-1', '1.5', 'x']) assert.throws(() => parseStartOptions([`--late=${bad}`]), (e: unknown) => e instanceof UsageError && /--late must be an integer in 0\.\.24/.test((e as Error).message));
   assert.match(START_USAGE, /--late N/);
 });
 

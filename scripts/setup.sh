@@ -43,16 +43,8 @@ apt_install() {
 }
 # version_at_least HAVE WANT: dotted versions compared numerically.
 version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-# heartbeat LABEL CMD...: runs CMD, printing "LABEL: still running (Ns)" every 15 s it is silent.
-heartbeat() {
-  local label=$1 began=$SECONDS; shift
-  ( while sleep 15; do printf '   %s: still running (%ss)\n' "$label" $((SECONDS - began)); done ) &
-  local beat=$!
-  local rc=0
-  "$@" || rc=$?
-  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
-  return "$rc"
-}
+# shellcheck source=scripts/lib/heartbeat.sh
+source scripts/lib/heartbeat.sh
 
 if wanted system; then
   # --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the

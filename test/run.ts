@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
+import { SilenceBeat } from './support/silence-beat';
 import { parseUvuProgress, parseUvuTotals, verdict } from './support/uvu-summary';
 import { listTestFiles, selectTestFiles, uvuPatternFor } from './support/test-files';
 
@@ -26,9 +27,12 @@ function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number
   return new Promise((resolve) => {
     const child = spawn(file, argv, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
+    const beat = new SilenceBeat((text) => process.stdout.write(text));
+    const beating = setInterval(() => beat.tick(), 1_000);
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       process.stdout.write(chunk);
+      beat.saw(chunk.toString());
     });
     child.stderr.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     const timer = setTimeout(() => {
@@ -37,6 +41,7 @@ function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(beating);
       resolve({ code: code ?? (signal ? 1 : 0), output });
     });
   });

@@ -106,6 +106,38 @@ module.exports = new Proxy({}, {
   },
 };
 
+// @google-cloud/cloud-sql-connector uses one client of the Cloud SQL Admin API package,
+// `v1beta4.SqlDataServiceClient` (sql-data-client.js), to fetch the instance's metadata and
+// certificates; the package's index loads all 30 clients of v1 and v1beta4.
+const SQL_ADMIN_INDEX = /node_modules[\\/]@google-cloud[\\/]sql[\\/]build[\\/]src[\\/]index\.js$/;
+const onlySqlDataClient = {
+  name: 'only-sql-data-client',
+  setup(context) {
+    context.onLoad({ filter: SQL_ADMIN_INDEX }, ({ path }) => ({
+      loader: 'js',
+      resolveDir: dirname(path),
+      contents: `"use strict";
+exports.v1beta4 = { SqlDataServiceClient: require("./v1beta4/sql_data_service_client").SqlDataServiceClient };`,
+    }));
+  },
+};
+
+// mysql2 decodes with iconv-lite the character sets Node has no decoder for; iconv-lite's tables of
+// the East Asian double-byte sets (Shift JIS, EUC-JP, GBK, Big5, EUC-KR: 430 KB) are required only
+// when such a set is first used. The pipeline's database and tables are utf8mb4
+// (core/sql/migrations.ts), as are mysql2's connections by default, so each table is a module that
+// throws, naming itself, if that ever changes.
+const EAST_ASIAN_CHARSET_TABLES = /node_modules[\\/]iconv-lite[\\/]encodings[\\/]tables[\\/]([^\\/]+)\.json$/;
+const withoutEastAsianCharsetTables = {
+  name: 'without-east-asian-charset-tables',
+  setup(context) {
+    context.onLoad({ filter: EAST_ASIAN_CHARSET_TABLES }, ({ path }) => ({
+      loader: 'js',
+      contents: `throw new Error(${JSON.stringify(`iconv-lite's ${path.match(EAST_ASIAN_CHARSET_TABLES)[1]} table is not bundled: the database connection must use utf8mb4 (without-east-asian-charset-tables in esbuild.config.mjs)`)});`,
+    }));
+  },
+};
+
 function copyBigtableProtos(outdir) {
   const source = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/bigtable-api')), '..', 'protos');
   const target = join(outdir, BIGTABLE_PROTOS_DIR);
@@ -185,7 +217,7 @@ function reportBundle(deployable, file, metafile) {
 
 /** The shrinks a deployable's bundles get. */
 function shrinks(deployable) {
-  return [withoutStaticProtos, ...(deployable.bigtableClientMetrics === false ? [withoutBigtableClientMetrics] : [])];
+  return [withoutStaticProtos, onlySqlDataClient, withoutEastAsianCharsetTables, ...(deployable.bigtableClientMetrics === false ? [withoutBigtableClientMetrics] : [])];
 }
 
 async function bundle(deployable) {
@@ -204,7 +236,10 @@ async function bundle(deployable) {
     format: 'cjs',
     minify: true,
     keepNames: true,
+    // Maps of positions only: a stack trace read with --enable-source-maps names the source file
+    // and line; the sources themselves (three quarters of a map's bytes) are in the repository.
     sourcemap: 'linked',
+    sourcesContent: false,
     legalComments: 'linked',
     external: deployable.lazy ? [...deployable.external, './runtime'] : deployable.external,
     metafile: true,
@@ -213,6 +248,8 @@ async function bundle(deployable) {
   };
   const result = await build(options);
   const inputs = Object.keys(result.metafile.inputs);
+  // Printed as soon as each is written, so a long build is never long silent.
+  let bytes = reportBundle(deployable, 'index.js', result.metafile);
   const lazy = deployable.lazy
     ? await build({ ...options, entryPoints: [join(root, deployable.lazy)], outfile: join(outdir, 'runtime.js'), external: deployable.external })
     : undefined;
@@ -231,7 +268,7 @@ async function bundle(deployable) {
     dependencies,
   };
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-  const bytes = reportBundle(deployable, 'index.js', result.metafile) + (lazy ? reportBundle(deployable, 'runtime.js', lazy.metafile) : 0);
+  if (lazy) bytes += reportBundle(deployable, 'runtime.js', lazy.metafile);
   return { name: deployable.name, bytes };
 }
 

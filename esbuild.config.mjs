@@ -1,5 +1,6 @@
 // Builds one bundle per deployable into dist/<name>/, each with the minimal package.json its deploy
-// needs, and prints each bundle's size. `node esbuild.config.mjs [name ...]` builds a subset.
+// needs, and prints every bundle's size and largest packages (esbuild's metafiles are kept in
+// dist/meta/). `node esbuild.config.mjs [name ...]` builds a subset.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -123,7 +124,7 @@ exports.v1beta4 = { SqlDataServiceClient: require("./v1beta4/sql_data_service_cl
 };
 
 // mysql2 decodes with iconv-lite the character sets Node has no decoder for; iconv-lite's tables of
-// the East Asian double-byte sets (Shift JIS, EUC-JP, GBK, Big5, EUC-KR: 430 KB) are required only
+// the East Asian double-byte sets (Shift JIS, EUC-JP, GBK, Big5, EUC-KR: about 390 KiB) are required only
 // when such a set is first used. The pipeline's database and tables are utf8mb4
 // (core/sql/migrations.ts), as are mysql2's connections by default, so each table is a module that
 // throws, naming itself, if that ever changes.
@@ -195,7 +196,18 @@ function packagesBySize(output) {
   return [...bytes].sort((a, b) => b[1] - a[1]);
 }
 
-/** Prints a bundle's size and its largest packages; writes its metafile under dist/meta/. */
+/** Packages bundled in more than one copy (nested node_modules), with their copies' total bytes. */
+function duplicatedPackages(packages) {
+  const copies = new Map();
+  for (const [name, bytes] of packages) {
+    const leaf = name.split(' > ').at(-1);
+    const seen = copies.get(leaf) ?? { count: 0, bytes: 0 };
+    copies.set(leaf, { count: seen.count + 1, bytes: seen.bytes + bytes });
+  }
+  return [...copies].filter(([, { count }]) => count > 1).sort((a, b) => b[1].bytes - a[1].bytes);
+}
+
+/** Prints a bundle's size, its largest and its duplicated packages; writes its metafile under dist/meta/. */
 function reportBundle(deployable, file, metafile) {
   const outdir = join(root, 'dist', deployable.name);
   const output = Object.entries(metafile.outputs).find(([path]) => join(root, path) === join(outdir, file))?.[1];
@@ -207,11 +219,16 @@ function reportBundle(deployable, file, metafile) {
   const extras = [`${file}.map`, `${file}.v8cache`].filter((name) => existsSync(join(outdir, name)));
   const beside = extras.map((name) => `${name} ${kib(statSync(join(outdir, name)).size)}`).join(', ');
   const packages = packagesBySize(output);
+  const packageCount = packages.filter(([name]) => name !== '(project)').length;
   console.log(
-    `${deployable.name.padEnd(18)} dist/${deployable.name}/${file}  ${kib(output.bytes)}  (${Object.keys(output.inputs).length} modules, ${packages.length - 1} packages${beside ? `; beside it ${beside}` : ''})`,
+    `${deployable.name.padEnd(18)} dist/${deployable.name}/${file}  ${kib(output.bytes)}  (${Object.keys(output.inputs).length} modules, ${packageCount} packages${beside ? `; beside it ${beside}` : ''})`,
   );
   const top = packages.slice(0, TOP_PACKAGES).map(([name, bytes]) => `${name} ${kib(bytes)}`);
   console.log(`${''.padEnd(18)}   largest: ${top.join(', ')}  [metafile: ${relative(root, metaFile)}]`);
+  const duplicated = duplicatedPackages(packages).slice(0, TOP_PACKAGES);
+  if (duplicated.length > 0) {
+    console.log(`${''.padEnd(18)}   in several copies: ${duplicated.map(([name, { count, bytes }]) => `${name} x${count} ${kib(bytes)}`).join(', ')}`);
+  }
   return output.bytes;
 }
 

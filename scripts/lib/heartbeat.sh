@@ -4,7 +4,8 @@
 heartbeat() {
   local label=$1 began=$SECONDS
   shift
-  (while sleep 15; do printf '   %s: still running (%ss)\n' "$label" $((SECONDS - began)); done) &
+  # The sleep does not hold stdout: a pipe reading this ends when CMD does, not up to 15 s later.
+  (while sleep 15 >/dev/null 2>&1; do printf '   %s: still running (%ss)\n' "$label" $((SECONDS - began)); done) &
   local beat=$!
   local rc=0
   "$@" || rc=$?

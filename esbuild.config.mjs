@@ -1,10 +1,11 @@
 // Builds one bundle per deployable into dist/<name>/, each with the minimal package.json its deploy
-// needs, and prints each bundle's size. `node esbuild.config.mjs [name ...]` builds a subset.
+// needs, and prints every bundle's size and largest packages (esbuild's metafiles are kept in
+// dist/meta/). `node esbuild.config.mjs [name ...]` builds a subset.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 
 const root = new URL('.', import.meta.url).pathname;
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -20,7 +21,7 @@ const FRAMEWORK = '@google-cloud/functions-framework';
 const DEPLOYABLES = [
   // `lazy`: a second bundle (runtime.js) the entry requires on its first request, kept out of the
   // entry so a cold start compiles a small file (see bench/cold-start.ts).
-  { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], start: 'functions-framework --target=httpGenerate' },
+  { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=httpGenerate' },
   { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
   { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
@@ -74,6 +75,70 @@ exports.GCPMetricsHandler = class GCPMetricsHandler {
 };`,
 );
 
+// --- Shrinks: modules a deployable never runs, replaced at bundle time (each keeps the tests of
+// the bundles it is in green; bench/README.md has the sizes before and after).
+//
+// Every generated Google client package's index requires `build/protos/protos.js`, the protobufjs
+// static classes of its whole API (2.7 MB for Cloud SQL Admin, 1.6 MB for Bigtable's admin and data
+// APIs), only to re-export them as `protos` for callers who want the message classes. The clients
+// themselves load `protos.json`. Nothing here uses `protos` (Bigtable's ExecuteQuery reader would,
+// and the pipeline never runs SQL queries on Bigtable), so it is a namespace that fails loudly when
+// anything inside it is touched.
+const STATIC_PROTOS = /node_modules[\\/]@google-cloud[\\/](sql|bigtable-api|monitoring|pubsub-api|pubsub|secret-manager)[\\/]build[\\/]protos[\\/]protos\.js$/;
+const withoutStaticProtos = {
+  name: 'without-static-protos',
+  setup(context) {
+    context.onLoad({ filter: STATIC_PROTOS }, ({ path }) => ({
+      loader: 'js',
+      contents: `"use strict";
+const pkg = ${JSON.stringify(path.match(STATIC_PROTOS)[1])};
+const absent = (namespace) => new Proxy({}, {
+  get(_, key) {
+    if (typeof key === "symbol") return undefined;
+    throw new Error("protos." + namespace + "." + key + ": the static protobuf classes of @google-cloud/" + pkg + " are not bundled (without-static-protos in esbuild.config.mjs)");
+  },
+});
+module.exports = new Proxy({}, {
+  get(_, key) {
+    return typeof key === "symbol" || key === "__esModule" || key === "default" || key === "then" ? undefined : absent(key);
+  },
+});`,
+    }));
+  },
+};
+
+// @google-cloud/cloud-sql-connector uses one client of the Cloud SQL Admin API package,
+// `v1beta4.SqlDataServiceClient` (sql-data-client.js), to fetch the instance's metadata and
+// certificates; the package's index loads all 30 clients of v1 and v1beta4.
+const SQL_ADMIN_INDEX = /node_modules[\\/]@google-cloud[\\/]sql[\\/]build[\\/]src[\\/]index\.js$/;
+const onlySqlDataClient = {
+  name: 'only-sql-data-client',
+  setup(context) {
+    context.onLoad({ filter: SQL_ADMIN_INDEX }, ({ path }) => ({
+      loader: 'js',
+      resolveDir: dirname(path),
+      contents: `"use strict";
+exports.v1beta4 = { SqlDataServiceClient: require("./v1beta4/sql_data_service_client").SqlDataServiceClient };`,
+    }));
+  },
+};
+
+// mysql2 decodes with iconv-lite the character sets Node has no decoder for; iconv-lite's tables of
+// the East Asian double-byte sets (Shift JIS, EUC-JP, GBK, Big5, EUC-KR: about 390 KiB) are required only
+// when such a set is first used. The pipeline's database and tables are utf8mb4
+// (core/sql/migrations.ts), as are mysql2's connections by default, so each table is a module that
+// throws, naming itself, if that ever changes.
+const EAST_ASIAN_CHARSET_TABLES = /node_modules[\\/]iconv-lite[\\/]encodings[\\/]tables[\\/]([^\\/]+)\.json$/;
+const withoutEastAsianCharsetTables = {
+  name: 'without-east-asian-charset-tables',
+  setup(context) {
+    context.onLoad({ filter: EAST_ASIAN_CHARSET_TABLES }, ({ path }) => ({
+      loader: 'js',
+      contents: `throw new Error(${JSON.stringify(`iconv-lite's ${path.match(EAST_ASIAN_CHARSET_TABLES)[1]} table is not bundled: the database connection must use utf8mb4 (without-east-asian-charset-tables in esbuild.config.mjs)`)});`,
+    }));
+  },
+};
+
 function copyBigtableProtos(outdir) {
   const source = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/bigtable-api')), '..', 'protos');
   const target = join(outdir, BIGTABLE_PROTOS_DIR);
@@ -109,11 +174,75 @@ async function writeRuntimeCodeCache(outdir) {
   }
 }
 
+// --- What `npm run build` prints and keeps: every bundle's size and what fills it, from esbuild's
+// metafile (also written to dist/meta/<name>/<bundle>.json: open it in esbuild's bundle analyzer,
+// or read `inputs`). A package is named by its node_modules path, nested copies included
+// (`a > b` is b's copy inside a), so duplicate copies show up as separate lines.
+const TOP_PACKAGES = 6;
+const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+function packageOf(input) {
+  const names = [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].map((match) => match[1]);
+  return names.length > 0 ? names.join(' > ') : '(project)';
+}
+
+/** Bytes in the output per package, the largest first. */
+function packagesBySize(output) {
+  const bytes = new Map();
+  for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+    const name = packageOf(input);
+    bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+  }
+  return [...bytes].sort((a, b) => b[1] - a[1]);
+}
+
+/** Packages bundled in more than one copy (nested node_modules), with their copies' total bytes. */
+function duplicatedPackages(packages) {
+  const copies = new Map();
+  for (const [name, bytes] of packages) {
+    const leaf = name.split(' > ').at(-1);
+    const seen = copies.get(leaf) ?? { count: 0, bytes: 0 };
+    copies.set(leaf, { count: seen.count + 1, bytes: seen.bytes + bytes });
+  }
+  return [...copies].filter(([, { count }]) => count > 1).sort((a, b) => b[1].bytes - a[1].bytes);
+}
+
+/** Prints a bundle's size, its largest and its duplicated packages; writes its metafile under dist/meta/. */
+function reportBundle(deployable, file, metafile) {
+  const outdir = join(root, 'dist', deployable.name);
+  const output = Object.entries(metafile.outputs).find(([path]) => join(root, path) === join(outdir, file))?.[1];
+  if (!output) throw new Error(`${deployable.name}: esbuild's metafile has no output ${file}`);
+  const metaDir = join(root, 'dist', 'meta', deployable.name);
+  mkdirSync(metaDir, { recursive: true });
+  const metaFile = join(metaDir, file.replace(/\.js$/, '.json'));
+  writeFileSync(metaFile, JSON.stringify(metafile));
+  const extras = [`${file}.map`, `${file}.v8cache`].filter((name) => existsSync(join(outdir, name)));
+  const beside = extras.map((name) => `${name} ${kib(statSync(join(outdir, name)).size)}`).join(', ');
+  const packages = packagesBySize(output);
+  const packageCount = packages.filter(([name]) => name !== '(project)').length;
+  console.log(
+    `${deployable.name.padEnd(18)} dist/${deployable.name}/${file}  ${kib(output.bytes)}  (${Object.keys(output.inputs).length} modules, ${packageCount} packages${beside ? `; beside it ${beside}` : ''})`,
+  );
+  const top = packages.slice(0, TOP_PACKAGES).map(([name, bytes]) => `${name} ${kib(bytes)}`);
+  console.log(`${''.padEnd(18)}   largest: ${top.join(', ')}  [metafile: ${relative(root, metaFile)}]`);
+  const duplicated = duplicatedPackages(packages).slice(0, TOP_PACKAGES);
+  if (duplicated.length > 0) {
+    console.log(`${''.padEnd(18)}   in several copies: ${duplicated.map(([name, { count, bytes }]) => `${name} x${count} ${kib(bytes)}`).join(', ')}`);
+  }
+  return output.bytes;
+}
+
+/** The shrinks a deployable's bundles get. */
+function shrinks(deployable) {
+  return [withoutStaticProtos, onlySqlDataClient, withoutEastAsianCharsetTables, ...(deployable.bigtableClientMetrics === false ? [withoutBigtableClientMetrics] : [])];
+}
+
 async function bundle(deployable) {
   const entry = join(root, deployable.entry);
   if (!existsSync(entry)) throw new Error(`${deployable.name}: entry ${deployable.entry} does not exist`);
   const outdir = join(root, 'dist', deployable.name);
   rmSync(outdir, { recursive: true, force: true });
+  rmSync(join(root, 'dist', 'meta', deployable.name), { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
   const options = {
     entryPoints: [entry],
@@ -124,19 +253,24 @@ async function bundle(deployable) {
     format: 'cjs',
     minify: true,
     keepNames: true,
+    // Maps of positions only: a stack trace read with --enable-source-maps names the source file
+    // and line; the sources themselves (three quarters of a map's bytes) are in the repository.
     sourcemap: 'linked',
+    sourcesContent: false,
     legalComments: 'linked',
     external: deployable.lazy ? [...deployable.external, './runtime'] : deployable.external,
     metafile: true,
     logLevel: 'warning',
-    plugins: deployable.bigtableClientMetrics === false ? [bigtableProtos, withoutBigtableClientMetrics] : [bigtableProtos],
+    plugins: [bigtableProtos, ...shrinks(deployable)],
   };
   const result = await build(options);
   const inputs = Object.keys(result.metafile.inputs);
-  if (deployable.lazy) {
-    const lazy = await build({ ...options, entryPoints: [join(root, deployable.lazy)], outfile: join(outdir, 'runtime.js'), external: deployable.external });
-    inputs.push(...Object.keys(lazy.metafile.inputs));
-  }
+  // Printed as soon as each is written, so a long build is never long silent.
+  let bytes = reportBundle(deployable, 'index.js', result.metafile);
+  const lazy = deployable.lazy
+    ? await build({ ...options, entryPoints: [join(root, deployable.lazy)], outfile: join(outdir, 'runtime.js'), external: deployable.external })
+    : undefined;
+  if (lazy) inputs.push(...Object.keys(lazy.metafile.inputs));
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
   if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);
   if (deployable.lazy) await writeRuntimeCodeCache(outdir);
@@ -151,8 +285,7 @@ async function bundle(deployable) {
     dependencies,
   };
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-  const bytes = statSync(join(outdir, 'index.js')).size;
-  console.log(`${deployable.name.padEnd(16)} dist/${deployable.name}/index.js  ${(bytes / 1024).toFixed(1)} KiB  (${inputs.length} modules)`);
+  if (lazy) bytes += reportBundle(deployable, 'runtime.js', lazy.metafile);
   return { name: deployable.name, bytes };
 }
 

@@ -16,14 +16,14 @@ echo "beam python venv: installing the $(grep -c '^[A-Za-z0-9]' "$req") packages
 python3 -m venv "$venv"
 # A line per package pip collects and installs, and a heartbeat through pip's silent stretches
 # (resolving, unpacking the wheels): never more than 15 s without a line.
-began=$SECONDS
-( while sleep 15; do echo "   pip: still running ($((SECONDS - began))s)"; done ) &
-beat=$!
-trap 'kill "$beat" 2>/dev/null || true' EXIT
-{
-  "$venv/bin/pip" install --progress-bar off --upgrade pip
-  "$venv/bin/pip" install --progress-bar off --no-deps -r "$req"
-} 2>&1 | { grep --line-buffered -E '^(Collecting|Installing|Successfully|ERROR|error)' || true; } | sed -u 's/^/   /'
-kill "$beat" 2>/dev/null || true
+# shellcheck source=scripts/lib/heartbeat.sh
+source "$here/scripts/lib/heartbeat.sh"
+pip_install() {
+  {
+    "$venv/bin/pip" install --progress-bar off --upgrade pip &&
+      "$venv/bin/pip" install --progress-bar off --no-deps -r "$req"
+  } 2>&1 | { grep --line-buffered -E '^(Collecting|Installing|Successfully|ERROR|error)' || true; } | sed -u 's/^/   /'
+}
+heartbeat pip pip_install
 echo "$want" > "$stamp"
 echo "beam python venv ready: $venv ($("$venv/bin/python" -W ignore::FutureWarning -c 'import apache_beam; print(apache_beam.__version__)'))"

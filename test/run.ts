@@ -2,13 +2,16 @@
  * `npm test` (after the typecheck): starts the local platform once, runs the uvu suites
  * (`test/**\/*.test.ts`, or those matching `npm test -- <pattern>`) in one child process with the
  * platform's variables, stops the platform whatever happened, and ends with
- * `tests: N passed, N failed`. Exits non-zero on any failure, or when no test ran.
+ * `tests: N passed, N failed`. Exits non-zero on any failure, or when no test ran, or when a
+ * passing run printed a warning or a stack trace (one failure more).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseFlags, UsageError } from '../core/command-line';
 import { startPlatform, type Platform } from '../local/platform';
 import { which } from '../local/prerequisites';
+import { noiseLines } from './support/clean-output';
+import { SilenceBeat } from './support/silence-beat';
 import { readUvuResults, verdict } from './support/uvu-summary';
 import { listTestFiles, selectTestFiles, uvuPatternFor } from './support/test-files';
 
@@ -17,7 +20,7 @@ const testDir = join(__dirname);
 const timeoutMs = Number(process.env.TEST_TIMEOUT_MS ?? 30 * 60_000);
 
 /** Runs the suites in one child (support/uvu-suites.ts); its results come back on fd 3. */
-function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; results: string }> {
+function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number; results: string; output: string; errors: string }> {
   const args = ['--import', 'tsx', join(testDir, 'support', 'uvu-suites.ts'), 'test', pattern];
   // Like the services: the test process dies with this one, even if this one is SIGKILLed.
   const setpriv = process.platform === 'linux' ? which('setpriv') : undefined;
@@ -28,16 +31,28 @@ function runUvu(pattern: string, env: NodeJS.ProcessEnv): Promise<{ code: number
     const colour = process.stdout.isTTY ? { FORCE_COLOR: '1' } : {};
     const child = spawn(file, argv, { cwd: root, env: { ...env, ...colour }, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let results = '';
+    let output = '';
+    let errors = '';
+    const beat = new SilenceBeat((text) => process.stdout.write(text));
+    const beating = setInterval(() => beat.tick(), 1_000);
     child.stdio[3]!.on('data', (chunk: Buffer) => (results += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => process.stdout.write(chunk));
-    child.stderr!.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      process.stdout.write(chunk);
+      beat.saw(chunk.toString());
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+      process.stderr.write(chunk);
+    });
     const timer = setTimeout(() => {
       console.error(`\ntest run exceeded ${timeoutMs} ms (TEST_TIMEOUT_MS): killing it`);
       child.kill('SIGKILL');
     }, timeoutMs);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code: code ?? (signal ? 1 : 0), results });
+      clearInterval(beating);
+      resolve({ code: code ?? (signal ? 1 : 0), results, output, errors });
     });
   });
 }
@@ -71,8 +86,9 @@ async function main(): Promise<number> {
   }
 
   let platform: Platform | undefined;
-  let result = { code: 1, results: '' };
+  let result = { code: 1, results: '', output: '', errors: '' };
   try {
+    console.log('platform: starting the emulators, MariaDB and fake-gcs-server');
     platform = await startPlatform();
     const each = Object.entries(platform.serviceStartupMs).map(([name, ms]) => `${name} ${ms}`).join(', ');
     console.log(`platform: started in ${platform.startupMs} ms (${each}) under ${platform.dir}`);
@@ -86,8 +102,13 @@ async function main(): Promise<number> {
   }
 
   const outcome = verdict(readUvuResults(result.results), result.code);
-  console.log(`tests: ${outcome.passed} passed, ${outcome.failed} failed`);
-  return outcome.ok ? 0 : 1;
+  // A passing run reads clean: a warning or a stack trace in it counts as one failure more.
+  const noise = outcome.ok ? noiseLines(`${result.output}\n${result.errors}`) : [];
+  if (noise.length > 0) {
+    console.error(`\na passing run printed ${noise.length} warning or stack-trace line(s) (test/support/clean-output.ts), the first:\n${noise.slice(0, 5).join('\n')}`);
+  }
+  console.log(`tests: ${outcome.passed} passed, ${outcome.failed + (noise.length > 0 ? 1 : 0)} failed`);
+  return outcome.ok && noise.length === 0 ? 0 : 1;
 }
 
 main().then((code) => process.exit(code));

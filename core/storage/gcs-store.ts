@@ -1,4 +1,5 @@
 import type { Bucket } from '@google-cloud/storage';
+import { download } from './download';
 import type { ObjectStore, VersionedName } from './object-store';
 
 function statusOf(error: unknown): number | undefined {
@@ -23,8 +24,7 @@ export class GcsStore implements ObjectStore {
   }
 
   async read(name: string): Promise<Buffer> {
-    const [data] = await this.bucket.file(this.prefix + name).download();
-    return data;
+    return download(this.bucket.file(this.prefix + name));
   }
 
   async write(name: string, data: string | Buffer): Promise<void> {
@@ -42,7 +42,7 @@ export class GcsStore implements ObjectStore {
     const [metadata] = await this.bucket.file(this.prefix + name).getMetadata();
     const version = String(metadata.generation);
     // Downloading that generation: the content is the version's even if it is replaced meanwhile.
-    const [data] = await this.bucket.file(this.prefix + name, { generation: Number(version) }).download();
+    const data = await download(this.bucket.file(this.prefix + name, { generation: Number(version) }));
     return { data, version };
   }
 

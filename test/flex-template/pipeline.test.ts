@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { addDays } from '../../core/day';
+import { download } from '../../core/storage/download';
 import { encodeSummaryCsv, summaryFileName } from '../../core/summary-csv';
 import { closeSharedBlockingClients } from '../../flex-template/blocking-client';
 import { parseOptions } from '../../flex-template/options';
@@ -149,7 +150,7 @@ test('a file with a rejected line (on fake-gcs-server) is not loaded: its old ro
   const after = await table();
   assert.equal(after.find((r) => r.key === day), before, 'the rejected file changed nothing');
   assert.ok(after.find((r) => r.key === other), 'the good file of the same run is loaded');
-  const [report] = await bucket.file(`summaries/errors/${runId}/${summaryFileName(day).replace('.csv', '')}.errors.csv`).download();
+  const report = await download(bucket.file(`summaries/errors/${runId}/${summaryFileName(day).replace('.csv', '')}.errors.csv`));
   const text = report.toString();
   const reported = text.trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
   assert.equal(reported, [3, 7, lines.length]);

@@ -17,13 +17,13 @@ import { summaryLoadPipeline } from '../../flex-template/pipeline';
 import { startJobService, type JobService } from '../../flex-template/python-job-service';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
-import { startWorkerPool } from './worker-pool';
+import { startWorkerPool, type WorkerPool } from './worker-pool';
 import { printingErrors } from '../support/hooks';
 
 let env: SuiteEnv;
 let dir: string;
 let jobService: JobService;
-let pool: Awaited<ReturnType<typeof startWorkerPool>>;
+let pool: WorkerPool;
 
 test.before(printingErrors(async () => {
   env = await suiteEnv('flex-portable');
@@ -66,14 +66,16 @@ test('a few files load through the portable runner and out-of-process Node worke
   const dates = writeSummaryFiles(input, '2024-02-27', 4);
   writeFileSync(path.join(input, summaryFileName('2024-03-02')), 'date,transaction_type,currency,transaction_count,amount_sum\n2024-03-02,TOTAL,ALL,zero,\n2024-03-02,purchase,USD,1,1.00\n');
   const first = await runPortable([`--input=${input}`]);
-  assert.is(JobState_Enum[first.state], 'FAILED', 'a summary with a rejected line fails the run');
+  const firstLog = pool.takeOutput();
+  assert.is(JobState_Enum[first.state], 'FAILED', `a summary with a rejected line fails the run; the workers said:\n${firstLog}`);
+  assert.match(firstLog, /RejectedSummaryFilesError: 1 of 5 summary file\(s\) had rejected lines/, 'the workers logged why');
   const rows = await readSummaryTable(env.resources.project, env.resources.bigtable.instance, env.resources.bigtable.summaries.id);
   assert.equal(rows.map((r) => r.key), dates, 'the good files are loaded, the rejected one is not');
   assert.ok(rows[0]!.count.threshold_signal);
 
   writeSummaryFiles(input, '2024-03-02', 1);
   const rerun = await runPortable([`--input=${input}`]);
-  assert.is(JobState_Enum[rerun.state], 'DONE');
+  assert.is(JobState_Enum[rerun.state], 'DONE', `the workers said:\n${pool.takeOutput()}`);
   assert.is(rerun.counters.files_selected, 1);
   assert.is(rerun.counters.dates_written, 1);
 });
@@ -83,7 +85,9 @@ test('a job whose input has nothing valid ends FAILED on the portable runner too
   writeSummaryFiles(input, '2024-05-01', 1);
   writeFileSync(path.join(input, summaryFileName('2024-05-01')), 'nonsense\n');
   const { state } = await runPortable([`--input=${input}`]);
-  assert.is(JobState_Enum[state], 'FAILED');
+  const log = pool.takeOutput();
+  assert.is(JobState_Enum[state], 'FAILED', `the workers said:\n${log}`);
+  assert.match(log, /RejectedSummaryFilesError: 1 of 1 summary file\(s\) had rejected lines/, 'the workers logged why');
 });
 
 test.run();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createConnection, type RowDataPacket } from 'mysql2/promise';
+import { download } from '../../core/storage/download';
 import { isPortOpen } from '../../local/free-ports';
 import { startPlatform } from '../../local/platform';
 import { PrerequisiteError } from '../../local/prerequisite-error';
@@ -58,8 +59,8 @@ test('Cloud Storage answers: an object is uploaded (simple and resumable) and re
   const [bucket] = await storage.createBucket(resources.storage.bucket);
   await bucket.file('a/small.csv').save('day,count\n', { resumable: false });
   await bucket.file('a/large.csv').save('x'.repeat(300_000), { resumable: true });
-  const [small] = await bucket.file('a/small.csv').download();
-  const [large] = await bucket.file('a/large.csv').download();
+  const small = await download(bucket.file('a/small.csv'));
+  const large = await download(bucket.file('a/large.csv'));
   assert.is(small.toString(), 'day,count\n');
   assert.is(large.length, 300_000);
   const [files] = await bucket.getFiles({ prefix: 'a/' });

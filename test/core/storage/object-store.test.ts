@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { download } from '../../../core/storage/download';
 import { GcsStore } from '../../../core/storage/gcs-store';
 import { LocalDirectoryStore } from '../../../core/storage/local-directory-store';
 import { ObjectStoreError } from '../../../core/storage/object-store';
@@ -108,8 +109,8 @@ test('GCS store: objects outside its prefix are neither listed nor replaced', as
     assert.equal(await s.store.list(), []);
     assert.is(await s.store.createIfAbsent('x.csv', 'mine'), true);
     assert.equal(await s.store.list(), ['x.csv']);
-    assert.is((await bucket.file('daily/x.csv').download())[0].toString(), 'mine');
-    assert.is((await bucket.file('elsewhere/x.csv').download())[0].toString(), 'other');
+    assert.is((await download(bucket.file('daily/x.csv'))).toString(), 'mine');
+    assert.is((await download(bucket.file('elsewhere/x.csv'))).toString(), 'other');
   } finally {
     await s.cleanup();
   }

@@ -7,7 +7,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
-import { batchSubscriber } from '../core/pubsub/pulled-batch';
+import { streamedBatchSubscriber } from '../core/pubsub/streamed-batch';
 import { openObjectStore, storageClient } from '../core/storage/open';
 import { type ArchiverConfig, readArchiverConfig } from './config';
 
@@ -17,7 +17,13 @@ export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDe
   const project = config.project ? { projectId: config.project } : {};
   const pubsub = new PubSub(project);
   const storage = storageClient(config.project, config.storageApiEndpoint);
-  const subscriber = await batchSubscriber(pubsub, config.subscription);
+  const subscriber = await streamedBatchSubscriber(pubsub, config.subscription, {
+    streams: config.streams,
+    // Room for every batch in flight and the next round of them.
+    maxOutstanding: 2 * config.batchSize * config.concurrency,
+    ackDeadlineSeconds: config.ackDeadlineSeconds,
+    waitMs: config.waitMs,
+  });
   try {
     const report = await archiveChanges(
       { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log, ...(afterObjectWritten ? { afterObjectWritten } : {}) },

@@ -10,6 +10,10 @@
  * encode, write) over the same messages already in memory, in the same batches, against the same
  * raw writes. It separates the archiver's own cost from the emulator's pull rate.
  *
+ * changelog-delivery: the emulator's best delivery rate, pull and ack with nothing archived
+ * (StreamingPull, as the archiver; unary Pull printed beside it), against the same raw writes: the
+ * ceiling Pub/Sub's emulator puts on changelog-archive.
+ *
  * `node --import tsx bench/changelog.ts [NAME ...]` (or `npm run bench -- changelog-archive`); starts its own
  * services unless the environment points at running ones.
  */
@@ -21,6 +25,7 @@ import { type ChangeRecord, encodeChange } from '../core/changelog/change-record
 import { createLogger } from '../core/log';
 import { provisionPubsub } from '../core/provision/pubsub';
 import { readTransactionAvsc } from '../core/avro/schemas';
+import { type BatchSubscriber, batchSubscriber } from '../core/pubsub/pulled-batch';
 import { streamedBatchSubscriber } from '../core/pubsub/streamed-batch';
 import { defaultResources } from '../core/resources';
 import { openObjectStore } from '../core/storage/open';
@@ -77,6 +82,45 @@ async function archived(pubsub: PubSub, store: ObjectStore, round: number, recor
   }
 }
 
+/**
+ * The emulator's own delivery rate: the same records published, then pulled and acknowledged in
+ * batches of BATCH (CONCURRENCY takers, one Acknowledge per batch) with nothing written, over
+ * StreamingPull (STREAMS streams, as the archiver) or unary Pull (CONCURRENCY pullers).
+ */
+async function delivered(pubsub: PubSub, round: number, records: ChangeRecord[], method: 'streaming' | 'unary'): Promise<number> {
+  const subscription = `bench-delivery-${method}-${round}-${Date.now()}`;
+  await pubsub.topic(resources.pubsub.changes.topic).createSubscription(subscription, { ackDeadlineSeconds: 60 });
+  await publishChanges(pubsub, resources.pubsub.changes.topic, records);
+  const began = performance.now();
+  const subscriber: BatchSubscriber =
+    method === 'streaming'
+      ? await streamedBatchSubscriber(pubsub, subscription, { streams: STREAMS, maxOutstanding: 2 * BATCH * CONCURRENCY, ackDeadlineSeconds: 60, waitMs: 2_000 })
+      : await batchSubscriber(pubsub, subscription, 2_000);
+  let acked = 0;
+  let finished = 0;
+  try {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (acked < records.length) {
+          const batch = await subscriber.pull(BATCH);
+          while (batch.length > 0 && batch.length < BATCH) {
+            const more = await subscriber.pull(BATCH - batch.length, 200);
+            if (more.length === 0) break;
+            batch.push(...more);
+          }
+          if (batch.length === 0) continue;
+          await subscriber.ack(batch.map((m) => m.ackId));
+          acked += batch.length;
+          if (acked >= records.length && finished === 0) finished = performance.now();
+        }
+      }),
+    );
+    return records.length / ((finished - began) / 1000);
+  } finally {
+    await subscriber.close();
+  }
+}
+
 async function archivedWrites(store: ObjectStore, deadLetters: ObjectStore, records: ChangeRecord[]): Promise<number> {
   const messages = records.map((record, i) => ({ ackId: `a${i}`, messageId: `m${i}`, data: encodeChange(record), attributes: {}, publishTime: new Date(), deliveryAttempt: 1 }));
   const began = performance.now();
@@ -118,6 +162,13 @@ async function main(): Promise<void> {
       'changelog-archive': (round: number, store: ObjectStore) => archived(pubsub, store, round, records),
       'changelog-archive-write': (round: number, store: ObjectStore) =>
         archivedWrites(store, openObjectStore(`gs://${resources.storage.bucket}/w${round}/errors/`, () => storage), records),
+      // No archiving at all: the ceiling the emulator sets on changelog-archive (unary Pull shown beside it).
+      'changelog-delivery': async (round: number) => {
+        const unary = await delivered(pubsub, round, records, 'unary');
+        const streaming = await delivered(pubsub, round, records, 'streaming');
+        console.log(`changelog-delivery round ${round + 1}: pull+ack only, unary Pull ${unary.toFixed(0)} msg/s, StreamingPull ${streaming.toFixed(0)} msg/s`);
+        return streaming;
+      },
     };
     for (const [name, archiveSide] of Object.entries(figures)) {
       if (wanted.length > 0 && !wanted.includes(name)) continue;

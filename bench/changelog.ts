@@ -10,9 +10,9 @@
  * encode, write) over the same messages already in memory, in the same batches, against the same
  * raw writes. It separates the archiver's own cost from the emulator's pull rate.
  *
- * changelog-delivery: the emulator's best delivery rate, pull and ack with nothing archived
- * (StreamingPull, as the archiver; unary Pull printed beside it), against the same raw writes: the
- * ceiling Pub/Sub's emulator puts on changelog-archive.
+ * changelog-delivery: the emulator's best delivery rate, pull and ack with nothing archived (the
+ * better of StreamingPull, as the archiver reads, and unary Pull, each round; both printed), against
+ * the same raw writes: the ceiling Pub/Sub's emulator puts on changelog-archive.
  *
  * `node --import tsx bench/changelog.ts [NAME ...]` (or `npm run bench -- changelog-archive`); starts its own
  * services unless the environment points at running ones.
@@ -162,12 +162,12 @@ async function main(): Promise<void> {
       'changelog-archive': (round: number, store: ObjectStore) => archived(pubsub, store, round, records),
       'changelog-archive-write': (round: number, store: ObjectStore) =>
         archivedWrites(store, openObjectStore(`gs://${resources.storage.bucket}/w${round}/errors/`, () => storage), records),
-      // No archiving at all: the ceiling the emulator sets on changelog-archive (unary Pull shown beside it).
+      // No archiving at all: the ceiling the emulator sets on changelog-archive, by the better method.
       'changelog-delivery': async (round: number) => {
         const unary = await delivered(pubsub, round, records, 'unary');
         const streaming = await delivered(pubsub, round, records, 'streaming');
         console.log(`changelog-delivery round ${round + 1}: pull+ack only, unary Pull ${unary.toFixed(0)} msg/s, StreamingPull ${streaming.toFixed(0)} msg/s`);
-        return streaming;
+        return Math.max(unary, streaming);
       },
     };
     for (const [name, archiveSide] of Object.entries(figures)) {
@@ -178,7 +178,8 @@ async function main(): Promise<void> {
         const store = (side: string) => openObjectStore(`gs://${resources.storage.bucket}/${name}/r${round}/${side}/`, () => storage);
         const sides = [async () => archive.push(await archiveSide(round, store('archive'))), async () => raw.push(await rawWrites(store('raw'), records))];
         for (const side of round % 2 === 0 ? sides : sides.reverse()) await side();
-        console.log(`${name} round ${round + 1}: archived ${archive.at(-1)!.toFixed(0)} records/s, raw writes ${raw.at(-1)!.toFixed(0)} records/s (${records.length} records)`);
+        const what = name === 'changelog-delivery' ? 'delivered (pull+ack, the better method)' : 'archived';
+        console.log(`${name} round ${round + 1}: ${what} ${archive.at(-1)!.toFixed(0)} records/s, raw writes ${raw.at(-1)!.toFixed(0)} records/s (${records.length} records)`);
       }
       console.log(benchLine(name, median(archive), median(raw), 'records/s'));
     }

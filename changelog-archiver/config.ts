@@ -14,6 +14,9 @@ export interface ArchiverConfig {
   batchSize: number;
   fillMs: number;
   concurrency: number;
+  streams: number;
+  ackDeadlineSeconds: number;
+  waitMs: number;
   budgetMs: number;
   idlePulls: number;
 }
@@ -31,6 +34,10 @@ export function readArchiverConfig(env: Env): ArchiverConfig {
     batchSize: read.integer('CHANGELOG_BATCH_SIZE', { default: 2000, min: 1, max: 20_000 }),
     fillMs: read.integer('CHANGELOG_FILL_MS', { default: 2000, min: 0, max: 30_000 }),
     concurrency: read.integer('CHANGELOG_CONCURRENCY', { default: 4, min: 1, max: 32 }),
+    streams: read.integer('CHANGELOG_STREAMS', { default: 8, min: 1, max: 32 }),
+    // The subscription's ack deadline (provisioned 60 s): each stream asks for the same.
+    ackDeadlineSeconds: read.integer('CHANGELOG_ACK_DEADLINE_SECONDS', { default: 60, min: 10, max: 600 }),
+    waitMs: read.integer('CHANGELOG_WAIT_MS', { default: 10_000, min: 100, max: 60_000 }),
     // Cloud Scheduler starts a run every 5 minutes; a run stops pulling before the next one starts.
     budgetMs: read.integer('CHANGELOG_BUDGET_MS', { default: 240_000, min: 1_000, max: 3_600_000 }),
     idlePulls: read.integer('CHANGELOG_IDLE_PULLS', { default: 3, min: 1, max: 100 }),

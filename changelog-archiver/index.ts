@@ -8,7 +8,7 @@ import { type ArchiveDeps, archiveChanges } from '../core/changelog/archive';
 import { parseFlags, UsageError } from '../core/command-line';
 import { ConfigError } from '../core/config';
 import { createLogger } from '../core/log';
-import { batchSubscriber } from '../core/pubsub/pulled-batch';
+import { streamedBatchSubscriber } from '../core/pubsub/streamed-batch';
 import { openObjectStore, storageClient } from '../core/storage/open';
 import { type ArchiverConfig, defaultSubscription, readArchiverConfig } from './config';
 
@@ -18,7 +18,13 @@ export async function run(config: ArchiverConfig, afterObjectWritten?: ArchiveDe
   const project = config.project ? { projectId: config.project } : {};
   const pubsub = new PubSub(project);
   const storage = storageClient(config.project, config.storageApiEndpoint);
-  const subscriber = await batchSubscriber(pubsub, config.subscription);
+  const subscriber = await streamedBatchSubscriber(pubsub, config.subscription, {
+    streams: config.streams,
+    // Room for every batch in flight and the next round of them.
+    maxOutstanding: 2 * config.batchSize * config.concurrency,
+    ackDeadlineSeconds: config.ackDeadlineSeconds,
+    waitMs: config.waitMs,
+  });
   try {
     const report = await archiveChanges(
       { subscriber, archive: openObjectStore(config.archiveUri, storage), deadLetters: openObjectStore(config.deadLetterUri, storage), log, ...(afterObjectWritten ? { afterObjectWritten } : {}) },

@@ -120,6 +120,14 @@ run node_modules/.bin/node --import tsx scripts/database-users.ts --project="$PR
 # ---- IAM: the accounts every part shares (scripts/lib/iam.sh) --------------------------------------
 shared_grants
 
+# ---- What a part needs that only an owner may make (optional P_resources) --------------------------
+for part in "${PARTS[@]}"; do
+  if declare -F "${part}_resources" >/dev/null; then
+    log "resources: $part"
+    "${part}_resources"
+  fi
+done
+
 # ---- IAM of each part, then its first deploy, then what needs the deployed part ------------------
 for part in "${PARTS[@]}"; do
   log "grants: $part"

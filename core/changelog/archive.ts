@@ -117,12 +117,15 @@ export async function archiveBatch(deps: ArchiveDeps, messages: readonly PulledM
   return { messages: messages.length, records, created, existing, deadLettered: deadLetters.length };
 }
 
-/** Pulls until `size` messages are in hand, a pull comes back empty, or `fillMs` has passed. */
+/**
+ * Waits for a first message (the subscriber's own wait: how idleness is seen), then takes more
+ * until `size` messages are in hand, `fillMs` has passed, or a pull comes back empty.
+ */
 async function fillBatch(subscriber: BatchSubscriber, size: number, fillMs: number): Promise<PulledMessage[]> {
-  const batch: PulledMessage[] = [];
+  const batch = await subscriber.pull(size);
   const began = Date.now();
-  while (batch.length < size && Date.now() - began < fillMs) {
-    const pulled = await subscriber.pull(size - batch.length);
+  while (batch.length > 0 && batch.length < size && Date.now() - began < fillMs) {
+    const pulled = await subscriber.pull(size - batch.length, fillMs - (Date.now() - began));
     if (pulled.length === 0) break;
     batch.push(...pulled);
   }

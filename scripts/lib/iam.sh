@@ -30,6 +30,16 @@ grant_bucket() { grant "storage buckets" "gs://$1" "serviceAccount:$2" "$3"; }
 grant_table() { grant "bigtable instances tables" "$1" "serviceAccount:$2" "$3" --instance="$BIGTABLE_INSTANCE"; }
 grant_repository() { grant "artifacts repositories" "$REPOSITORY" "serviceAccount:$1" "$2" --location="$REGION"; }
 
+# grant_prefix BUCKET PREFIX ACCOUNT ROLE TITLE [listing]: ROLE on the objects under PREFIX only
+# (an IAM condition); with `listing`, also on the bucket itself, which is what listing is checked
+# against (names only: reading or changing any object outside PREFIX stays refused).
+grant_prefix() {
+  local bucket=$1 prefix=$2 account=$3 role=$4 title=$5
+  local expression="resource.name.startsWith(\"projects/_/buckets/${bucket}/objects/${prefix}\")"
+  if [ "${6:-}" = listing ]; then expression="${expression} || resource.name == \"projects/_/buckets/${bucket}\""; fi
+  grant "storage buckets" "gs://${bucket}" "serviceAccount:${account}" "$role" --condition="expression=${expression},title=${title}"
+}
+
 # grant_project MEMBER ROLE [CONDITION-EXPRESSION TITLE]: a project-level role, only where the
 # resource has no IAM policy of its own (Cloud SQL, Dataflow, Cloud Functions, logging).
 grant_project() {

@@ -13,7 +13,7 @@ BIGTABLE_NODES=${BIGTABLE_NODES:-1}
 IMAGE_TAG=${IMAGE_TAG:-$(git rev-parse --short=12 HEAD 2>/dev/null || date -u +%Y%m%d%H%M%S)}
 
 # The parts, in deploy order. Each is scripts/parts/<part>.sh (see scripts/parts/README.md).
-PARTS=(generate replicate bigtable_to_avro daily_summary flex_template)
+PARTS=(generate replicate bigtable_to_avro daily_summary flex_template changelog)
 
 SQL_INSTANCE=fin-serv-instance
 SQL_DATABASE=finserv

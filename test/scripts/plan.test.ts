@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readArchiverConfig } from '../../changelog-archiver/config';
 import { databaseLogin, defaultResources } from '../../core/resources';
 import { printingErrors } from '../support/hooks';
 import { type CheckRun, flag, isBinding, type PlannedCommand, requireGcloud, root, runCheck } from './check-plan';
@@ -52,6 +53,11 @@ test('bootstrap and its first deploy parse, every part in the plan', () => {
     'scheduler jobs create http generate-hourly',
     'scheduler jobs create http daily-summary-0100',
     'scheduler jobs create http flex-template-0200',
+    'run jobs deploy changelog-archiver',
+    'scheduler jobs create http changelog-archiver-5min',
+    'dataflow flex-template run bit-table-transaction-updates',
+    'bigtable instances tables update txn_tbl',
+    'bigtable app-profiles create txn-change-stream',
     'sql users create finserv_admin',
     'builds triggers create github',
     'logging metrics create replication-watermark-lag',
@@ -99,7 +105,13 @@ test('every IAM binding is made by bootstrap; deploy grants nothing and makes no
 
 test('grants are scoped to the resource a part touches', () => {
   const on = (prefix: string) => bindings().filter((b) => b.line.startsWith(prefix));
-  assert.equal(on('bigtable instances add-iam-policy-binding'), [], 'no instance-wide Bigtable role');
+  // One instance-wide Bigtable role: the change-stream reader's viewer (instance metadata: the app
+  // profile's routing, which the connector checks), no data.
+  assert.equal(
+    on('bigtable instances add-iam-policy-binding').map((b) => `${flag(b, 'member')} ${flag(b, 'role')}`),
+    [`${member('fs-change-stream')} roles/bigtable.viewer`],
+    'no instance-wide Bigtable role with data access',
+  );
   const tableGrants = on('bigtable instances tables add-iam-policy-binding').map((b) => `${b.args[4]} ${flag(b, 'member')} ${flag(b, 'role')}`).sort();
   assert.equal(tableGrants, [
     `${resources.bigtable.summaries.id} ${member('fs-dataflow')} roles/bigtable.user`,
@@ -110,6 +122,8 @@ test('grants are scoped to the resource a part touches', () => {
     `${resources.bigtable.txn.id} ${member('fs-daily-summary')} roles/bigtable.reader`,
     `${resources.bigtable.txn.id} ${member('fs-replicate')} roles/bigtable.user`,
     `${resources.bigtable.txn.id} ${member('fs-avro')} roles/bigtable.user`,
+    `${resources.bigtable.txn.id} ${member('fs-change-stream')} roles/bigtable.reader`,
+    `__change_stream_md_table ${member('fs-change-stream')} roles/bigtable.user`,
   ].sort());
   const projectLevel = on('projects add-iam-policy-binding');
   for (const binding of projectLevel) {
@@ -129,6 +143,8 @@ test('grants are scoped to the resource a part touches', () => {
   const pubsubAgent = 'serviceAccount:service-000000000000@gcp-sa-pubsub.iam.gserviceaccount.com';
   assert.equal(topicGrants, [
     `${resources.pubsub.avroTopic} ${member('fs-avro')} roles/pubsub.publisher`,
+    `${resources.pubsub.changes.topic} ${member('fs-change-stream')} roles/pubsub.publisher`,
+    `${resources.pubsub.changes.topic} ${member('fs-change-stream')} roles/pubsub.viewer`,
     `${resources.pubsub.generatedDeadLetterTopic} ${pubsubAgent} roles/pubsub.publisher`,
     `${resources.pubsub.generatedTopic} ${member('fs-generate')} roles/pubsub.publisher`,
     `${resources.pubsub.replicatedDeadLetterTopic} ${pubsubAgent} roles/pubsub.publisher`,
@@ -174,6 +190,128 @@ test("bigtableToAvro's accounts: exactly what the function and its trigger need"
   assert.is(flag(sweep, 'topic'), resources.pubsub.replicatedTopic);
   assert.is(flag(sweep, 'message-body'), '{"sweep":"hourly"}');
   assert.is(flag(sweep, 'schedule'), '20 * * * *');
+});
+
+/**
+ * The parameters of Google's "Bigtable change streams to Pub/Sub" template, as its documentation
+ * lists them (README_Bigtable_Change_Streams_to_PubSub.md in GoogleCloudPlatform/DataflowTemplates,
+ * generated from the template's own option annotations).
+ */
+const TEMPLATE_REQUIRED = ['pubSubTopic', 'bigtableChangeStreamAppProfile', 'bigtableReadInstanceId', 'bigtableReadTableId'];
+const TEMPLATE_OPTIONAL = [
+  'messageEncoding', 'messageFormat', 'stripValues', 'dlqDirectory', 'dlqRetryMinutes', 'dlqMaxRetries', 'useBase64Rowkeys',
+  'pubSubProjectId', 'useBase64ColumnQualifiers', 'useBase64Values', 'disableDlqRetries', 'bigtableChangeStreamMetadataInstanceId',
+  'bigtableChangeStreamMetadataTableTableId', 'bigtableChangeStreamCharset', 'bigtableChangeStreamStartTimestamp',
+  'bigtableChangeStreamIgnoreColumnFamilies', 'bigtableChangeStreamIgnoreColumns', 'bigtableChangeStreamName',
+  'bigtableChangeStreamResume', 'bigtableReadProjectId',
+];
+const changes = resources.pubsub.changes;
+const bucket = resources.storage.bucket;
+
+/** `--NAME=k=v,k=v` of a command as an object. */
+function pairs(command: PlannedCommand, name: string): Record<string, string> {
+  const value = flag(command, name) ?? '';
+  return Object.fromEntries(value.split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
+test('change data capture: the change stream on txn_tbl, its app profile, the template launched once with its real parameters', () => {
+  const retention = starting(`bigtable instances tables update ${resources.bigtable.txn.id} `);
+  assert.is(retention.length, 1);
+  assert.is(flag(retention[0]!, 'change-stream-retention-period'), `${changes.retentionDays}d`);
+  const profile = starting(`bigtable app-profiles create ${changes.appProfile} `);
+  assert.is(profile.length, 1, 'created only where the describe found none');
+  assert.is(flag(profile[0]!, 'route-to'), `${resources.bigtable.instance}-c1`, 'single-cluster routing');
+  assert.ok(profile[0]!.args.includes('--transactional-writes'), 'the connector refuses a profile without single-row transactions');
+
+  const launches = starting(`dataflow flex-template run ${changes.job} `);
+  assert.is(launches.length, 2, 'check mode parses the first launch and the in-place update');
+  for (const launch of launches) {
+    assert.is(launch.script, 'bootstrap', 'launched by the owner, not by a push');
+    assert.match(flag(launch, 'template-file-gcs-location') ?? '', /^gs:\/\/dataflow-templates-us-central1\/latest\/flex\/Bigtable_Change_Streams_to_PubSub$/);
+    assert.is(flag(launch, 'service-account-email'), `fs-change-stream@finserv-check.iam.gserviceaccount.com`);
+    const parameters = pairs(launch, 'parameters');
+    for (const name of TEMPLATE_REQUIRED) assert.ok(parameters[name], `${name} is required`);
+    for (const name of Object.keys(parameters)) assert.ok([...TEMPLATE_REQUIRED, ...TEMPLATE_OPTIONAL].includes(name), `${name} is not a parameter of the template`);
+    assert.equal(
+      [parameters.pubSubTopic, parameters.messageFormat, parameters.messageEncoding, parameters.bigtableReadInstanceId, parameters.bigtableReadTableId],
+      [changes.topic, 'AVRO', 'BINARY', resources.bigtable.instance, resources.bigtable.txn.id],
+    );
+    assert.is(parameters.bigtableChangeStreamAppProfile, changes.appProfile);
+    assert.is(parameters.bigtableChangeStreamName, changes.job);
+    assert.is(parameters.dlqDirectory, `gs://${bucket}/${resources.storage.changeStreamDeadLetterPrefix}`);
+    assert.match(flag(launch, 'temp-location') ?? '', /^gs:\/\/finserv-check-finserv-dataflow\/change-stream\//);
+  }
+  assert.equal([launches[0]!.args.includes('--update'), pairs(launches[0]!, 'parameters').bigtableChangeStreamResume], [false, 'false']);
+  assert.equal([launches[1]!.args.includes('--update'), pairs(launches[1]!, 'parameters').bigtableChangeStreamResume], [true, 'true']);
+  const lookup = commands().findIndex((c) => c.line.startsWith('dataflow jobs list') && flag(c, 'status') === 'active' && flag(c, 'filter') === `name=${changes.job}`);
+  assert.ok(lookup >= 0 && lookup < commands().indexOf(launches[0]!), 'the active job is looked up before any launch');
+  assert.match(run.stderr, /would run: \S+ --import tsx scripts\/provision\.ts --resources/, 'the topic and its schema come from core/provision');
+});
+
+test('change data capture: the archiver is a Cloud Run Job every 5 minutes whose environment its own config accepts', () => {
+  const jobs = starting('run jobs deploy changelog-archiver ');
+  assert.is(jobs.length, 1);
+  assert.is(jobs[0]!.script, 'deploy');
+  assert.is(flag(jobs[0]!, 'service-account'), 'fs-changelog-archiver@finserv-check.iam.gserviceaccount.com');
+  const config = readArchiverConfig(pairs(jobs[0]!, 'set-env-vars'));
+  assert.equal(
+    [config.subscription, config.archiveUri, config.deadLetterUri],
+    [changes.archiverSubscription, `gs://${bucket}/${resources.storage.changelogPrefix}`, `gs://${bucket}/${resources.storage.changelogDeadLetterPrefix}`],
+  );
+  assert.ok(config.budgetMs < 300_000, 'a run ends before the next scheduled one starts');
+  const schedule = starting('scheduler jobs create http changelog-archiver-5min ')[0]!;
+  assert.is(flag(schedule, 'schedule'), '*/5 * * * *');
+  assert.is(flag(schedule, 'uri'), 'https://run.googleapis.com/v2/projects/finserv-check/locations/us-central1/jobs/changelog-archiver:run');
+  assert.is(flag(schedule, 'oauth-service-account-email'), 'fs-scheduler@finserv-check.iam.gserviceaccount.com');
+});
+
+test('change data capture: the template account and the archiver account hold only what they use', () => {
+  const granted = (account: string) =>
+    bindings()
+      .filter((b) => flag(b, 'member') === member(account))
+      .map((b) => {
+        const verb = b.args.indexOf('add-iam-policy-binding');
+        const condition = flag(b, 'condition');
+        const title = condition && condition !== 'None' ? ` if ${condition.slice(condition.lastIndexOf('title=') + 6)}` : '';
+        return `${b.args.slice(0, verb).join(' ')} ${b.args[verb + 1]} ${flag(b, 'role')}${title}`;
+      })
+      .sort();
+  assert.equal(granted('fs-change-stream'), [
+    'bigtable instances fin-bt roles/bigtable.viewer',
+    'bigtable instances tables __change_stream_md_table roles/bigtable.user',
+    `bigtable instances tables ${resources.bigtable.txn.id} roles/bigtable.reader`,
+    'projects finserv-check roles/dataflow.worker',
+    'projects finserv-check roles/pubsub.viewer if changelog-schema-only',
+    `pubsub topics ${changes.topic} roles/pubsub.publisher`,
+    `pubsub topics ${changes.topic} roles/pubsub.viewer`,
+    'storage buckets gs://finserv-check-finserv-dataflow roles/storage.objectAdmin if change-stream-work-only',
+    `storage buckets gs://${bucket} roles/storage.objectAdmin if change-stream-dlq-only`,
+  ].sort());
+  assert.equal(granted('fs-changelog-archiver'), [
+    `pubsub subscriptions ${changes.archiverSubscription} roles/pubsub.subscriber`,
+    `storage buckets gs://${bucket} roles/storage.objectCreator if changelog-errors-only`,
+    `storage buckets gs://${bucket} roles/storage.objectCreator if changelog-only`,
+    `storage buckets gs://${bucket} roles/storage.objectViewer if changelog-errors-read`,
+    `storage buckets gs://${bucket} roles/storage.objectViewer if changelog-read`,
+  ].sort());
+  // Each storage grant names its prefix in the condition: objects elsewhere in the bucket are out of reach.
+  const prefixes: Record<string, string> = {
+    'change-stream-dlq-only': resources.storage.changeStreamDeadLetterPrefix,
+    'change-stream-work-only': 'change-stream/',
+    'changelog-only': resources.storage.changelogPrefix,
+    'changelog-read': resources.storage.changelogPrefix,
+    'changelog-errors-only': resources.storage.changelogDeadLetterPrefix,
+    'changelog-errors-read': resources.storage.changelogDeadLetterPrefix,
+  };
+  for (const b of bindings().filter((b) => b.line.startsWith('storage buckets') && [member('fs-change-stream'), member('fs-changelog-archiver')].includes(flag(b, 'member')!))) {
+    const condition = flag(b, 'condition') ?? '';
+    const title = condition.slice(condition.lastIndexOf('title=') + 6);
+    const target = b.args[3]!.slice('gs://'.length);
+    assert.ok(condition.startsWith(`expression=resource.name.startsWith("projects/_/buckets/${target}/objects/${prefixes[title]}")`), b.line);
+  }
+  // Later pushes redeploy the archiver (run.developer on that job only) as it.
+  assert.ok(bindings().some((b) => b.line.startsWith('run jobs add-iam-policy-binding changelog-archiver') && flag(b, 'member') === member('fs-deployer') && flag(b, 'role') === 'roles/run.developer'));
+  assert.ok(bindings().some((b) => b.line.startsWith('run jobs add-iam-policy-binding changelog-archiver') && flag(b, 'member') === member('fs-scheduler') && flag(b, 'role') === 'roles/run.invoker'));
 });
 
 test('each part reads its own database secret pair, named as core/resources.ts names them', () => {

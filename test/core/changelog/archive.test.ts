@@ -13,7 +13,8 @@ import { type ChangeRecord, changeIdentity, encodeChange } from '../../../core/c
 import { decodeContainer } from '../../../core/changelog/container-file';
 import { readChanges } from '../../../core/changelog/read-archive';
 import { createLogger } from '../../../core/log';
-import { type BatchSubscriber, batchSubscriber } from '../../../core/pubsub/pulled-batch';
+import type { BatchSubscriber } from '../../../core/pubsub/pulled-batch';
+import { streamedBatchSubscriber } from '../../../core/pubsub/streamed-batch';
 import { openObjectStore } from '../../../core/storage/open';
 import type { ObjectStore } from '../../../core/storage/object-store';
 import { printingErrors } from '../../support/hooks';
@@ -54,7 +55,7 @@ async function archiver(name: string): Promise<Archiver> {
   const deadLetterUri = `gs://${bucket}/${name}/${env.resources.storage.changelogDeadLetterPrefix}`;
   const subscription = `${env.resources.pubsub.changes.archiverSubscription}-${name}`;
   await env.pubsub.topic(env.resources.pubsub.changes.topic).createSubscription(subscription, { ackDeadlineSeconds: ACK_DEADLINE_S });
-  const subscriber = await batchSubscriber(env.pubsub, subscription, 5_000);
+  const subscriber = await streamedBatchSubscriber(env.pubsub, subscription, { streams: 2, maxOutstanding: 200, ackDeadlineSeconds: ACK_DEADLINE_S, waitMs: 5_000 });
   subscribers.push(subscriber);
   const archive = openObjectStore(archiveUri, () => env.storage);
   const deadLetters = openObjectStore(deadLetterUri, () => env.storage);
@@ -147,7 +148,7 @@ test('the archiver SIGKILLed mid-batch: after redelivery every change is archive
   const records = dayOfChanges(3, 9); // three commit hours: one batch makes three objects
   await publishChanges(env.pubsub, env.resources.pubsub.changes.topic, records);
   const crashed = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'crash-fixture.ts')], {
-    env: { ...process.env, ...env.vars, ...s.vars, CHANGELOG_BATCH_SIZE: '1000', CHANGELOG_CONCURRENCY: '1', LOG_LEVEL: 'silent' },
+    env: { ...process.env, ...env.vars, ...s.vars, CHANGELOG_BATCH_SIZE: '1000', CHANGELOG_CONCURRENCY: '1', CHANGELOG_ACK_DEADLINE_SECONDS: String(ACK_DEADLINE_S), LOG_LEVEL: 'silent' },
     encoding: 'utf8',
     timeout: 60_000,
   });

@@ -23,7 +23,6 @@ import { closeSharedBlockingClients } from '../../flex-template/blocking-client'
 import { pipelineConfig, runnerFor } from '../../flex-template/main';
 import { parseOptions } from '../../flex-template/options';
 import { summaryLoadPipeline } from '../../flex-template/pipeline';
-import { sqlPoolOf } from '../functions/fixtures';
 import { printingErrors } from '../support/hooks';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 
@@ -38,7 +37,7 @@ test.before(
     env = await suiteEnv('reconcile');
     const { resources } = env;
     outputUri = `gs://${resources.storage.bucket}/${resources.storage.summariesPrefix}`;
-    const sql = sqlPoolOf(env.pool);
+    const sql = env.sql;
     const generator = await loadGenerator();
     for (const day of DAYS) {
       for (const hour of [3, 15]) {

@@ -12,8 +12,8 @@
  *                     runtime bundle and building the clients on first use.
  *   cold-start-entry  process start to the first answer that needs no runtime (httpGenerate a GET
  *                     -> 400, pubsubReplicate a malformed event -> acknowledged, bigtableToAvro,
- *                     whose every event needs the runtime, a GET, which the framework answers 404
- *                     itself): the entry alone.
+ *                     whose every event needs the runtime, a GET, which the framework answers
+ *                     itself without calling the function): the entry alone.
  *
  * Each ends with `bench NAME: <slower function> ms; baseline <hello> ms; ratio R`. The real figure
  * also prints what its time is made of: the entry's start, loading the runtime bundle alone as the
@@ -64,6 +64,8 @@ interface Target {
   request: (url: string) => Promise<Response>;
   /** A real request must succeed (2xx); the entry's requests are answered 400 or acknowledged. */
   mustSucceed?: boolean;
+  /** Any answer ends the clock: one the framework gives without calling the function. */
+  anyAnswer?: boolean;
 }
 
 const baseEnv = {
@@ -100,7 +102,7 @@ async function startAndAsk(target: Target, again = false): Promise<{ first: numb
   const ask = async () => {
     const response = await target.request(url);
     const body = await response.text();
-    if (response.status >= 500 || (target.mustSucceed && response.status >= 300)) throw new AnswerError(`${target.name} answered ${response.status}: ${body.slice(0, 300)} ${stderr.slice(-2000)}`);
+    if ((response.status >= 500 && !target.anyAnswer) || (target.mustSucceed && response.status >= 300)) throw new AnswerError(`${target.name} answered ${response.status}: ${body.slice(0, 300)} ${stderr.slice(-2000)}`);
     return response.status;
   };
   try {
@@ -168,9 +170,10 @@ function entryTargets(): Target[] {
       env,
       request: (url) => postJson(`${url}${replicatePath}`, malformed),
     },
-    // bigtableToAvro needs its runtime for every event: a GET, which the framework answers 404 itself
-    // (an event function is only called for POST), is the first answer with the entry loaded.
-    { name: 'bigtableToAvro', source: join(root, 'dist', 'bigtableToAvro'), signature: 'cloudevent', env, request: (url) => fetch(url) },
+    // bigtableToAvro needs its runtime for every event. An event function is only called for a POST,
+    // so a GET is answered by the framework alone (a 500 from its event middleware, which expects a
+    // body): the first answer with the entry loaded.
+    { name: 'bigtableToAvro', source: join(root, 'dist', 'bigtableToAvro'), signature: 'cloudevent', env, anyAnswer: true, request: (url) => fetch(url) },
   ];
 }
 

@@ -190,15 +190,19 @@ async function realTargets(sql: SqlPool, bigtable: Bigtable): Promise<Target[]> 
     BIGTABLE_EMULATOR_HOST: process.env.BIGTABLE_EMULATOR_HOST!,
   };
   const generator = await loadGenerator();
-  // A new backfill hour per request, so every one generates, inserts and publishes (a repeated hour
-  // would be answered from the stored batch).
-  let hoursBack = 48;
+  // Every request's rows get an hour of their own, each later than all before it and all well
+  // behind the watermark: a generate is never answered from a stored batch, and a publication run
+  // (which reads from the earliest new row to the watermark) reads only the rows of its own round,
+  // not everything the earlier rounds left.
+  const firstHour = Math.floor(Date.now() / H) * H - 100 * H;
+  let hours = 0;
+  const nextHour = () => new Date(firstHour + hours++ * H);
   let waiting = 0;
   let signal: BatchSignal | undefined;
   let replicated: ReplicatedSignal | undefined;
   const waitingRows = async () => {
     const batchId = batchIdForKey(`cold-start-waiting-${waiting++}`);
-    const slotStart = new Date(Math.floor(Date.now() / H) * H - 6 * H);
+    const slotStart = nextHour();
     const transactions = generator.generate({ batchId, slotStart, count: REAL_ROWS });
     return (await insertBatch(sql, { batchId, slotStart, transactions })).batch;
   };
@@ -221,7 +225,7 @@ async function realTargets(sql: SqlPool, bigtable: Bigtable): Promise<Target[]> 
       env,
       mustSucceed: true,
       request: (url) => {
-        const hour = new Date(Math.floor(Date.now() / H) * H - hoursBack++ * H).toISOString();
+        const hour = nextHour().toISOString();
         return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: REAL_ROWS, hour }) });
       },
     },

@@ -198,6 +198,7 @@ async function realTargets(sql: SqlPool, bigtable: Bigtable): Promise<Target[]> 
   let hours = 0;
   const nextHour = () => new Date(firstHour + hours++ * H);
   let waiting = 0;
+  let generateHour: Date | undefined;
   let signal: BatchSignal | undefined;
   let replicated: ReplicatedSignal | undefined;
   const waitingRows = async () => {
@@ -224,10 +225,11 @@ async function realTargets(sql: SqlPool, bigtable: Bigtable): Promise<Target[]> 
       signature: 'http',
       env,
       mustSucceed: true,
-      request: (url) => {
-        const hour = nextHour().toISOString();
-        return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: REAL_ROWS, hour }) });
+      // The hour is taken once per start: the request is sent again every 2 ms until the port is open.
+      prepare: async () => {
+        generateHour = nextHour();
       },
+      request: (url) => postJson(url, { count: REAL_ROWS, hour: generateHour!.toISOString() }),
     },
     {
       name: 'pubsubReplicate',

@@ -1,7 +1,7 @@
 import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
-import { replicatedSignalMessage } from '../../core/pubsub/replicated-signal';
+import { type ReplicatedSignal, replicatedSignalMessage } from '../../core/pubsub/replicated-signal';
 import { pubsubRestTarget, restTopicPublisher } from '../../core/pubsub/rest-publisher';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
 import { openSqlPool, type SqlPool } from '../../core/sql/connect';
@@ -33,7 +33,7 @@ export async function buildRuntime(config: ReplicateConfig, log: Logger): Promis
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
   const deps = replicationDeps(config, sql, log);
   const publish = restTopicPublisher(pubsubRestTarget(), config.project, config.replicatedTopic, config.publishTimeoutMs);
-  const announce = (signal: Parameters<typeof replicatedSignalMessage>[0]) => publish(replicatedSignalMessage(signal));
+  const announce = (signal: ReplicatedSignal) => publish(replicatedSignalMessage(signal));
   return {
     run: async () => {
       const report = await replicateUnsent(deps, config.options);

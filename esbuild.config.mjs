@@ -21,9 +21,9 @@ const FRAMEWORK = '@google-cloud/functions-framework';
 const DEPLOYABLES = [
   // `lazy`: a second bundle (runtime.js) the entry requires on its first request, kept out of the
   // entry so a cold start compiles a small file (see bench/cold-start.ts).
-  { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=httpGenerate' },
-  { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
-  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
+  { name: 'httpGenerate', entry: 'functions/httpGenerate/index.ts', lazy: 'functions/httpGenerate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, bigtableAdmin: false, start: 'functions-framework --target=httpGenerate' },
+  { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, bigtableAdmin: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
+  { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, bigtableAdmin: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
   { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
@@ -139,6 +139,32 @@ const withoutEastAsianCharsetTables = {
   },
 };
 
+// @google-cloud/bigtable's gapic clients each parse the whole of its protos.json on first use
+// (google-gax `loadProtoJSON`: every message's descriptor is built), the admin APIs included, which
+// are two thirds of it. A deployable that only reads and writes rows (`bigtableAdmin: false`) gets
+// the data API's protos alone: google.bigtable.v2 and what it uses. The build checks that every
+// type the kept protos name resolves; an admin call from such a deployable would find no service
+// (the functions make none: tables are made by scripts/provision.ts).
+const BIGTABLE_API_PROTOS_JSON = /@google-cloud[\\/]bigtable-api[\\/]build[\\/]protos[\\/]protos\.json$/;
+const DROPPED_PROTO_NAMESPACES = [['google', 'bigtable', 'admin'], ['google', 'iam'], ['google', 'longrunning']];
+const bigtableDataProtos = {
+  name: 'bigtable-data-protos',
+  setup(context) {
+    context.onLoad({ filter: BIGTABLE_API_PROTOS_JSON }, async ({ path }) => {
+      const protos = JSON.parse(readFileSync(path, 'utf8'));
+      for (const names of DROPPED_PROTO_NAMESPACES) {
+        const parent = names.slice(0, -1).reduce((ns, name) => ns.nested[name], protos);
+        if (!parent.nested[names.at(-1)]) throw new Error(`bigtable-data-protos: ${names.join('.')} is not in ${path}: check the package's protos`);
+        delete parent.nested[names.at(-1)];
+      }
+      // The protobufjs the Bigtable clients load the JSON with; it throws when a kept type names a dropped one.
+      const { Root } = createRequire(createRequire(path).resolve('google-gax'))('protobufjs');
+      Root.fromJSON(protos).resolveAll();
+      return { loader: 'json', contents: JSON.stringify(protos) };
+    });
+  },
+};
+
 function copyBigtableProtos(outdir) {
   const source = join(dirname(createRequire(join(root, 'package.json')).resolve('@google-cloud/bigtable-api')), '..', 'protos');
   const target = join(outdir, BIGTABLE_PROTOS_DIR);
@@ -234,7 +260,7 @@ function reportBundle(deployable, file, metafile) {
 
 /** The shrinks a deployable's bundles get. */
 function shrinks(deployable) {
-  return [withoutStaticProtos, onlySqlDataClient, withoutEastAsianCharsetTables, ...(deployable.bigtableClientMetrics === false ? [withoutBigtableClientMetrics] : [])];
+  return [withoutStaticProtos, onlySqlDataClient, withoutEastAsianCharsetTables, ...(deployable.bigtableClientMetrics === false ? [withoutBigtableClientMetrics] : []), ...(deployable.bigtableAdmin === false ? [bigtableDataProtos] : [])];
 }
 
 async function bundle(deployable) {

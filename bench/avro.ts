@@ -22,6 +22,7 @@ import { readTransactionAvsc } from '../core/provision/transaction-avsc';
 import { type PublicationOptions, publishTransactions } from '../core/publication/publish-transactions';
 import { writePublicationCursor } from '../core/publication/publication-cursor';
 import { batchedPublisher } from '../core/pubsub/message-publisher';
+import { pubsubRestTarget } from '../core/pubsub/rest-publisher';
 import { readTopicSchema } from '../core/pubsub/topic-schema';
 import { toRawEntry } from '../core/bigtable/mutate-entries';
 import { defaultResources } from '../core/resources';
@@ -73,8 +74,8 @@ async function main(args: string[]): Promise<void> {
       const instance = bigtable.instance(resources.bigtable.instance);
       const txnTable = instance.table(resources.bigtable.txn.id);
       const stateTable = instance.table(resources.bigtable.state.id);
-      const schema = await readTopicSchema(pubsub, resources.pubsub.avroTopic);
-      const publisher = batchedPublisher(pubsub, resources.pubsub.avroTopic, { timeoutMs: 60_000 });
+      const schema = await readTopicSchema(pubsubRestTarget(), resources.project, resources.pubsub.avroTopic);
+      const publisher = batchedPublisher(pubsubRestTarget(), resources.project, resources.pubsub.avroTopic, { timeoutMs: 60_000 });
       const deps = { txnTable, txnSchema: resources.bigtable.txn, stateTable, stateSchema: resources.bigtable.state, codec: schema.codec, publisher, log };
       const base = new Date(Math.floor(Date.now() / HOUR) * HOUR - 60 * 24 * HOUR);
       if (figure === 'avro-scope') await scope(deps, base);

@@ -15,8 +15,9 @@ import { join } from 'node:path';
 import { loadWithCodeCache } from './code-cache';
 import type { EnvReader, Env } from './config';
 import { lazyInstance } from './lazy-instance';
-import { createLogger, type Logger } from './log';
+import { createLogger, type Logger, withRequestLogFields } from './log';
 import { defaultResources, type Resources } from './resources';
+import { type TraceHeaders, traceFromHeaders, traceLogFields } from './trace-context';
 
 /** What a function's `runtime.ts` exports. */
 export interface RuntimeModule<Config, Runtime> {
@@ -28,9 +29,14 @@ export interface FunctionEntry<Config, Runtime> {
   log: Logger;
   /** The runtime: built on the first call, shared after it; a failed build is tried again. */
   runtime: () => Promise<Runtime>;
+  /**
+   * Serves one request: everything logged while `handle` runs carries the request's trace (from
+   * its `traceparent` or `X-Cloud-Trace-Context` header), so Cloud Logging groups it under the trace.
+   */
+  inRequest<T>(headers: TraceHeaders, handle: () => Promise<T>): Promise<T>;
 }
 
-export function functionEntry<Config, Runtime>(spec: {
+export function functionEntry<Config extends { project: string }, Runtime>(spec: {
   /** The function's name: its log component. */
   name: string;
   readConfig: (env: Env) => Config;
@@ -50,7 +56,11 @@ export function functionEntry<Config, Runtime>(spec: {
     return exports as RuntimeModule<Config, Runtime>;
   };
   const runtime = lazyInstance(() => load().buildRuntime(config, log));
-  return { config, log, runtime };
+  const inRequest = <T>(headers: TraceHeaders, handle: () => Promise<T>): Promise<T> => {
+    const trace = traceFromHeaders(headers);
+    return withRequestLogFields(trace && traceLogFields(trace, config.project), handle);
+  };
+  return { config, log, runtime, inRequest };
 }
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;

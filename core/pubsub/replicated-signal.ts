@@ -1,5 +1,4 @@
-import type { PubSub } from '@google-cloud/pubsub';
-import { signalTopic } from './topic-publisher';
+import type { PubSubMessage } from './rest-publisher';
 
 /**
  * The message pubsubReplicate publishes on the replicated topic after a run that wrote rows: the
@@ -44,10 +43,9 @@ export function decodeReplicatedSignal(data: Buffer | undefined): ReplicatedSign
   return { rows: Number(rows), firstOccurredAt: first, lastOccurredAt: last };
 }
 
-/** Publishes one signal at once (no client-side batching), resolving with its message id. */
-export function replicatedSignalPublisher(pubsub: PubSub, topicName: string, timeoutMs: number): (signal: ReplicatedSignal) => Promise<string> {
-  const topic = signalTopic(pubsub, topicName, timeoutMs);
-  return (signal) => topic.publishMessage({ data: encodeReplicatedSignal(signal), attributes: replicatedSignalAttributes(signal) });
+/** The signal as the message published (./rest-publisher publishes it at once). */
+export function replicatedSignalMessage(signal: ReplicatedSignal): PubSubMessage {
+  return { data: encodeReplicatedSignal(signal), attributes: replicatedSignalAttributes(signal) };
 }
 
 /** What the hourly Cloud Scheduler sweep publishes on the replicated topic (README, deploy). */

@@ -7,7 +7,7 @@ import { readGenerateConfig } from './config';
  * httpGenerate: called hourly by Cloud Scheduler (POST). The clients, the pool and the generator
  * (./runtime, a separate bundle) are built on the first request and reused after it.
  */
-const { config, log, runtime } = functionEntry({
+const { config, log, runtime, inRequest } = functionEntry({
   name: 'httpGenerate',
   readConfig: readGenerateConfig,
   dir: __dirname,
@@ -16,10 +16,12 @@ const { config, log, runtime } = functionEntry({
   loadRuntime: (): typeof import('./runtime') => require('./runtime'),
 });
 
-functions.http('httpGenerate', async (req, res) => {
-  const answer = await answerGenerate(
-    { method: req.method, headers: req.headers, query: req.query as Record<string, unknown>, rawBody: req.rawBody },
-    { limits: config.limits, log, resolve: runtime },
-  );
-  res.status(answer.status).json(answer.body);
-});
+functions.http('httpGenerate', (req, res) =>
+  inRequest(req.headers, async () => {
+    const answer = await answerGenerate(
+      { method: req.method, headers: req.headers, query: req.query as Record<string, unknown>, rawBody: req.rawBody },
+      { limits: config.limits, log, resolve: runtime },
+    );
+    res.status(answer.status).json(answer.body);
+  }),
+);

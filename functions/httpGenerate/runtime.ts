@@ -1,7 +1,7 @@
-import { PubSub } from '@google-cloud/pubsub';
 import { createBigtableClient } from '../../core/bigtable/client';
 import type { GenerateDeps } from '../../core/generation/generate';
 import { loadGenerator } from '../../core/generation/generator';
+import { pubsubRestTarget } from '../../core/pubsub/rest-publisher';
 import { topicPublisher } from '../../core/pubsub/topic-publisher';
 import type { Logger } from '../../core/log';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
@@ -18,7 +18,7 @@ export async function buildRuntime(config: GenerateConfig, log: Logger): Promise
     openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) }),
     loadGenerator(),
   ]);
-  const publisher = topicPublisher(new PubSub({ projectId: config.project }), config.generatedTopic, config.publishTimeoutMs);
+  const publisher = topicPublisher(pubsubRestTarget(), config.project, config.generatedTopic, config.publishTimeoutMs);
   const state = createBigtableClient({ projectId: config.project }).instance(config.bigtable.instance).table(config.bigtable.state.id);
   return { sql, generator, publisher, stateTable: state, stateSchema: config.bigtable.state, log };
 }

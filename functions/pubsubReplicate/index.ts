@@ -11,7 +11,7 @@ import { readReplicateConfig } from './config';
  * makes Pub/Sub redeliver (and, after maxDeliveryAttempts, dead-letter) the signal. The pool and
  * clients (./runtime, a separate bundle) are built by the first event and reused after it.
  */
-const { log, runtime } = functionEntry({
+const { log, runtime, inRequest } = functionEntry({
   name: 'pubsubReplicate',
   readConfig: readReplicateConfig,
   dir: __dirname,
@@ -20,15 +20,18 @@ const { log, runtime } = functionEntry({
   loadRuntime: (): typeof import('./runtime') => require('./runtime'),
 });
 
-functions.cloudEvent<unknown>('pubsubReplicate', async (event: CloudEvent<unknown>) => {
-  let signal;
-  try {
-    signal = signalFromEvent(event);
-  } catch (error) {
-    if (!(error instanceof MalformedSignalError)) throw error;
-    log.warn({ eventId: event.id, reason: error.message }, 'malformed event acknowledged without work');
-    return;
-  }
-  log.info({ batchId: signal.signal.batchId, messageId: signal.messageId }, 'signal received');
-  await (await runtime()).run();
-});
+// The framework copies the request's traceparent header into the event (as Eventarc's extension).
+functions.cloudEvent<unknown>('pubsubReplicate', (event: CloudEvent<unknown>) =>
+  inRequest({ traceparent: event.traceparent }, async () => {
+    let signal;
+    try {
+      signal = signalFromEvent(event);
+    } catch (error) {
+      if (!(error instanceof MalformedSignalError)) throw error;
+      log.warn({ eventId: event.id, reason: error.message }, 'malformed event acknowledged without work');
+      return;
+    }
+    log.info({ batchId: signal.signal.batchId, messageId: signal.messageId }, 'signal received');
+    await (await runtime()).run();
+  }),
+);

@@ -1,8 +1,8 @@
-import { PubSub } from '@google-cloud/pubsub';
 import { createBigtableClient } from '../../core/bigtable/client';
 import type { Logger } from '../../core/log';
 import { type ReplicationDeps, type ReplicationReport, replicateUnsent } from '../../core/replication/replicate';
-import { replicatedSignalPublisher } from '../../core/pubsub/replicated-signal';
+import { type ReplicatedSignal, replicatedSignalMessage } from '../../core/pubsub/replicated-signal';
+import { pubsubRestTarget, restTopicPublisher } from '../../core/pubsub/rest-publisher';
 import { CachedSecrets, SecretManagerSecrets } from '../../core/secrets';
 import { openSqlPool, type SqlPool } from '../../core/sql/connect';
 import type { ReplicateConfig } from './config';
@@ -32,7 +32,8 @@ export function replicationDeps(config: ReplicateConfig, sql: SqlPool, log: Logg
 export async function buildRuntime(config: ReplicateConfig, log: Logger): Promise<Replicator> {
   const sql = await openSqlPool(config.sql, { secrets: () => new CachedSecrets(new SecretManagerSecrets(config.project)) });
   const deps = replicationDeps(config, sql, log);
-  const announce = replicatedSignalPublisher(new PubSub({ projectId: config.project }), config.replicatedTopic, config.publishTimeoutMs);
+  const publish = restTopicPublisher(pubsubRestTarget(), config.project, config.replicatedTopic, config.publishTimeoutMs);
+  const announce = (signal: ReplicatedSignal) => publish(replicatedSignalMessage(signal));
   return {
     run: async () => {
       const report = await replicateUnsent(deps, config.options);

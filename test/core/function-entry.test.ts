@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { ConfigError, readConfig } from '../../core/config';
 import { functionEntry, readFunctionProject } from '../../core/function-entry';
 
-const readPort = (env: Readonly<Record<string, string | undefined>>) => readConfig(env, (read) => ({ port: read.integer('PORT', { min: 1, max: 65535 }) }));
+const readPort = (env: Readonly<Record<string, string | undefined>>) => readConfig(env, (read) => ({ project: 'entry-test', port: read.integer('PORT', { min: 1, max: 65535 }) }));
 
 test('the config is read when the entry loads; the runtime module only on the first call, then shared', async () => {
   let loads = 0;
@@ -16,7 +16,7 @@ test('the config is read when the entry loads; the runtime module only on the fi
     loadRuntime: () => {
       loads++;
       return {
-        buildRuntime: async (config: { port: number }, log) => {
+        buildRuntime: async (config: { project: string; port: number }, log) => {
           builds++;
           log.debug('building');
           return { port: config.port };
@@ -24,7 +24,7 @@ test('the config is read when the entry loads; the runtime module only on the fi
       };
     },
   });
-  assert.equal(entry.config, { port: 8080 });
+  assert.equal(entry.config, { project: 'entry-test', port: 8080 });
   assert.is(loads, 0, 'nothing of the runtime before a request needs it');
   const [a, b] = await Promise.all([entry.runtime(), entry.runtime()]);
   assert.is(a, b);

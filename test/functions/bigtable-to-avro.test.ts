@@ -7,6 +7,7 @@ import { readPublicationCursor } from '../../core/publication/publication-cursor
 import { readQuarantine } from '../../core/publication/quarantine';
 import { AvroRecordError } from '../../core/pubsub/avro-codec';
 import { decodeReplicatedSignal } from '../../core/pubsub/replicated-signal';
+import { pubsubRestTarget } from '../../core/pubsub/rest-publisher';
 import { readTopicSchema } from '../../core/pubsub/topic-schema';
 import { encodeRowKey } from '../../core/bigtable/row-key';
 import type { Transaction } from '../../core/transaction';
@@ -150,7 +151,7 @@ test('a malformed row is quarantined (ERROR log, quarantine record) while the ot
 
 test('an invalid record is refused before publishing, and the topic refuses it sent raw', async () => {
   subscriber.clear();
-  const topicSchema = await readTopicSchema(env.pubsub, env.resources.pubsub.avroTopic);
+  const topicSchema = await readTopicSchema(pubsubRestTarget(), env.resources.project, env.resources.pubsub.avroTopic);
   const [txn] = await transactionsOf('invalid', hour(6), 1);
   const good = topicSchema.codec.complete({ ...txn! });
   assert.ok(topicSchema.codec.encode(good).length > 0);

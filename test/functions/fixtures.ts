@@ -18,10 +18,10 @@ export function pushEnvelope(signal: BatchSignal | { raw: string }, subscription
 }
 
 /** POSTs an envelope the way a push subscription does; the topic is taken from the URL path. */
-export async function deliver(url: string, project: string, topic: string, envelope: unknown): Promise<Response> {
+export async function deliver(url: string, project: string, topic: string, envelope: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${url}/projects/${project}/topics/${topic}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(envelope),
   });
 }

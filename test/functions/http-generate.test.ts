@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { RowDataPacket } from 'mysql2/promise';
 import { freePorts } from '../../local/free-ports';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
-import { countRows, pastHour } from './fixtures';
+import { countRows, logLines, pastHour } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 import { printingErrors } from '../support/hooks';
 
@@ -152,20 +153,59 @@ test('publish failure -> 5xx with the batch committed; the retry re-publishes wi
   assert.is(message.attributes.slotStart, hour);
 });
 
-test('database unreachable: 5xx with a JSON reason that names no user or host', async () => {
+test('database unreachable: 5xx with a JSON reason that names no user or host; the log has the error as Error Reporting reads it, under the trace', async () => {
   const [closedPort] = await freePorts(1);
   const down = await serveFunction('httpGenerate', { ...env.vars, MYSQL_PORT: String(closedPort), DB_CONNECT_TIMEOUT_MS: '500', DB_ACQUIRE_TIMEOUT_MS: '1000' });
+  const trace = randomBytes(16).toString('hex');
   try {
-    const response = await fetch(`${down.url}/`, { method: 'POST', headers: json, body: '{"count":5}' });
+    const response = await fetch(`${down.url}/`, { method: 'POST', headers: { ...json, traceparent: `00-${trace}-00f067aa0ba902b7-01` }, body: '{"count":5}' });
     const body = (await response.json()) as Record<string, unknown>;
     assert.is(response.status, 500);
     assert.is(body.error, 'internal');
     assert.not.match(JSON.stringify(body), env.vars.MYSQL_USER!);
     assert.not.match(JSON.stringify(body), String(closedPort));
     assert.not.match(down.log(), env.vars.MYSQL_PASSWORD!);
+    const failure = logLines(down.log()).find((line) => line.message === 'generation failed');
+    assert.ok(failure, `no failure logged:\n${down.log().slice(-2000)}`);
+    assert.is(failure.severity, 'ERROR');
+    assert.match(String(failure.stack_trace), /^\w*Error: cannot connect to the database[^\n]*\n {4}at /);
+    assert.equal(failure.serviceContext, { service: 'httpGenerate', version: (await import('../../package.json')).version });
+    assert.is(failure['logging.googleapis.com/trace'], `projects/${env.resources.project}/traces/${trace}`);
+    assert.is(failure['logging.googleapis.com/spanId'], '00f067aa0ba902b7');
+    assert.is(failure['logging.googleapis.com/trace_sampled'], true);
   } finally {
     await down.stop();
   }
+});
+
+test("a request's log lines carry its trace, from traceparent or X-Cloud-Trace-Context, and no other request's", async () => {
+  const traced = randomBytes(16).toString('hex');
+  const generated = await fetch(`${generate.url}/`, {
+    method: 'POST',
+    headers: { ...json, traceparent: `00-${traced}-b7ad6b7169203331-00` },
+    body: JSON.stringify({ count: 7, hour: pastHour(11).toISOString() }),
+  });
+  assert.is(generated.status, 200, await generated.text());
+  const legacy = randomBytes(16).toString('hex');
+  const bad = await fetch(`${generate.url}/?count=lots`, { method: 'POST', headers: { 'x-cloud-trace-context': `${legacy}/12345;o=1` } });
+  assert.is(bad.status, 400);
+  const untraced = await fetch(`${generate.url}/?count=none`, { method: 'POST' });
+  assert.is(untraced.status, 400);
+
+  const lines = logLines(generate.log());
+  const ofTrace = (id: string) => lines.filter((line) => line['logging.googleapis.com/trace'] === `projects/${env.resources.project}/traces/${id}`);
+  const generation = ofTrace(traced);
+  assert.ok(generation.some((line) => line.message === 'batch committed'), `no traced 'batch committed':\n${generate.log().slice(-2000)}`);
+  for (const line of generation) {
+    assert.is(line['logging.googleapis.com/spanId'], 'b7ad6b7169203331');
+    assert.is(line['logging.googleapis.com/trace_sampled'], false);
+  }
+  const rejected = ofTrace(legacy);
+  assert.equal(rejected.map((line) => line.message), ['bad request']);
+  assert.is(rejected[0]!['logging.googleapis.com/spanId'], '0000000000003039');
+  assert.is(rejected[0]!['logging.googleapis.com/trace_sampled'], true);
+  const last = lines.filter((line) => line.message === 'bad request').at(-1)!;
+  assert.is(last['logging.googleapis.com/trace'], undefined, 'a request without a trace header logs no trace');
 });
 
 test.run();

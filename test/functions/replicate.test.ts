@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePorts } from '../../local/free-ports';
@@ -7,7 +8,7 @@ import { replicateUnsent } from '../../core/replication/replicate';
 import { DEFAULT_WATERMARK_RULE } from '../../core/replication/watermark-rule';
 import { type SuiteEnv, suiteEnv } from '../support/suite-env';
 import { createBigtableClient } from '../../core/bigtable/client';
-import { cellVersionRange, countRows, deliver, dumpTable, pastHour, pushEnvelope, seedBatches } from './fixtures';
+import { cellVersionRange, countRows, deliver, dumpTable, logLines, pastHour, pushEnvelope, seedBatches } from './fixtures';
 import { type ServedFunction, serveFunction } from './served-function';
 import { printingErrors } from '../support/hooks';
 
@@ -121,6 +122,21 @@ test('after the outage the next delivery completes the work', async () => {
   assert.ok(answer.ok);
   assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), 0);
   assert.is(JSON.parse(await dumpTable(txnTable())).length, await countRows(env.pool));
+});
+
+test("an event's log lines carry the trace of its push request (the traceparent header Eventarc sends)", async () => {
+  await seedBatches(env.pool, 'traced', 1, 50);
+  const trace = randomBytes(16).toString('hex');
+  const envelope = pushEnvelope(signal(), 'projects/x/subscriptions/pubsub-replicate', 'm-traced');
+  const answer = await deliver(replicate.url, env.resources.project, env.resources.pubsub.generatedTopic, envelope, { traceparent: `00-${trace}-53995c3f42cd8ad8-01` });
+  assert.ok(answer.ok, `status ${answer.status}`);
+  const traced = logLines(replicate.log()).filter((line) => line['logging.googleapis.com/trace'] === `projects/${env.resources.project}/traces/${trace}`);
+  const messages = traced.map((line) => line.message);
+  assert.ok(messages.includes('signal received') && messages.includes('replication complete'), `traced lines: ${JSON.stringify(messages)}\n${replicate.log().slice(-2000)}`);
+  for (const line of traced) {
+    assert.is(line['logging.googleapis.com/spanId'], '53995c3f42cd8ad8');
+    assert.is(line['logging.googleapis.com/trace_sampled'], true);
+  }
 });
 
 test.run();

@@ -6,6 +6,7 @@ import { endOfDay } from '../../../core/day';
 import { readPublicationCursor } from '../../../core/publication/publication-cursor';
 import { batchSubscriber } from '../../../core/pubsub/pulled-batch';
 import { HOURLY_SWEEP } from '../../../core/pubsub/replicated-signal';
+import { pubsubRestTarget } from '../../../core/pubsub/rest-publisher';
 import { readTopicSchema } from '../../../core/pubsub/topic-schema';
 import { avroTopicTally, drainAvroTopic } from '../../../core/reconcile/avro-topic-totals';
 import type { Phase } from '../phase';
@@ -53,7 +54,7 @@ export const publishPhase: Phase = {
         }
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
-      const { codec } = await readTopicSchema(pubsub, names.avroTopic);
+      const { codec } = await readTopicSchema(pubsubRestTarget(), project, names.avroTopic);
       // A second reading (after `--late`) goes on counting with the first one's transactions seen.
       const counter = (context.avroCounter ??= avroTopicTally());
       const before = counter.tally.messages;

@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 const root = new URL('.', import.meta.url).pathname;
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -24,7 +24,9 @@ const DEPLOYABLES = [
   { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
   { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
-  { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
+  // `threads`: entries of their own beside index.js, loaded by path in a worker_thread (the blocking
+  // client's thread and the I/O service it hosts).
+  { name: 'flex-template', entry: 'flex-template/main.ts', threads: ['flex-template/blocking-service-thread.ts', 'flex-template/io-service.ts'], external: ['apache-beam'], bigtableClientMetrics: false, start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
 ];
 
@@ -136,6 +138,10 @@ async function bundle(deployable) {
   if (deployable.lazy) {
     const lazy = await build({ ...options, entryPoints: [join(root, deployable.lazy)], outfile: join(outdir, 'runtime.js'), external: deployable.external });
     inputs.push(...Object.keys(lazy.metafile.inputs));
+  }
+  for (const thread of deployable.threads ?? []) {
+    const built = await build({ ...options, entryPoints: [join(root, thread)], outfile: join(outdir, `${basename(thread, '.ts')}.js`) });
+    inputs.push(...Object.keys(built.metafile.inputs));
   }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
   if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);

@@ -61,7 +61,8 @@ export class MissingSummaryFileError extends Error {
   readonly code = 'FLEX_MISSING_FILE';
 }
 
-const IO_SERVICE = path.join(__dirname, 'io-service.ts');
+// Beside this file: io-service.ts from source, io-service.js in the bundle (its own entry).
+const IO_SERVICE = path.join(__dirname, `io-service${path.extname(__filename)}`);
 const log = createLogger('flex-template');
 
 /** io-service.ts's methods, synchronous, with this pipeline's I/O configuration as their first argument. */

@@ -78,6 +78,24 @@ export function openIo(config: IoConfig) {
   const maxInFlight = config.maxInFlight ?? 4;
   const inFlight = new Set<Promise<void>>();
   let firstFailure: unknown;
+  // Read-ahead (prefetch): the files still to read ahead, in order, and the reads started and not
+  // yet taken, at most `window` of them.
+  let toRead: string[] = [];
+  let nextToRead = 0;
+  let window = 0;
+  const ahead = new Map<string, Promise<string>>();
+  /** Names read without read-ahead since it started: it passes over them. */
+  const readDirectly = new Set<string>();
+  const readOne = async (name: string): Promise<string> => (await input.read(name)).toString('utf8');
+  const readAhead = (): void => {
+    while (ahead.size < window && nextToRead < toRead.length) {
+      const name = toRead[nextToRead++]!;
+      if (readDirectly.delete(name)) continue;
+      const read = readOne(name);
+      read.catch(() => undefined); // its failure is thrown to the reader that takes it
+      ahead.set(name, read);
+    }
+  };
 
   function rethrowFailure(): void {
     if (firstFailure !== undefined) {
@@ -150,21 +168,50 @@ export function openIo(config: IoConfig) {
     },
 
     async readText(name: string): Promise<string> {
-      return (await input.read(name)).toString('utf8');
+      return readOne(name);
     },
 
-    /** Reads several objects at once (at most `concurrency` requests outstanding), in order. */
+    /**
+     * Starts reading `names` in this order in the background, keeping at most `files` of them
+     * read (or being read) and not yet taken by readTexts, so reading overlaps the caller's work
+     * between calls with a bounded amount held. A name never asked for keeps its place.
+     */
+    async prefetch(names: string[], files: number): Promise<void> {
+      toRead = names;
+      nextToRead = 0;
+      window = files;
+      readDirectly.clear();
+      readAhead();
+    },
+
+    /**
+     * Reads several objects at once (at most `concurrency` requests outstanding), in order; a
+     * name already read ahead is taken from there.
+     */
     async readTexts(names: string[], concurrency = 16): Promise<string[]> {
-      const texts = new Array<string>(names.length);
+      const texts = new Array<Promise<string>>(names.length);
+      const direct: number[] = [];
+      for (const [i, name] of names.entries()) {
+        const read = ahead.get(name);
+        if (read) {
+          ahead.delete(name);
+          texts[i] = read;
+        } else {
+          direct.push(i);
+          if (window > 0) readDirectly.add(name);
+        }
+      }
+      readAhead();
       let next = 0;
       const worker = async () => {
-        while (next < names.length) {
-          const i = next++;
-          texts[i] = (await input.read(names[i]!)).toString('utf8');
+        while (next < direct.length) {
+          const i = direct[next++]!;
+          texts[i] = readOne(names[i]!);
+          await texts[i];
         }
       };
-      await Promise.all(Array.from({ length: Math.min(concurrency, names.length) }, worker));
-      return texts;
+      await Promise.all(Array.from({ length: Math.min(concurrency, direct.length) }, worker));
+      return Promise.all(texts);
     },
 
     async writeErrors(name: string, text: string): Promise<string> {
@@ -224,6 +271,7 @@ export function createService() {
     acquireLoadLease: (config: IoConfig, holder: string, ttlMs: number) => ioFor(config).acquireLoadLease(holder, ttlMs),
     releaseLoadLease: (config: IoConfig, holder: string) => ioFor(config).releaseLoadLease(holder),
     readText: (config: IoConfig, name: string) => ioFor(config).readText(name),
+    prefetch: (config: IoConfig, names: string[], files: number) => ioFor(config).prefetch(names, files),
     readTexts: (config: IoConfig, names: string[]) => ioFor(config).readTexts(names),
     writeErrors: (config: IoConfig, name: string, text: string) => ioFor(config).writeErrors(name, text),
     enqueueRows: (config: IoConfig, rows: SummaryCells[]) => ioFor(config).enqueueRows(rows),

@@ -1,20 +1,16 @@
 /**
  * The flex-template CLI as the deployed template runs it: `node dist/flex-template/index.js`, the
- * bundle the launcher image runs (built here first, untimed), as a whole process under GNU time
+ * bundle the launcher image runs (built first, untimed), as a whole process under GNU time
  * (Debian's `time` package) for its CPU-seconds and peak RSS. Shared by flex-load-cbt and
  * flex-load-memory.
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { FLEX_BUNDLE } from '../test/flex-template/flex-bundle';
+
+export { buildFlexBundle } from '../test/flex-template/flex-bundle';
 
 const ROOT = path.join(__dirname, '..');
-export const FLEX_BUNDLE = path.join(ROOT, 'dist/flex-template/index.js');
-
-/** `node esbuild.config.mjs flex-template`, as `npm run build` does. */
-export function buildFlexBundle(): void {
-  const run = spawnSync(process.execPath, [path.join(ROOT, 'esbuild.config.mjs'), 'flex-template'], { cwd: ROOT, encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`building the flex-template bundle failed: ${run.stderr}${run.stdout}`);
-}
 
 export interface ProcessRun {
   ms: number;

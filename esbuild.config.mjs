@@ -26,8 +26,9 @@ const DEPLOYABLES = [
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
   // `threads`: entries of their own beside index.js, loaded by path in a worker_thread (the blocking
   // client's thread and the I/O service it hosts); `codeCached`: of those, the ones loaded with a
-  // V8 code cache written at build (core/code-cache.ts).
-  { name: 'flex-template', entry: 'flex-template/main.ts', threads: ['flex-template/blocking-service-thread.ts', 'flex-template/io-service.ts'], codeCached: ['io-service.js'], external: ['apache-beam'], bigtableClientMetrics: false, start: 'node index.js' },
+  // V8 code cache written at build (core/code-cache.ts); `files`: copied beside the bundle, where
+  // the code finds them by __dirname (the Dataflow job service python-job-service.ts runs).
+  { name: 'flex-template', entry: 'flex-template/main.ts', threads: ['flex-template/blocking-service-thread.ts', 'flex-template/io-service.ts'], codeCached: ['io-service.js'], files: ['flex-template/launcher/dataflow_job_service.py'], external: ['apache-beam'], bigtableClientMetrics: false, start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
 ];
 
@@ -143,6 +144,12 @@ async function bundle(deployable) {
   for (const thread of deployable.threads ?? []) {
     const built = await build({ ...options, entryPoints: [join(root, thread)], outfile: join(outdir, `${basename(thread, '.ts')}.js`) });
     inputs.push(...Object.keys(built.metafile.inputs));
+  }
+  for (const file of deployable.files ?? []) {
+    // Kept at its path under the entry's folder: flex-template/launcher/x.py -> launcher/x.py.
+    const target = join(outdir, file.slice(dirname(deployable.entry).length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(root, file), target);
   }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
   if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);

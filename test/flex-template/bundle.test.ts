@@ -47,8 +47,8 @@ const doneCounters = (stdout: string) =>
     .map((l) => JSON.parse(l) as { message?: string; counters?: Record<string, number> })
     .find((l) => l.message?.startsWith('done'))?.counters;
 
-test('the thread and its service are bundle entries of their own, the service with its code cache', () => {
-  for (const file of ['index.js', 'blocking-service-thread.js', 'io-service.js', 'io-service.js.v8cache']) {
+test('the thread and its service are bundle entries of their own, the service with its code cache; the Dataflow job service is beside them', () => {
+  for (const file of ['index.js', 'blocking-service-thread.js', 'io-service.js', 'io-service.js.v8cache', 'launcher/dataflow_job_service.py']) {
     assert.ok(existsSync(path.join(path.dirname(FLEX_BUNDLE), file)), `dist/flex-template/${file}`);
   }
 });

@@ -42,13 +42,12 @@ function readConcurrency(input: string): number {
   return pipelineConfig(pipelineOptions(input, 'unused'), process.env, 'bench').readChunkFiles;
 }
 
-/** Rows per MutateRows request, the pipeline's own. */
-const BATCH = pipelineConfig(pipelineOptions('.', 'unused'), process.env, 'bench').writeBatchRows;
-
 async function plainLoop(input: string, tableId: string): Promise<number> {
   const store = openObjectStore(input, () => new Storage());
   const table = createBigtableClient({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
   const inFlight = new Set<Promise<unknown>>();
+  // Rows per MutateRows request: the pipeline's own.
+  const batchRows = pipelineConfig(pipelineOptions(input, tableId), process.env, 'bench').writeBatchRows;
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
@@ -73,7 +72,7 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     const load = dailySummaryLoad(name, date, text, THRESHOLDS);
     rows += load.validRows;
     if (load.cells) batch.push(load.cells);
-    if (batch.length >= BATCH) await send();
+    if (batch.length >= batchRows) await send();
   }
   if (batch.length > 0) await send();
   await Promise.all(inFlight);

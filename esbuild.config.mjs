@@ -5,7 +5,7 @@ import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 
 const root = new URL('.', import.meta.url).pathname;
 const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -25,7 +25,11 @@ const DEPLOYABLES = [
   { name: 'pubsubReplicate', entry: 'functions/pubsubReplicate/index.ts', lazy: 'functions/pubsubReplicate/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, bigtableAdmin: false, start: 'functions-framework --target=pubsubReplicate --signature-type=cloudevent' },
   { name: 'bigtableToAvro', entry: 'functions/bigtableToAvro/index.ts', lazy: 'functions/bigtableToAvro/runtime.ts', external: [FRAMEWORK], bigtableClientMetrics: false, bigtableAdmin: false, start: 'functions-framework --target=bigtableToAvro --signature-type=cloudevent' },
   { name: 'job', entry: 'job/index.ts', external: [], start: 'node index.js' },
-  { name: 'flex-template', entry: 'flex-template/main.ts', external: ['apache-beam'], start: 'node index.js' },
+  // `threads`: entries of their own beside index.js, loaded by path in a worker_thread (the blocking
+  // client's thread and the I/O service it hosts); `codeCached`: of those, the ones loaded with a
+  // V8 code cache written at build (core/code-cache.ts); `files`: copied beside the bundle, where
+  // the code finds them by __dirname (the Dataflow job service python-job-service.ts runs).
+  { name: 'flex-template', entry: 'flex-template/main.ts', threads: ['flex-template/blocking-service-thread.ts', 'flex-template/io-service.ts'], codeCached: ['io-service.js'], files: ['flex-template/launcher/dataflow_job_service.py'], external: ['apache-beam'], bigtableClientMetrics: false, start: 'node index.js' },
   { name: 'changelog-archiver', entry: 'changelog-archiver/index.ts', external: [], start: 'node index.js' },
 ];
 
@@ -172,11 +176,11 @@ function copyBigtableProtos(outdir) {
   cpSync(join(source, 'google'), join(target, 'google'), { recursive: true });
 }
 
-// The V8 code cache of a lazy runtime bundle (core/code-cache.ts), written beside it by running
+// The V8 code cache of a bundle loaded through core/code-cache.ts (a lazy runtime, the flex I/O service), written beside it by running
 // the bundle once in a fresh Node: the Node of node_modules/.bin under `npm run build`, the 22 the
 // functions are deployed on. V8 rejects a cache made by another version, and the function then
 // compiles from source and logs a warning.
-async function writeRuntimeCodeCache(outdir) {
+async function writeCodeCacheOf(outdir, file) {
   const writer = join(outdir, '.write-code-cache.js');
   await build({
     stdin: { contents: "process.stdout.write(String(require('./core/code-cache').writeCodeCache(process.argv[2])))", resolveDir: root, loader: 'ts' },
@@ -188,12 +192,12 @@ async function writeRuntimeCodeCache(outdir) {
     logLevel: 'warning',
   });
   try {
-    const run = spawnSync(process.execPath, [writer, join(outdir, 'runtime.js')], {
+    const run = spawnSync(process.execPath, [writer, join(outdir, file)], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', METADATA_SERVER_DETECTION: 'none', NODE_ENV: 'production' },
       timeout: 120_000,
     });
-    if (run.status !== 0) throw new Error(`writing the code cache of ${outdir}/runtime.js failed: ${run.stderr || run.error}`);
+    if (run.status !== 0) throw new Error(`writing the code cache of ${outdir}/${file} failed: ${run.stderr || run.error}`);
     if (!process.version.startsWith('v22.')) console.warn(`code cache written by Node ${process.version}: the deployed nodejs22 will reject it (build with npm run build)`);
   } finally {
     rmSync(writer, { force: true });
@@ -297,9 +301,23 @@ async function bundle(deployable) {
     ? await build({ ...options, entryPoints: [join(root, deployable.lazy)], outfile: join(outdir, 'runtime.js'), external: deployable.external })
     : undefined;
   if (lazy) inputs.push(...Object.keys(lazy.metafile.inputs));
+  const threads = [];
+  for (const thread of deployable.threads ?? []) {
+    const file = `${basename(thread, '.ts')}.js`;
+    const built = await build({ ...options, entryPoints: [join(root, thread)], outfile: join(outdir, file) });
+    inputs.push(...Object.keys(built.metafile.inputs));
+    threads.push([file, built.metafile]);
+  }
+  for (const file of deployable.files ?? []) {
+    // Kept at its path under the entry's folder: flex-template/launcher/x.py -> launcher/x.py.
+    const target = join(outdir, file.slice(dirname(deployable.entry).length + 1));
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(join(root, file), target);
+  }
   if (inputs.some((input) => BIGTABLE_PROTOS_MODULE.test(input))) copyBigtableProtos(outdir);
   if (inputs.some((input) => AVRO_SCHEMAS_MODULE.test(input))) copyAvroSchemas(outdir);
-  if (deployable.lazy) await writeRuntimeCodeCache(outdir);
+  if (deployable.lazy) await writeCodeCacheOf(outdir, 'runtime.js');
+  for (const file of deployable.codeCached ?? []) await writeCodeCacheOf(outdir, file);
   const dependencies = Object.fromEntries(deployable.external.map((name) => [name, versionOf(name)]));
   const manifest = {
     name: `finserv-${deployable.name.toLowerCase()}`,
@@ -312,6 +330,7 @@ async function bundle(deployable) {
   };
   writeFileSync(join(outdir, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
   if (lazy) bytes += reportBundle(deployable, 'runtime.js', lazy.metafile);
+  for (const [file, metafile] of threads) bytes += reportBundle(deployable, file, metafile);
   return { name: deployable.name, bytes };
 }
 

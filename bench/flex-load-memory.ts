@@ -1,22 +1,21 @@
 /**
- * flex-load-memory: peak RSS of the flex-template pipeline (the CLI on the direct runner, one fresh
- * process per size, as a user runs it) loading 10,000 daily files against loading 1,000, same
+ * flex-load-memory: peak RSS of the flex-template pipeline (the bundled CLI on the direct runner,
+ * one fresh process per size, as the launcher runs it) loading 10,000 daily files against loading 1,000, same
  * emulator, same run. The ratio is big / small: 1.0 means memory does not grow with the input.
  * Peak RSS is GNU time's %M of the pipeline process (its I/O thread included); /usr/bin/time is
  * Debian's `time` package.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSummaryTable, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
 import { benchLine, platformFor } from './_support';
+import { buildFlexBundle, flexCliArgs, measuredProcess } from './_flex-cli';
 
 const BIG = Number(process.env.BENCH_FLEX_MEMORY_BIG ?? 10_000);
 const SMALL = Number(process.env.BENCH_FLEX_MEMORY_SMALL ?? 1_000);
 const PROJECT = 'bench-project';
 const INSTANCE = 'bench-flex-memory';
-const ROOT = path.join(__dirname, '..');
 
 /** Runs the pipeline CLI over `days` files in a child; returns its peak RSS in MB. */
 async function peakRssMb(dir: string, days: number): Promise<number> {
@@ -25,20 +24,14 @@ async function peakRssMb(dir: string, days: number): Promise<number> {
   const table = `flex_memory_${days}`;
   await createSummaryTable(PROJECT, INSTANCE, table);
   // GNU time's %M: the peak RSS of the process it ran (the pipeline, its I/O thread included).
-  const run = spawnSync(
-    '/usr/bin/time',
-    ['-f', 'peak_kb=%M', process.execPath, '--import', 'tsx', path.join(ROOT, 'flex-template/main.ts'), `--input=${input}`, `--bigtable_project=${PROJECT}`, `--bigtable_instance=${INSTANCE}`, `--bigtable_table=${table}`],
-    { env: { ...process.env, METADATA_SERVER_DETECTION: 'none' }, encoding: 'utf8', cwd: ROOT, maxBuffer: 256 * 1024 * 1024 },
-  );
-  const peak = /peak_kb=(\d+)/.exec(run.stderr);
-  if (run.status !== 0 || !peak) throw new Error(`pipeline over ${days} files failed (${run.status}): ${run.stderr.slice(-2000)}`);
-  return Number(peak[1]) / 1024;
+  return measuredProcess(process.execPath, flexCliArgs(input, PROJECT, INSTANCE, table), { ...process.env, METADATA_SERVER_DETECTION: 'none' }).peakMb;
 }
 
 async function main(): Promise<void> {
   const platform = await platformFor(['bigtable'], ['BIGTABLE_EMULATOR_HOST']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-flex-memory-'));
   try {
+    buildFlexBundle();
     const small = await peakRssMb(dir, SMALL);
     const big = await peakRssMb(dir, BIG);
     console.log(`peak RSS: ${SMALL} files ${small.toFixed(0)} MB, ${BIG} files ${big.toFixed(0)} MB`);

@@ -2,10 +2,10 @@
  * flex-load: CSV rows/s loaded by the flex-template pipeline on the direct runner (list, select
  * with auto, read, parse + validate, one Bigtable row per file through the blocking client) against
  * a plain Node loop doing the same work (same object store, same dailySummaryLoad, same MutateRows
- * entries in 500-row requests with 4 in flight) on the same emulator, same run. Each round loads
+ * entries in requests of the pipeline's writeBatchRows with 4 in flight) on the same emulator, same run. Each round loads
  * every file into a fresh table; rounds alternate which side goes first; medians are compared.
  * Both read the same number of files at once: the pipeline reads each chunk of `readChunkFiles`
- * (16) files concurrently, the plain loop keeps as many reads outstanding, so the ratio is the
+ * files concurrently, the plain loop keeps as many reads outstanding, so the ratio is the
  * pipeline's own overhead (Beam's runner, the blocking client's worker thread), not read latency.
  */
 import { createBigtableClient } from '../core/bigtable/client';
@@ -30,7 +30,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PROJECT = 'bench-project';
 const SUMMARIES = defaultResources(PROJECT).bigtable.summaries;
 const INSTANCE = 'bench-flex';
-const BATCH = 500;
 const IN_FLIGHT = 4;
 const THRESHOLDS = { low: 100, high: 1000 };
 
@@ -47,6 +46,8 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
   const store = openObjectStore(input, () => new Storage());
   const table = createBigtableClient({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
   const inFlight = new Set<Promise<unknown>>();
+  // Rows per MutateRows request: the pipeline's own.
+  const batchRows = pipelineConfig(pipelineOptions(input, tableId), process.env, 'bench').writeBatchRows;
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
@@ -71,7 +72,7 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     const load = dailySummaryLoad(name, date, text, THRESHOLDS);
     rows += load.validRows;
     if (load.cells) batch.push(load.cells);
-    if (batch.length >= BATCH) await send();
+    if (batch.length >= batchRows) await send();
   }
   if (batch.length > 0) await send();
   await Promise.all(inFlight);

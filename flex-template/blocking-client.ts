@@ -16,6 +16,7 @@
  * after it fails the same way.
  */
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface ServiceRequest {
@@ -41,6 +42,8 @@ export type Blocking<S> = { [K in keyof S]: S[K] extends (...args: infer A) => P
 export interface BlockingClientOptions {
   /** How long one call may block before it fails. */
   timeoutMs?: number;
+  /** The thread's own module (blocking-service-thread beside this file, .ts from source, .js in a bundle). */
+  threadModule?: string;
 }
 
 export class BlockingCallError extends Error {
@@ -81,7 +84,11 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
     this.state = new Int32Array(shared);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    this.worker = new Worker(path.join(__dirname, 'blocking-service-thread.ts'), {
+    const threadModule = options.threadModule ?? path.join(__dirname, `blocking-service-thread${path.extname(__filename)}`);
+    // A thread file that is not there (left out of a bundle) fails in the thread, in an error event
+    // a caller blocked in Atomics.wait never sees: it would wait out its whole timeout.
+    if (!existsSync(threadModule)) throw new BlockingCallError('start', `the thread module ${threadModule} does not exist`, ServiceThreadDeadError.CODE);
+    this.worker = new Worker(threadModule, {
       workerData: { serviceModule, init, port: port2, state: shared },
       transferList: [port2],
     });

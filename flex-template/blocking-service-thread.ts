@@ -1,5 +1,7 @@
 /** The worker_thread side of blocking-client.ts: hosts the async service and answers calls. */
+import { existsSync } from 'node:fs';
 import { MessagePort, workerData } from 'node:worker_threads';
+import { codeCachePath, loadWithCodeCache } from '../core/code-cache';
 import { DEAD_SLOT, SIGNAL_SLOT, type ServiceError, type ServiceReply, type ServiceRequest } from './blocking-client';
 
 type Service = Record<string, (...args: unknown[]) => Promise<unknown>>;
@@ -39,8 +41,12 @@ process.on('uncaughtException', (err) => die(describe(err)));
 process.on('unhandledRejection', (err) => die(describe(err)));
 process.on('exit', (code) => die({ message: `the thread exited with code ${code}` }));
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const servicePromise: Promise<Service> = Promise.resolve().then(() => require(serviceModule).createService(init));
+type ServiceModule = { createService(init: unknown): Service | Promise<Service> };
+// A bundled service (dist/flex-template/io-service.js) comes with the V8 code cache the build made.
+const loadService = (): ServiceModule =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  existsSync(codeCachePath(serviceModule)) ? (loadWithCodeCache(serviceModule).exports as ServiceModule) : (require(serviceModule) as ServiceModule);
+const servicePromise: Promise<Service> = Promise.resolve().then(() => loadService().createService(init));
 servicePromise.catch(() => undefined);
 
 // Calls are answered one at a time: the caller is blocked until its reply anyway.

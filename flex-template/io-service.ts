@@ -79,6 +79,24 @@ export function openIo(config: IoConfig) {
   const leaseKey = `flex_load_lease#${config.bigtable.table}`;
   const writes = new PQueue({ concurrency: config.maxInFlight ?? 4 });
   let firstFailure: unknown;
+  // Read-ahead (prefetch): the files still to read ahead, in order, and the reads started and not
+  // yet taken, at most `window` of them.
+  let toRead: string[] = [];
+  let nextToRead = 0;
+  let window = 0;
+  const ahead = new Map<string, Promise<string>>();
+  /** Names read without read-ahead since it started: it passes over them. */
+  const readDirectly = new Set<string>();
+  const readOne = async (name: string): Promise<string> => (await input.read(name)).toString('utf8');
+  const readAhead = (): void => {
+    while (ahead.size < window && nextToRead < toRead.length) {
+      const name = toRead[nextToRead++]!;
+      if (readDirectly.delete(name)) continue;
+      const read = readOne(name);
+      read.catch(() => undefined); // its failure is thrown to the reader that takes it
+      ahead.set(name, read);
+    }
+  };
 
   function rethrowFailure(): void {
     if (firstFailure !== undefined) {
@@ -151,12 +169,43 @@ export function openIo(config: IoConfig) {
     },
 
     async readText(name: string): Promise<string> {
-      return (await input.read(name)).toString('utf8');
+      return readOne(name);
     },
 
-    /** Reads several objects at once (at most `concurrency` requests outstanding), in order. */
+    /**
+     * Starts reading `names` in this order in the background, keeping at most `files` of them
+     * read (or being read) and not yet taken by readTexts, so reading overlaps the caller's work
+     * between calls with a bounded amount held. A name never asked for keeps its place.
+     */
+    async prefetch(names: string[], files: number): Promise<void> {
+      toRead = names;
+      nextToRead = 0;
+      window = files;
+      readDirectly.clear();
+      readAhead();
+    },
+
+    /**
+     * Reads several objects at once (at most `concurrency` requests outstanding), in order; a
+     * name already read ahead is taken from there.
+     */
     async readTexts(names: string[], concurrency = 16): Promise<string[]> {
-      return pLimit(concurrency).map(names, async (name) => (await input.read(name)).toString('utf8'));
+      const texts = new Array<Promise<string>>(names.length);
+      const direct: number[] = [];
+      for (const [i, name] of names.entries()) {
+        const read = ahead.get(name);
+        if (read) {
+          ahead.delete(name);
+          texts[i] = read;
+        } else {
+          direct.push(i);
+          if (window > 0) readDirectly.add(name);
+        }
+      }
+      readAhead();
+      const limit = pLimit(concurrency);
+      for (const i of direct) texts[i] = limit(() => readOne(names[i]!));
+      return Promise.all(texts);
     },
 
     async writeErrors(name: string, text: string): Promise<string> {
@@ -213,6 +262,7 @@ export function createService() {
     acquireLoadLease: (config: IoConfig, holder: string, ttlMs: number) => ioFor(config).acquireLoadLease(holder, ttlMs),
     releaseLoadLease: (config: IoConfig, holder: string) => ioFor(config).releaseLoadLease(holder),
     readText: (config: IoConfig, name: string) => ioFor(config).readText(name),
+    prefetch: (config: IoConfig, names: string[], files: number) => ioFor(config).prefetch(names, files),
     readTexts: (config: IoConfig, names: string[]) => ioFor(config).readTexts(names),
     writeErrors: (config: IoConfig, name: string, text: string) => ioFor(config).writeErrors(name, text),
     enqueueRows: (config: IoConfig, rows: SummaryCells[]) => ioFor(config).enqueueRows(rows),

@@ -8,13 +8,17 @@
  * or, without one, returns once Dataflow has created the job.
  */
 import { randomUUID } from 'node:crypto';
-import * as beam from 'apache-beam';
-import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
+import type * as beam from 'apache-beam';
 import { OptionsError, parseFlexCommand, USAGE, type FlexOptions } from './options';
-import { submitToDataflow } from './dataflow-submit';
-import { startJobService } from './python-job-service';
-import { summaryLoadPipeline, type PipelineConfig } from './pipeline';
+import { ioThread } from './io-thread';
+import type { PipelineConfig } from './pipeline';
 import { createLogger } from '../core/log';
+
+// apache-beam (and the pipeline, the runners, the job services, which need it) are required in
+// main(), once the I/O thread has started loading the Google clients: the two loads overlap.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const requireBeam = () => require('apache-beam') as typeof import('apache-beam');
+const requirePipeline = () => require('./pipeline') as typeof import('./pipeline');
 
 const log = createLogger('flex-template');
 
@@ -24,8 +28,12 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
     dates: options.dates,
     thresholds: { low: options.thresholdLow, high: options.thresholdHigh },
     runId,
-    writeBatchRows: 500,
-    readChunkFiles: 16,
+    // A summary row is ~115 cells, and the I/O thread holds ~1.2 KB per cell while a request is in
+    // flight (4 at once): 100-row requests keep that near 60 MB, where 500-row ones held ~280 MB
+    // (bench/README.md, flex-load-memory).
+    writeBatchRows: 100,
+    readChunkFiles: 64,
+    readAheadFiles: options.runner === 'direct' ? 64 : 0,
     leaseTtlMs: 60 * 60_000,
   };
 }
@@ -35,8 +43,10 @@ export function pipelineConfig(options: FlexOptions, env: NodeJS.ProcessEnv, run
  * dataflow start their Python job service in main(); see python-job-service.ts.)
  */
 export function runnerFor(options: FlexOptions): beam.Runner {
-  if (options.runner === 'direct') return beam.createRunner({ ...options.runnerOptions, runner: 'direct' });
+  if (options.runner === 'direct') return requireBeam().createRunner({ ...options.runnerOptions, runner: 'direct' });
   if (!options.runnerOptions.jobEndpoint) throw new OptionsError('job_endpoint', `is required with --runner=${options.runner} here (host:port of a Beam job service)`);
+  requireBeam();
+  const { PortableRunner } = require('apache-beam/runners/portable_runner/runner') as typeof import('apache-beam/runners/portable_runner/runner');
   return new PortableRunner(options.runnerOptions as { jobEndpoint: string });
 }
 
@@ -70,6 +80,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       return 0;
     }
     options = command.options;
+    // The DoFns run in this process (direct; portable and universal with LOOPBACK workers).
+    if (options.runner !== 'dataflow') ioThread();
     if (options.runner === 'dataflow') dataflowOptions = dataflowRunnerOptions(options, env);
     else if (options.runner !== 'universal') runnerFor(options);
   } catch (err) {
@@ -79,14 +91,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     }
     throw err;
   }
-  const pipeline = summaryLoadPipeline(pipelineConfig(options, env));
+  const pipeline = requirePipeline().summaryLoadPipeline(pipelineConfig(options, env));
   if (dataflowOptions) {
+    const { submitToDataflow } = require('./dataflow-submit') as typeof import('./dataflow-submit');
     const submitted = await submitToDataflow(pipeline, dataflowOptions, env);
     if (submitted.kind === 'template') log.info({ templateLocation: submitted.templateLocation }, `job file written to ${submitted.templateLocation}; Dataflow creates the job from it`);
     else log.info({ dataflowJobId: submitted.dataflowJobId }, `Dataflow job ${submitted.dataflowJobId} created; not waiting for it`);
     return 0;
   }
   // universal: Python's local job service (pinned), workers in this process unless told otherwise.
+  const { startJobService } = require('./python-job-service') as typeof import('./python-job-service');
   const service = options.runner === 'universal' ? await startJobService('apache_beam.runners.portability.local_job_service_main', env) : undefined;
   try {
     const runnerOptions = service

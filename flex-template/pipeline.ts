@@ -7,11 +7,10 @@
  * where this module is required again (workers need the same absolute path and tsx loaded).
  * All I/O goes through the one blocking client (blocking-client.ts) to io-service.ts.
  */
-import * as path from 'node:path';
 import * as beam from 'apache-beam';
 import { requireForSerialization } from 'apache-beam/serialization';
 import { createLogger } from '../core/log';
-import { sharedBlockingClient } from './blocking-client';
+import { ioThread } from './io-thread';
 import { SOURCE_VERSION_COLUMN, type SummaryCells } from '../core/bigtable/summary-row';
 import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
 import type { IoConfig, IoService, SummaryFile } from './io-service';
@@ -27,6 +26,11 @@ export interface PipelineConfig {
   writeBatchRows: number;
   /** Files per chunk: the unit spread over workers and read concurrently. */
   readChunkFiles: number;
+  /**
+   * Files the I/O thread reads ahead of LoadSummaryFiles, in the selected order (0: none). Only
+   * where one process runs every step (the direct runner); elsewhere chunks go to other workers.
+   */
+  readAheadFiles: number;
   /** How long an auto run's load lease holds if the run dies without giving it back. */
   leaseTtlMs: number;
 }
@@ -61,14 +65,13 @@ export class MissingSummaryFileError extends Error {
   readonly code = 'FLEX_MISSING_FILE';
 }
 
-const IO_SERVICE = path.join(__dirname, 'io-service.ts');
 const log = createLogger('flex-template');
 
 /** io-service.ts's methods, synchronous, with this pipeline's I/O configuration as their first argument. */
 type PipelineIo = { [K in keyof IoService]: IoService[K] extends (config: IoConfig, ...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 function ioOf(config: PipelineConfig): PipelineIo {
-  const { service } = sharedBlockingClient<IoService>(IO_SERVICE, null);
+  const { service } = ioThread();
   return new Proxy({} as PipelineIo, {
     get: (_, method: keyof IoService) => (...args: unknown[]) => (service[method] as (...a: unknown[]) => unknown)(config.io, ...args),
   });
@@ -132,6 +135,7 @@ export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { sel
       chosen = files.filter((f) => !loaded.has(f.date) || loaded.get(f.date) !== f.version);
       if (chosen.length === 0) io.releaseLoadLease(this.config.runId);
     }
+    if (this.config.readAheadFiles > 0) io.prefetch(chosen.map((f) => f.name), this.config.readAheadFiles);
     context.selected.increment(chosen.length);
     log.info({ selected: chosen.length, files: files.length, dates: this.config.dates.kind }, `${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
     return chosen.map((file, i) => ({ ...file, chunk: Math.floor(i / this.config.readChunkFiles) }));

@@ -16,7 +16,8 @@ def node_command(argv):
     args = list(argv)
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.append("--runner=dataflow")
-    return ["node", "--import", "tsx", os.path.join(APP_DIR, "flex-template", "main.ts"), *args]
+    # The bundle built into the image (node esbuild.config.mjs flex-template), not the source.
+    return ["node", os.path.join(APP_DIR, "dist", "flex-template", "index.js"), *args]
 
 
 def main():

@@ -110,6 +110,16 @@ test('a missing service module fails the call with a message naming it', () => {
   }
 });
 
+test('a thread module that is not there fails at once, naming the file', () => {
+  // What a bundle without the thread's file did: every call waited out its whole timeout.
+  const started = Date.now();
+  assert.throws(
+    () => new BlockingClient('/nonexistent/service.ts', {}, { timeoutMs: 60_000, threadModule: '/nonexistent/blocking-service-thread.js' }),
+    (err: unknown) => err instanceof BlockingCallError && err.code === 'FLEX_IO_THREAD_DEAD' && /\/nonexistent\/blocking-service-thread\.js does not exist/.test(err.message),
+  );
+  assert.ok(Date.now() - started < 30_000, 'not the 60 s timeout');
+});
+
 test('shared clients are reused per (module, init), and replaced once their thread died', () => {
   const a = sharedBlockingClient<FixtureService>(fixture, { greeting: 'a' });
   const b = sharedBlockingClient<FixtureService>(fixture, { greeting: 'a' });

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beamPython } from '../../flex-template/python-job-service';
+import { buildFlexBundle } from './flex-bundle';
 
 const ROOT = path.join(__dirname, '../..');
 let dir: string;
@@ -24,6 +25,8 @@ let apiUrl: string;
 const createdJobs: { url: string; body: Record<string, unknown> }[] = [];
 
 test.before(async () => {
+  // The shim runs the bundle, as in the launcher image.
+  buildFlexBundle();
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-dataflow-'));
   for (const sub of ['tmp', 'staging']) mkdirSync(path.join(dir, sub));
   // Google's token endpoint and the Dataflow jobs API, as far as a submission uses them.

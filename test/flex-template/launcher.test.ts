@@ -1,6 +1,6 @@
 /**
  * The launcher shim (flex-template/launcher/main.py, what Dataflow's Python launcher runs) hands its
- * flags to node unchanged: run here with --runner=direct against the emulator, as a real process.
+ * flags to node running the bundle (dist/flex-template/index.js) unchanged: run here with --runner=direct against the emulator, as a real process.
  * The Dataflow options get the worker image from the launcher image's FLEX_WORKER_IMAGE.
  */
 import { test } from 'uvu';
@@ -14,12 +14,15 @@ import { OptionsError, parseOptions } from '../../flex-template/options';
 import { suiteEnv, type SuiteEnv } from '../support/suite-env';
 import { readSummaryTable, writeSummaryFiles } from './summary-fixtures';
 import { printingErrors } from '../support/hooks';
+import { buildFlexBundle } from './flex-bundle';
 
 const ROOT = path.join(__dirname, '../..');
 let env: SuiteEnv;
 let dir: string;
 
 test.before(printingErrors(async () => {
+  // The shim runs the bundle, as in the launcher image.
+  buildFlexBundle();
   env = await suiteEnv('flex-launcher');
   dir = mkdtempSync(path.join(os.tmpdir(), 'flex-launcher-'));
 }));

@@ -5,7 +5,7 @@ import type { Phase } from '../phase';
 import { runToEnd } from '../run-to-end';
 
 /** The bundles the run serves and runs, built by esbuild.config.mjs into dist/ as a deploy builds them. */
-export const BUNDLES = ['httpGenerate', 'pubsubReplicate', 'bigtableToAvro', 'job'];
+export const BUNDLES = ['httpGenerate', 'pubsubReplicate', 'bigtableToAvro', 'job', 'flex-template'];
 
 /** Needs nothing of the platform: it runs beside the platform's start. */
 export const buildPhase: Phase = {

@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Phase } from '../phase';
 import { runToEnd } from '../run-to-end';
 
 /**
- * The flex template as its launcher image runs it (`node --import tsx flex-template/main.ts`: the
- * image ships the source, not dist/flex-template), `dates_suffixes=auto` as the 02:00
+ * The flex template as its launcher image runs it (`node dist/flex-template/index.js`, the bundle
+ * of the build phase), `dates_suffixes=auto` as the 02:00
  * scheduler launches it: Beam's direct runner by default, or with `--runner=portable` Python's
  * job service with Node workers (the flex template's `universal` runner starts that service).
  */
@@ -20,10 +19,7 @@ export const flexTemplatePhase: Phase = {
       'flex-template',
       process.execPath,
       [
-        '--import',
-        // The child runs in the platform's directory: tsx is named by path, not resolved as a package.
-        pathToFileURL(join(context.root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href,
-        join(context.root, 'flex-template', 'main.ts'),
+        join(context.root, 'dist', 'flex-template', 'index.js'),
         `--input=${context.env.OUTPUT_URI}`,
         '--dates_suffixes=auto',
         `--bigtable_project=${resources.project}`,

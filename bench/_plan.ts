@@ -11,24 +11,34 @@ export class UnknownBenchmarkError extends Error {
 }
 
 function fileFor(name: string, files: readonly string[]): string | undefined {
-  return files.filter((file) => name === file || name.startsWith(`${file}-`)).sort((a, b) => b.length - a.length)[0];
+  return files
+    .filter(file => name === file || name.startsWith(`${file}-`))
+    .sort((a, b) => b.length - a.length)[0];
 }
 
 /**
  * File to arguments, in the order the files are first named (every file, in `files` order, when
  * nothing is named). An empty argument list means every figure of the file.
  */
-export function planBenchmarks(wanted: readonly string[], files: readonly string[]): BenchPlan {
-  if (wanted.length === 0) return new Map(files.map((file) => [file, []]));
+export function planBenchmarks(
+  wanted: readonly string[],
+  files: readonly string[],
+): BenchPlan {
+  if (wanted.length === 0) return new Map(files.map(file => [file, []]));
   const figures = new Map<string, string[]>();
   const whole = new Set<string>();
   for (const name of wanted) {
     const file = fileFor(name, files);
-    if (!file) throw new UnknownBenchmarkError(`unknown benchmark "${name}"; files: ${files.join(', ')}`);
+    if (!file)
+      throw new UnknownBenchmarkError(
+        `unknown benchmark "${name}"; files: ${files.join(', ')}`,
+      );
     const named = figures.get(file) ?? [];
     if (name === file) whole.add(file);
     else if (!named.includes(name)) named.push(name);
     figures.set(file, named);
   }
-  return new Map([...figures].map(([file, named]) => [file, whole.has(file) ? [] : named]));
+  return new Map(
+    [...figures].map(([file, named]) => [file, whole.has(file) ? [] : named]),
+  );
 }

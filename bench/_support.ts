@@ -1,36 +1,60 @@
 /** Shared by bench/generate.ts and bench/replicate.ts: a platform, SQL pools and pre-generated rows. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import type { Table } from '@google-cloud/bigtable';
-import { type RawEntry, mutateEntries } from '../core/bigtable/mutate-entries';
-import { createPool, type RowDataPacket } from 'mysql2/promise';
-import { loadGenerator } from '../core/generation/generator';
-import { batchIdForKey } from '../core/generation/slot';
-import { provisionSql } from '../core/provision/sql';
-import { openSqlPool, type SqlPool } from '../core/sql/connect';
-import type { Transaction } from '../core/transaction';
-import { type Platform, type ServiceName, startPlatform } from '../local/platform';
+import {execFileSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {cpus} from 'node:os';
+import type {Table} from '@google-cloud/bigtable';
+import {type RawEntry, mutateEntries} from '../core/bigtable/mutate-entries';
+import {createPool, type RowDataPacket} from 'mysql2/promise';
+import {loadGenerator} from '../core/generation/generator';
+import {batchIdForKey} from '../core/generation/slot';
+import {provisionSql} from '../core/provision/sql';
+import {openSqlPool, type SqlPool} from '../core/sql/connect';
+import type {Transaction} from '../core/transaction';
+import {
+  type Platform,
+  type ServiceName,
+  startPlatform,
+} from '../local/platform';
 
 /** Starts the services this benchmark needs unless the environment already points at them. */
-export async function platformFor(services: ServiceName[], needs: string[]): Promise<Platform | undefined> {
-  if (needs.every((name) => process.env[name])) return undefined;
-  const platform = await startPlatform({ services });
+export async function platformFor(
+  services: ServiceName[],
+  needs: string[],
+): Promise<Platform | undefined> {
+  if (needs.every(name => process.env[name])) return undefined;
+  const platform = await startPlatform({services});
   Object.assign(process.env, platform.env);
   return platform;
 }
 
 /** A provisioned database of its own, opened like the functions open theirs (`poolSize` connections, claim sessions as many). */
-export async function benchDatabase(database: string, poolSize = 8): Promise<SqlPool> {
-  const mysql = { host: process.env.MYSQL_HOST!, port: Number(process.env.MYSQL_PORT), user: process.env.MYSQL_USER!, password: process.env.MYSQL_PASSWORD ?? '' };
-  const admin = createPool({ ...mysql, connectionLimit: 1 });
+export async function benchDatabase(
+  database: string,
+  poolSize = 8,
+): Promise<SqlPool> {
+  const mysql = {
+    host: process.env.MYSQL_HOST!,
+    port: Number(process.env.MYSQL_PORT),
+    user: process.env.MYSQL_USER!,
+    password: process.env.MYSQL_PASSWORD ?? '',
+  };
+  const admin = createPool({...mysql, connectionLimit: 1});
   try {
     await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-    await provisionSql(admin, { instance: 'bench', database });
+    await provisionSql(admin, {instance: 'bench', database});
   } finally {
     await admin.end();
   }
-  return openSqlPool({ kind: 'tcp', ...mysql, database, limits: { size: poolSize, connectTimeoutMs: 10_000, acquireTimeoutMs: 30_000 } });
+  return openSqlPool({
+    kind: 'tcp',
+    ...mysql,
+    database,
+    limits: {
+      size: poolSize,
+      connectTimeoutMs: 10_000,
+      acquireTimeoutMs: 30_000,
+    },
+  });
 }
 
 export interface GeneratedBatch {
@@ -40,12 +64,22 @@ export interface GeneratedBatch {
 }
 
 /** `batches` batches of `perBatch` rows from the real generator, keyed `prefix-i`. */
-export async function generatedBatches(prefix: string, batches: number, perBatch: number): Promise<GeneratedBatch[]> {
+export async function generatedBatches(
+  prefix: string,
+  batches: number,
+  perBatch: number,
+): Promise<GeneratedBatch[]> {
   const generator = await loadGenerator();
-  const slotStart = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000);
-  return Array.from({ length: batches }, (_, i) => {
+  const slotStart = new Date(
+    Math.floor(Date.now() / 3_600_000) * 3_600_000 - 5 * 3_600_000,
+  );
+  return Array.from({length: batches}, (_, i) => {
     const batchId = batchIdForKey(`${prefix}-${i}`);
-    return { batchId, slotStart, transactions: generator.generate({ batchId, slotStart, count: perBatch }) };
+    return {
+      batchId,
+      slotStart,
+      transactions: generator.generate({batchId, slotStart, count: perBatch}),
+    };
   });
 }
 
@@ -53,13 +87,21 @@ export async function generatedBatches(prefix: string, batches: number, perBatch
  * Waits until InnoDB has purged what earlier statements left behind (undo logs, delete-marked index
  * entries), so an untimed reset between rounds does not spend its clean-up inside the next timed run.
  */
-export async function settlePurge(sql: SqlPool, timeoutMs = 30_000): Promise<void> {
+export async function settlePurge(
+  sql: SqlPool,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [rows] = await sql.pool.query<RowDataPacket[]>("SELECT `COUNT` AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'");
+    const [rows] = await sql.pool.query<RowDataPacket[]>(
+      "SELECT `COUNT` AS n FROM information_schema.INNODB_METRICS WHERE NAME = 'trx_rseg_history_len'",
+    );
     if (Number(rows[0]?.n) === 0) return;
-    if (Date.now() > deadline) throw new Error(`InnoDB purge still has ${rows[0]?.n} transactions to clean after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (Date.now() > deadline)
+      throw new Error(
+        `InnoDB purge still has ${rows[0]?.n} transactions to clean after ${timeoutMs} ms`,
+      );
+    await new Promise(resolve => setTimeout(resolve, 50));
   }
 }
 
@@ -68,20 +110,37 @@ export async function settlePurge(sql: SqlPool, timeoutMs = 30_000): Promise<voi
  * util-linux's taskset: Node has no call for it.
  */
 export function pinToCpu(pids: number[], cpu: number): void {
-  if (cpus().length <= cpu) throw new Error(`pinning to CPU ${cpu} needs at least ${cpu + 1} CPUs; this machine has ${cpus().length}`);
+  if (cpus().length <= cpu)
+    throw new Error(
+      `pinning to CPU ${cpu} needs at least ${cpu + 1} CPUs; this machine has ${cpus().length}`,
+    );
   for (const pid of pids) {
     try {
-      execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+      execFileSync(
+        'taskset',
+        ['--all-tasks', '--cpu-list', '--pid', String(cpu), String(pid)],
+        {stdio: ['ignore', 'ignore', 'pipe']},
+      );
     } catch (error) {
-      const { code, stderr } = error as { code?: string; stderr?: Buffer };
-      if (code === 'ENOENT') throw new Error('taskset not found: install util-linux (sudo apt-get install -y util-linux)');
-      throw new Error(`taskset could not pin process ${pid} to CPU ${cpu}: ${stderr?.toString().trim() ?? error}`);
+      const {code, stderr} = error as {code?: string; stderr?: Buffer};
+      if (code === 'ENOENT')
+        throw new Error(
+          'taskset not found: install util-linux (sudo apt-get install -y util-linux)',
+        );
+      throw new Error(
+        `taskset could not pin process ${pid} to CPU ${cpu}: ${stderr?.toString().trim() ?? error}`,
+      );
     }
   }
 }
 
 /** MutateRows of `batch` rows, `inFlight` requests at a time, nothing else: the fastest plain write. */
-export async function rawWrite(table: Table, entries: readonly RawEntry[], batch = 1000, inFlight = 4): Promise<void> {
+export async function rawWrite(
+  table: Table,
+  entries: readonly RawEntry[],
+  batch = 1000,
+  inFlight = 4,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < entries.length) {
@@ -90,12 +149,19 @@ export async function rawWrite(table: Table, entries: readonly RawEntry[], batch
       await mutateEntries(table, entries.slice(start, start + batch));
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await Promise.all(Array.from({length: inFlight}, worker));
 }
 
-export const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+export const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-export function benchLine(name: string, value: number, baseline: number, unit: string, digits = 0): string {
+export function benchLine(
+  name: string,
+  value: number,
+  baseline: number,
+  unit: string,
+  digits = 0,
+): string {
   return `bench ${name}: ${value.toFixed(digits)} ${unit}; baseline ${baseline.toFixed(digits)} ${unit}; ratio ${(value / baseline).toFixed(2)}`;
 }
 
@@ -111,10 +177,14 @@ export function processName(pid: number): string {
  * /proc/PID/stat), plus those of its children it has waited for (cutime + cstime).
  */
 export function cpuSeconds(pid: number): number {
-  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  ticksPerSecond ??= Number(
+    execFileSync('getconf', ['CLK_TCK'], {encoding: 'utf8'}).trim(),
+  );
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name, which is in parentheses and may itself hold spaces: state is field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  const [utime, stime, cutime, cstime] = [11, 12, 13, 14].map(i =>
+    Number(fields[i]),
+  );
   return (utime! + stime! + cutime! + cstime!) / ticksPerSecond;
 }

@@ -12,27 +12,42 @@
  * `node --import tsx bench/daily-summary.ts [NAME ...]` (or `npm run bench -- NAME`); starts its own
  * Bigtable emulator and writes the CSVs to temp directories.
  */
-import { spawnSync } from 'node:child_process';
-import { buildSync } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createBigtableClient } from '../core/bigtable/client';
-import { addDays, type Day } from '../core/day';
-import { createLogger } from '../core/log';
-import { defaultResources } from '../core/resources';
-import { LocalDirectoryStore } from '../core/storage/local-directory-store';
-import { runDailySummary } from '../core/summary/daily-summary';
-import { summarizeDay } from '../core/summary/read-day';
-import { startPlatform } from '../local/platform';
-import { median } from './_support';
-import { isolatedBigtable, setWatermark, type TestBigtable, transactionsOf, watermarkAfter, writeTransactions } from '../test/core/summary/fixtures';
+import {spawnSync} from 'node:child_process';
+import {buildSync} from 'esbuild';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {createBigtableClient} from '../core/bigtable/client';
+import {addDays, type Day} from '../core/day';
+import {createLogger} from '../core/log';
+import {defaultResources} from '../core/resources';
+import {LocalDirectoryStore} from '../core/storage/local-directory-store';
+import {runDailySummary} from '../core/summary/daily-summary';
+import {summarizeDay} from '../core/summary/read-day';
+import {startPlatform} from '../local/platform';
+import {median} from './_support';
+import {
+  isolatedBigtable,
+  setWatermark,
+  type TestBigtable,
+  transactionsOf,
+  watermarkAfter,
+  writeTransactions,
+} from '../test/core/summary/fixtures';
 
-const quiet = createLogger('bench', { write: () => undefined }, 'silent');
+const quiet = createLogger('bench', {write: () => undefined}, 'silent');
 
-function line(name: string, value: number, baseline: number, unit: string, digits = 0): void {
+function line(
+  name: string,
+  value: number,
+  baseline: number,
+  unit: string,
+  digits = 0,
+): void {
   const ratio = value / baseline;
-  console.log(`bench ${name}: ${value.toFixed(digits)} ${unit}; baseline ${baseline.toFixed(digits)} ${unit}; ratio ${ratio.toFixed(2)}`);
+  console.log(
+    `bench ${name}: ${value.toFixed(digits)} ${unit}; baseline ${baseline.toFixed(digits)} ${unit}; ratio ${ratio.toFixed(2)}`,
+  );
 }
 
 function deps(t: TestBigtable, dir: string, now?: Date) {
@@ -43,7 +58,7 @@ function deps(t: TestBigtable, dir: string, now?: Date) {
     stateSchema: t.resources.bigtable.state,
     store: new LocalDirectoryStore(dir),
     log: quiet,
-    ...(now ? { now: () => now } : {}),
+    ...(now ? {now: () => now} : {}),
   };
 }
 
@@ -80,7 +95,11 @@ function bundledSummaryCode(): SummaryCode {
   return require(outfile) as SummaryCode;
 }
 
-async function rawRead(code: Pick<SummaryCode, 'forEachRow' | 'dayRanges'>, t: TestBigtable, day: Day): Promise<number> {
+async function rawRead(
+  code: Pick<SummaryCode, 'forEachRow' | 'dayRanges'>,
+  t: TestBigtable,
+  day: Day,
+): Promise<number> {
   let rows = 0;
   await code.forEachRow(t.txnTable, code.dayRanges(day), () => rows++);
   return rows;
@@ -92,29 +111,47 @@ interface Side {
   cpuMs: number;
 }
 
-async function timedRawRead(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
+async function timedRawRead(
+  code: SummaryCode,
+  t: TestBigtable,
+  day: Day,
+  rows: number,
+): Promise<Side> {
   const cpuBefore = process.cpuUsage();
   const began = performance.now();
   const read = await rawRead(code, t, day);
   const seconds = (performance.now() - began) / 1000;
-  if (read !== rows) throw new Error(`raw read found ${read} rows, want ${rows}`);
-  return { rate: read / seconds, cpuMs: cpuMs(cpuBefore) };
+  if (read !== rows)
+    throw new Error(`raw read found ${read} rows, want ${rows}`);
+  return {rate: read / seconds, cpuMs: cpuMs(cpuBefore)};
 }
 
-async function timedJob(code: SummaryCode, t: TestBigtable, day: Day, rows: number): Promise<Side> {
+async function timedJob(
+  code: SummaryCode,
+  t: TestBigtable,
+  day: Day,
+  rows: number,
+): Promise<Side> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-summary-'));
   try {
-    const log = code.createLogger('bench', { write: () => undefined }, 'silent');
-    const jobDeps = { ...deps(t, dir), store: new code.LocalDirectoryStore(dir), log };
+    const log = code.createLogger('bench', {write: () => undefined}, 'silent');
+    const jobDeps = {
+      ...deps(t, dir),
+      store: new code.LocalDirectoryStore(dir),
+      log,
+    };
     const cpuBefore = process.cpuUsage();
     const began = performance.now();
-    const report = await code.runDailySummary(jobDeps, { scope: { kind: 'range', from: day, to: day } });
+    const report = await code.runDailySummary(jobDeps, {
+      scope: {kind: 'range', from: day, to: day},
+    });
     const seconds = (performance.now() - began) / 1000;
     const outcome = report.outcomes[0];
-    if (outcome?.status !== 'written' || outcome.transactions !== rows) throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
-    return { rate: rows / seconds, cpuMs: cpuMs(cpuBefore) };
+    if (outcome?.status !== 'written' || outcome.transactions !== rows)
+      throw new Error(`unexpected outcome ${JSON.stringify(outcome)}`);
+    return {rate: rows / seconds, cpuMs: cpuMs(cpuBefore)};
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, {recursive: true, force: true});
   }
 }
 
@@ -148,40 +185,77 @@ async function throughput(): Promise<void> {
       for (const [label, results, run] of sides) {
         const side = await run();
         results.push(side);
-        parts.push(`${label} ${side.rate.toFixed(0)} rows/s (${side.cpuMs.toFixed(0)} ms CPU here)`);
+        parts.push(
+          `${label} ${side.rate.toFixed(0)} rows/s (${side.cpuMs.toFixed(0)} ms CPU here)`,
+        );
       }
-      console.log(`round ${round + 1} (${jobFirst ? 'job' : 'raw read'} first): ${parts.join(', ')}`);
+      console.log(
+        `round ${round + 1} (${jobFirst ? 'job' : 'raw read'} first): ${parts.join(', ')}`,
+      );
     }
     // Wall time on a shared machine is noisy; CPU time in this process (the client's decoding plus
     // the job's work) is the steadier view of the job's own cost.
-    const rawCpu = median(raw.map((s) => s.cpuMs));
-    const jobCpu = median(job.map((s) => s.cpuMs));
-    console.log(`${rows} rows, ${rounds} rounds; median CPU in this process: raw read ${rawCpu.toFixed(0)} ms, job ${jobCpu.toFixed(0)} ms (raw/job ${(rawCpu / jobCpu).toFixed(2)})`);
-    line('daily-summary', median(job.map((s) => s.rate)), median(raw.map((s) => s.rate)), 'rows/s');
+    const rawCpu = median(raw.map(s => s.cpuMs));
+    const jobCpu = median(job.map(s => s.cpuMs));
+    console.log(
+      `${rows} rows, ${rounds} rounds; median CPU in this process: raw read ${rawCpu.toFixed(0)} ms, job ${jobCpu.toFixed(0)} ms (raw/job ${(rawCpu / jobCpu).toFixed(2)})`,
+    );
+    line(
+      'daily-summary',
+      median(job.map(s => s.rate)),
+      median(raw.map(s => s.rate)),
+      'rows/s',
+    );
   } finally {
-    rmSync(BUNDLE_DIR, { recursive: true, force: true });
+    rmSync(BUNDLE_DIR, {recursive: true, force: true});
     await t.close();
   }
 }
 
 /** In a child process: summarize one day and report the process's peak RSS and peak heap. */
-async function memoryChild(project: string, instance: string, day: Day): Promise<void> {
+async function memoryChild(
+  project: string,
+  instance: string,
+  day: Day,
+): Promise<void> {
   let peakHeap = 0;
-  const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 5);
-  const bigtable = createBigtableClient({ projectId: project });
-  const { txn } = defaultResources('bench').bigtable;
-  const summary = await summarizeDay(bigtable.instance(instance).table(txn.id), txn, day);
+  const sampler = setInterval(
+    () => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)),
+    5,
+  );
+  const bigtable = createBigtableClient({projectId: project});
+  const {txn} = defaultResources('bench').bigtable;
+  const summary = await summarizeDay(
+    bigtable.instance(instance).table(txn.id),
+    txn,
+    day,
+  );
   clearInterval(sampler);
   await bigtable.close();
   const maxRssKb = process.resourceUsage().maxRSS;
-  console.log(JSON.stringify({ rows: summary.rowsRead, maxRssKb, peakHeap }));
+  console.log(JSON.stringify({rows: summary.rowsRead, maxRssKb, peakHeap}));
 }
 
-function measureChild(t: TestBigtable, day: Day): { rows: number; maxRssKb: number; peakHeap: number } {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', __filename, '--memory-child', t.resources.project, t.instanceId, day], {
-    encoding: 'utf8',
-    env: process.env,
-  });
+function measureChild(
+  t: TestBigtable,
+  day: Day,
+): {rows: number; maxRssKb: number; peakHeap: number} {
+  const run = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      __filename,
+      '--memory-child',
+      t.resources.project,
+      t.instanceId,
+      day,
+    ],
+    {
+      encoding: 'utf8',
+      env: process.env,
+    },
+  );
   if (run.status !== 0) throw new Error(`memory child failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
@@ -192,13 +266,16 @@ async function memory(): Promise<void> {
   try {
     await writeTransactions(t, transactionsOf(small, 10_000, 3));
     await writeTransactions(t, transactionsOf(large, 100_000, 4));
-    const peaks = { small: Infinity, large: Infinity };
+    const peaks = {small: Infinity, large: Infinity};
     for (let round = 0; round < 2; round++) {
       const s = measureChild(t, small);
       const l = measureChild(t, large);
-      if (s.rows !== 10_000 || l.rows !== 100_000) throw new Error(`read ${s.rows} and ${l.rows} rows`);
-      console.log(`round ${round + 1}: 10k rows peak RSS ${(s.maxRssKb / 1024).toFixed(1)} MiB, heap ${(s.peakHeap / 2 ** 20).toFixed(1)} MiB; ` +
-        `100k rows peak RSS ${(l.maxRssKb / 1024).toFixed(1)} MiB, heap ${(l.peakHeap / 2 ** 20).toFixed(1)} MiB`);
+      if (s.rows !== 10_000 || l.rows !== 100_000)
+        throw new Error(`read ${s.rows} and ${l.rows} rows`);
+      console.log(
+        `round ${round + 1}: 10k rows peak RSS ${(s.maxRssKb / 1024).toFixed(1)} MiB, heap ${(s.peakHeap / 2 ** 20).toFixed(1)} MiB; ` +
+          `100k rows peak RSS ${(l.maxRssKb / 1024).toFixed(1)} MiB, heap ${(l.peakHeap / 2 ** 20).toFixed(1)} MiB`,
+      );
       peaks.small = Math.min(peaks.small, s.maxRssKb / 1024);
       peaks.large = Math.min(peaks.large, l.maxRssKb / 1024);
     }
@@ -209,28 +286,42 @@ async function memory(): Promise<void> {
 }
 
 /** Rows read by the run that finds one new complete day, in a table of `days` days of which the older ones are summarized. */
-async function rowsReadForNewDay(days: number, rowsPerDay: number): Promise<number> {
+async function rowsReadForNewDay(
+  days: number,
+  rowsPerDay: number,
+): Promise<number> {
   const first = '2026-01-01';
   const last = addDays(first, days - 1);
   const t = await isolatedBigtable(`bench-scope-${days}`);
   const dir = mkdtempSync(join(tmpdir(), 'bench-scope-'));
   try {
-    for (let i = 0; i < days; i++) await writeTransactions(t, transactionsOf(addDays(first, i), rowsPerDay, 100 + i));
+    for (let i = 0; i < days; i++)
+      await writeTransactions(
+        t,
+        transactionsOf(addDays(first, i), rowsPerDay, 100 + i),
+      );
     const now = new Date(`${addDays(last, 1)}T01:00:00Z`);
-    const scope = { kind: 'recent' as const, lookbackDays: 366, firstDay: first };
+    const scope = {kind: 'recent' as const, lookbackDays: 366, firstDay: first};
     // Yesterday's run: every day but the last was complete and got its file.
     await setWatermark(t, watermarkAfter(addDays(last, -1)));
-    const before = await runDailySummary(deps(t, dir, now), { scope });
-    if (before.outcomes.length !== days - 1) throw new Error(`setup wrote ${before.outcomes.length} days`);
+    const before = await runDailySummary(deps(t, dir, now), {scope});
+    if (before.outcomes.length !== days - 1)
+      throw new Error(`setup wrote ${before.outcomes.length} days`);
     // Today's run: replication has passed the last day's end.
     await setWatermark(t, watermarkAfter(last));
-    const report = await runDailySummary(deps(t, dir, now), { scope });
-    if (!report.ok || report.outcomes.length !== 1) throw new Error(`run summarized ${report.outcomes.length} days`);
-    const rowsRead = report.outcomes.reduce((sum, o) => sum + ('rowsRead' in o ? o.rowsRead : 0), 0);
-    console.log(`${days} days of ${rowsPerDay} rows (${days * rowsPerDay} in the table): the run read ${rowsRead} rows for ${report.outcomes[0]!.day}`);
+    const report = await runDailySummary(deps(t, dir, now), {scope});
+    if (!report.ok || report.outcomes.length !== 1)
+      throw new Error(`run summarized ${report.outcomes.length} days`);
+    const rowsRead = report.outcomes.reduce(
+      (sum, o) => sum + ('rowsRead' in o ? o.rowsRead : 0),
+      0,
+    );
+    console.log(
+      `${days} days of ${rowsPerDay} rows (${days * rowsPerDay} in the table): the run read ${rowsRead} rows for ${report.outcomes[0]!.day}`,
+    );
     return rowsRead;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, {recursive: true, force: true});
     await t.close();
   }
 }
@@ -249,11 +340,17 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
 };
 
 async function main(args: string[]): Promise<void> {
-  if (args[0] === '--memory-child') return memoryChild(args[1]!, args[2]!, args[3]!);
+  if (args[0] === '--memory-child')
+    return memoryChild(args[1]!, args[2]!, args[3]!);
   const names = args.length > 0 ? args : Object.keys(BENCHMARKS);
-  const unknown = names.filter((name) => !BENCHMARKS[name]);
-  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const platform = process.env.BIGTABLE_EMULATOR_HOST ? undefined : await startPlatform({ services: ['bigtable'] });
+  const unknown = names.filter(name => !BENCHMARKS[name]);
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`,
+    );
+  const platform = process.env.BIGTABLE_EMULATOR_HOST
+    ? undefined
+    : await startPlatform({services: ['bigtable']});
   if (platform) Object.assign(process.env, platform.env);
   try {
     for (const name of names) await BENCHMARKS[name]!();

@@ -7,18 +7,23 @@
  * CPU-seconds. Also printed: the pipeline CLI on an empty input (its fixed start), so the per-cell
  * cost shows apart from it.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SOURCE_VERSION_COLUMN } from '../core/bigtable/summary-row';
-import { defaultResources } from '../core/resources';
-import { LocalDirectoryStore } from '../core/storage/local-directory-store';
-import { dailySummaryLoad } from '../flex-template/daily-summary-row';
-import { countCells, createSummaryTable, summaryRowsFor, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
-import { encodeSummaryCsv, summaryFileName } from '../core/summary-csv';
-import { benchLine, median, platformFor } from './_support';
-import { buildFlexBundle, flexCliArgs, measuredProcess } from './_flex-cli';
+import {SOURCE_VERSION_COLUMN} from '../core/bigtable/summary-row';
+import {defaultResources} from '../core/resources';
+import {LocalDirectoryStore} from '../core/storage/local-directory-store';
+import {dailySummaryLoad} from '../flex-template/daily-summary-row';
+import {
+  countCells,
+  createSummaryTable,
+  summaryRowsFor,
+  writeSummaryFiles,
+} from '../test/flex-template/summary-fixtures';
+import {encodeSummaryCsv, summaryFileName} from '../core/summary-csv';
+import {benchLine, median, platformFor} from './_support';
+import {buildFlexBundle, flexCliArgs, measuredProcess} from './_flex-cli';
 
 const DAYS = Number(process.env.BENCH_FLEX_CBT_DAYS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -30,36 +35,81 @@ const FAMILIES = defaultResources(PROJECT).bigtable.summaries.families;
  * The cells of every file of `input` as one cbt import CSV: family row, column row, one line per
  * date; with each row's source version (the file's, as the pipeline lists it) like the pipeline's.
  */
-async function cbtCsv(dir: string, input: string, first: string): Promise<{ text: string; cells: number }> {
-  const versions = new Map((await new LocalDirectoryStore(input).listVersions()).map((f) => [f.name, f.version]));
-  const rows: { key: string; count: Record<string, string>; sum: Record<string, string> }[] = [];
+async function cbtCsv(
+  dir: string,
+  input: string,
+  first: string,
+): Promise<{text: string; cells: number}> {
+  const versions = new Map(
+    (await new LocalDirectoryStore(input).listVersions()).map(f => [
+      f.name,
+      f.version,
+    ]),
+  );
+  const rows: {
+    key: string;
+    count: Record<string, string>;
+    sum: Record<string, string>;
+  }[] = [];
   for (let i = 0; i < DAYS; i++) {
-    const day = new Date(Date.parse(`${first}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10);
-    const load = dailySummaryLoad(summaryFileName(day), day, encodeSummaryCsv(summaryRowsFor(day)), { low: 100, high: 1000 });
+    const day = new Date(Date.parse(`${first}T00:00:00Z`) + i * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    const load = dailySummaryLoad(
+      summaryFileName(day),
+      day,
+      encodeSummaryCsv(summaryRowsFor(day)),
+      {low: 100, high: 1000},
+    );
     const version = versions.get(summaryFileName(day));
-    if (!load.cells || !version) throw new Error(`fixture for ${day} does not load`);
-    rows.push({ ...load.cells, count: { ...load.cells.count, [SOURCE_VERSION_COLUMN]: version } });
+    if (!load.cells || !version)
+      throw new Error(`fixture for ${day} does not load`);
+    rows.push({
+      ...load.cells,
+      count: {...load.cells.count, [SOURCE_VERSION_COLUMN]: version},
+    });
   }
-  const countColumns = [...new Set(rows.flatMap((r) => Object.keys(r.count)))].sort();
-  const sumColumns = [...new Set(rows.flatMap((r) => Object.keys(r.sum)))].sort();
-  const families = ['', FAMILIES.count, ...countColumns.slice(1).map(() => ''), FAMILIES.sum, ...sumColumns.slice(1).map(() => '')];
-  const lines = [families.join(','), ['', ...countColumns, ...sumColumns].join(',')];
+  const countColumns = [
+    ...new Set(rows.flatMap(r => Object.keys(r.count))),
+  ].sort();
+  const sumColumns = [...new Set(rows.flatMap(r => Object.keys(r.sum)))].sort();
+  const families = [
+    '',
+    FAMILIES.count,
+    ...countColumns.slice(1).map(() => ''),
+    FAMILIES.sum,
+    ...sumColumns.slice(1).map(() => ''),
+  ];
+  const lines = [
+    families.join(','),
+    ['', ...countColumns, ...sumColumns].join(','),
+  ];
   let cells = 0;
   for (const r of rows) {
-    const values = [...countColumns.map((c) => r.count[c] ?? ''), ...sumColumns.map((c) => r.sum[c] ?? '')];
-    cells += values.filter((v) => v !== '').length;
+    const values = [
+      ...countColumns.map(c => r.count[c] ?? ''),
+      ...sumColumns.map(c => r.sum[c] ?? ''),
+    ];
+    cells += values.filter(v => v !== '').length;
     lines.push([r.key, ...values].join(','));
   }
   writeFileSync(path.join(dir, 'cbt-import.csv'), lines.join('\n') + '\n');
-  return { text: path.join(dir, 'cbt-import.csv'), cells };
+  return {text: path.join(dir, 'cbt-import.csv'), cells};
 }
 
 async function main(): Promise<void> {
   const platform = await platformFor(['bigtable'], ['BIGTABLE_EMULATOR_HOST']);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-flex-cbt-'));
-  const env = { ...process.env, METADATA_SERVER_DETECTION: 'none' };
-  const cbt = spawnSync('cbt', ['-project', PROJECT, '-instance', INSTANCE, 'ls'], { env, encoding: 'utf8' });
-  if (cbt.error || cbt.status !== 0) throw new Error(`cbt is needed (it comes with gcloud: gcloud components install cbt): ${cbt.error?.message ?? cbt.stderr}`);
+  const env = {...process.env, METADATA_SERVER_DETECTION: 'none'};
+  const cbt = spawnSync(
+    'cbt',
+    ['-project', PROJECT, '-instance', INSTANCE, 'ls'],
+    {env, encoding: 'utf8'},
+  );
+  if (cbt.error || cbt.status !== 0)
+    throw new Error(
+      `cbt is needed (it comes with gcloud: gcloud components install cbt): ${cbt.error?.message ?? cbt.stderr}`,
+    );
   try {
     const input = path.join(dir, 'summaries');
     writeSummaryFiles(input, '2023-01-01', DAYS);
@@ -70,54 +120,94 @@ async function main(): Promise<void> {
     const piped: number[] = [];
     const imported: number[] = [];
     const starts: number[] = [];
-    const cpu = { pipeline: [] as number[], cbt: [] as number[], start: [] as number[] };
+    const cpu = {
+      pipeline: [] as number[],
+      cbt: [] as number[],
+      start: [] as number[],
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      const sides: Array<[string, () => Promise<{ ms: number; cpuS: number }>]> = [
+      const sides: Array<[string, () => Promise<{ms: number; cpuS: number}>]> =
         [
-          'pipeline',
-          async () => {
-            const table = `flex_cbt_pipe_${round}`;
-            await createSummaryTable(PROJECT, INSTANCE, table);
-            const run = measuredProcess(process.execPath, flexCliArgs(input, PROJECT, INSTANCE, table), env);
-            const cells = await countCells(PROJECT, INSTANCE, table);
-            if (cells !== csv.cells) throw new Error(`pipeline wrote ${cells} cells, cbt's file has ${csv.cells}`);
-            piped.push(cells / (run.ms / 1000));
-            cpu.pipeline.push(run.cpuS);
-            return run;
-          },
-        ],
-        [
-          'cbt import',
-          async () => {
-            const table = `flex_cbt_cbt_${round}`;
-            await createSummaryTable(PROJECT, INSTANCE, table);
-            const run = measuredProcess('cbt', ['-project', PROJECT, '-instance', INSTANCE, 'import', table, csv.text], env);
-            const cells = await countCells(PROJECT, INSTANCE, table);
-            if (cells !== csv.cells) throw new Error(`cbt wrote ${cells} cells, want ${csv.cells}`);
-            imported.push(cells / (run.ms / 1000));
-            cpu.cbt.push(run.cpuS);
-            return run;
-          },
-        ],
-      ];
+          [
+            'pipeline',
+            async () => {
+              const table = `flex_cbt_pipe_${round}`;
+              await createSummaryTable(PROJECT, INSTANCE, table);
+              const run = measuredProcess(
+                process.execPath,
+                flexCliArgs(input, PROJECT, INSTANCE, table),
+                env,
+              );
+              const cells = await countCells(PROJECT, INSTANCE, table);
+              if (cells !== csv.cells)
+                throw new Error(
+                  `pipeline wrote ${cells} cells, cbt's file has ${csv.cells}`,
+                );
+              piped.push(cells / (run.ms / 1000));
+              cpu.pipeline.push(run.cpuS);
+              return run;
+            },
+          ],
+          [
+            'cbt import',
+            async () => {
+              const table = `flex_cbt_cbt_${round}`;
+              await createSummaryTable(PROJECT, INSTANCE, table);
+              const run = measuredProcess(
+                'cbt',
+                [
+                  '-project',
+                  PROJECT,
+                  '-instance',
+                  INSTANCE,
+                  'import',
+                  table,
+                  csv.text,
+                ],
+                env,
+              );
+              const cells = await countCells(PROJECT, INSTANCE, table);
+              if (cells !== csv.cells)
+                throw new Error(`cbt wrote ${cells} cells, want ${csv.cells}`);
+              imported.push(cells / (run.ms / 1000));
+              cpu.cbt.push(run.cpuS);
+              return run;
+            },
+          ],
+        ];
       if (round % 2 === 1) sides.reverse();
       for (const [label, run] of sides) {
-        const { ms, cpuS } = await run();
-        console.log(`round ${round + 1} ${label}: ${Math.round(ms)} ms, ${cpuS.toFixed(2)} cpu-s`);
+        const {ms, cpuS} = await run();
+        console.log(
+          `round ${round + 1} ${label}: ${Math.round(ms)} ms, ${cpuS.toFixed(2)} cpu-s`,
+        );
       }
       const table = `flex_cbt_empty_${round}`;
       await createSummaryTable(PROJECT, INSTANCE, table);
-      const start = measuredProcess(process.execPath, flexCliArgs(empty, PROJECT, INSTANCE, table), env);
+      const start = measuredProcess(
+        process.execPath,
+        flexCliArgs(empty, PROJECT, INSTANCE, table),
+        env,
+      );
       starts.push(start.ms);
       cpu.start.push(start.cpuS);
     }
-    const rowsPerCell = (DAYS * summaryRowsFor('2023-01-01').length) / csv.cells;
-    console.log(`${DAYS} daily files, ${csv.cells} cells (~${rowsPerCell.toFixed(2)} CSV rows per cell), ${ROUNDS} rounds`);
-    console.log(`pipeline CLI on an empty input (fixed start: node + Beam + the I/O thread's clients): median ${Math.round(median(starts))} ms, ${median(cpu.start).toFixed(2)} cpu-s`);
-    console.log(`CPU-seconds, medians (the emulator's not included): pipeline ${median(cpu.pipeline).toFixed(2)}, cbt import ${median(cpu.cbt).toFixed(2)}`);
-    console.log(benchLine('flex-load-cbt', median(piped), median(imported), 'cells/s'));
+    const rowsPerCell =
+      (DAYS * summaryRowsFor('2023-01-01').length) / csv.cells;
+    console.log(
+      `${DAYS} daily files, ${csv.cells} cells (~${rowsPerCell.toFixed(2)} CSV rows per cell), ${ROUNDS} rounds`,
+    );
+    console.log(
+      `pipeline CLI on an empty input (fixed start: node + Beam + the I/O thread's clients): median ${Math.round(median(starts))} ms, ${median(cpu.start).toFixed(2)} cpu-s`,
+    );
+    console.log(
+      `CPU-seconds, medians (the emulator's not included): pipeline ${median(cpu.pipeline).toFixed(2)}, cbt import ${median(cpu.cbt).toFixed(2)}`,
+    );
+    console.log(
+      benchLine('flex-load-cbt', median(piped), median(imported), 'cells/s'),
+    );
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, {recursive: true, force: true});
     await platform?.stop();
   }
 }

@@ -5,12 +5,15 @@
  * Peak RSS is GNU time's %M of the pipeline process (its I/O thread included); /usr/bin/time is
  * Debian's `time` package.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createSummaryTable, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
-import { benchLine, platformFor } from './_support';
-import { buildFlexBundle, flexCliArgs, measuredProcess } from './_flex-cli';
+import {
+  createSummaryTable,
+  writeSummaryFiles,
+} from '../test/flex-template/summary-fixtures';
+import {benchLine, platformFor} from './_support';
+import {buildFlexBundle, flexCliArgs, measuredProcess} from './_flex-cli';
 
 const BIG = Number(process.env.BENCH_FLEX_MEMORY_BIG ?? 10_000);
 const SMALL = Number(process.env.BENCH_FLEX_MEMORY_SMALL ?? 1_000);
@@ -24,7 +27,11 @@ async function peakRssMb(dir: string, days: number): Promise<number> {
   const table = `flex_memory_${days}`;
   await createSummaryTable(PROJECT, INSTANCE, table);
   // GNU time's %M: the peak RSS of the process it ran (the pipeline, its I/O thread included).
-  return measuredProcess(process.execPath, flexCliArgs(input, PROJECT, INSTANCE, table), { ...process.env, METADATA_SERVER_DETECTION: 'none' }).peakMb;
+  return measuredProcess(
+    process.execPath,
+    flexCliArgs(input, PROJECT, INSTANCE, table),
+    {...process.env, METADATA_SERVER_DETECTION: 'none'},
+  ).peakMb;
 }
 
 async function main(): Promise<void> {
@@ -34,11 +41,13 @@ async function main(): Promise<void> {
     buildFlexBundle();
     const small = await peakRssMb(dir, SMALL);
     const big = await peakRssMb(dir, BIG);
-    console.log(`peak RSS: ${SMALL} files ${small.toFixed(0)} MB, ${BIG} files ${big.toFixed(0)} MB`);
+    console.log(
+      `peak RSS: ${SMALL} files ${small.toFixed(0)} MB, ${BIG} files ${big.toFixed(0)} MB`,
+    );
     // Lower is better: the ratio is big over small, as the goal (<= 1.2) reads.
     console.log(benchLine('flex-load-memory', big, small, 'MB', 0));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, {recursive: true, force: true});
     await platform?.stop();
   }
 }

@@ -8,22 +8,25 @@
  * files concurrently, the plain loop keeps as many reads outstanding, so the ratio is the
  * pipeline's own overhead (Beam's runner, the blocking client's worker thread), not read latency.
  */
-import { createBigtableClient } from '../core/bigtable/client';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {createBigtableClient} from '../core/bigtable/client';
+import {mkdtempSync, rmSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Storage } from '@google-cloud/storage';
-import { openObjectStore } from '../core/storage/open';
-import { dayOfSummaryFile } from '../core/summary-csv';
-import { closeSharedBlockingClients } from '../flex-template/blocking-client';
-import { type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
-import { defaultResources } from '../core/resources';
-import { dailySummaryLoad } from '../flex-template/daily-summary-row';
-import { pipelineConfig, runnerFor } from '../flex-template/main';
-import { parseOptions } from '../flex-template/options';
-import { summaryLoadPipeline } from '../flex-template/pipeline';
-import { createSummaryTable, writeSummaryFiles } from '../test/flex-template/summary-fixtures';
-import { benchLine, median, platformFor } from './_support';
+import {Storage} from '@google-cloud/storage';
+import {openObjectStore} from '../core/storage/open';
+import {dayOfSummaryFile} from '../core/summary-csv';
+import {closeSharedBlockingClients} from '../flex-template/blocking-client';
+import {type SummaryCells, summaryRowEntry} from '../core/bigtable/summary-row';
+import {defaultResources} from '../core/resources';
+import {dailySummaryLoad} from '../flex-template/daily-summary-row';
+import {pipelineConfig, runnerFor} from '../flex-template/main';
+import {parseOptions} from '../flex-template/options';
+import {summaryLoadPipeline} from '../flex-template/pipeline';
+import {
+  createSummaryTable,
+  writeSummaryFiles,
+} from '../test/flex-template/summary-fixtures';
+import {benchLine, median, platformFor} from './_support';
 
 const DAYS = Number(process.env.BENCH_FLEX_DAYS ?? 1100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -31,42 +34,60 @@ const PROJECT = 'bench-project';
 const SUMMARIES = defaultResources(PROJECT).bigtable.summaries;
 const INSTANCE = 'bench-flex';
 const IN_FLIGHT = 4;
-const THRESHOLDS = { low: 100, high: 1000 };
+const THRESHOLDS = {low: 100, high: 1000};
 
 function pipelineOptions(input: string, tableId: string) {
-  return parseOptions([`--input=${input}`, `--bigtable_project=${PROJECT}`, `--bigtable_instance=${INSTANCE}`, `--bigtable_table=${tableId}`]);
+  return parseOptions([
+    `--input=${input}`,
+    `--bigtable_project=${PROJECT}`,
+    `--bigtable_instance=${INSTANCE}`,
+    `--bigtable_table=${tableId}`,
+  ]);
 }
 
 /** The files the pipeline reads at once, from the pipeline's own configuration. */
 function readConcurrency(input: string): number {
-  return pipelineConfig(pipelineOptions(input, 'unused'), process.env, 'bench').readChunkFiles;
+  return pipelineConfig(pipelineOptions(input, 'unused'), process.env, 'bench')
+    .readChunkFiles;
 }
 
 async function plainLoop(input: string, tableId: string): Promise<number> {
   const store = openObjectStore(input, () => new Storage());
-  const table = createBigtableClient({ projectId: PROJECT }).instance(INSTANCE).table(tableId);
+  const table = createBigtableClient({projectId: PROJECT})
+    .instance(INSTANCE)
+    .table(tableId);
   const inFlight = new Set<Promise<unknown>>();
   // Rows per MutateRows request: the pipeline's own.
-  const batchRows = pipelineConfig(pipelineOptions(input, tableId), process.env, 'bench').writeBatchRows;
+  const batchRows = pipelineConfig(
+    pipelineOptions(input, tableId),
+    process.env,
+    'bench',
+  ).writeBatchRows;
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
-    const request = table.mutate(batch.map((cells) => summaryRowEntry(cells, SUMMARIES)), { rawMutation: true }).finally(() => inFlight.delete(request));
+    const request = table
+      .mutate(
+        batch.map(cells => summaryRowEntry(cells, SUMMARIES)),
+        {rawMutation: true},
+      )
+      .finally(() => inFlight.delete(request));
     inFlight.add(request);
     batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   };
-  const files = (await store.list()).flatMap((name) => {
+  const files = (await store.list()).flatMap(name => {
     const date = dayOfSummaryFile(name);
-    return date && !name.includes('/') ? [{ name, date }] : [];
+    return date && !name.includes('/') ? [{name, date}] : [];
   });
   // A window of reads in flight, taken in order: as many outstanding as the pipeline has.
   const reads: Array<Promise<Buffer>> = [];
   const readNext = () => {
-    if (reads.length < files.length) reads.push(store.read(files[reads.length]!.name));
+    if (reads.length < files.length)
+      reads.push(store.read(files[reads.length]!.name));
   };
   for (let i = readConcurrency(input); i > 0; i--) readNext();
-  for (const [i, { name, date }] of files.entries()) {
+  for (const [i, {name, date}] of files.entries()) {
     const text = (await reads[i]!).toString('utf8');
     readNext();
     const load = dailySummaryLoad(name, date, text, THRESHOLDS);
@@ -81,9 +102,14 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
 
 async function pipeline(input: string, tableId: string): Promise<number> {
   const options = pipelineOptions(input, tableId);
-  const result = await runnerFor(options).run(summaryLoadPipeline(pipelineConfig(options, process.env, 'bench')));
+  const result = await runnerFor(options).run(
+    summaryLoadPipeline(pipelineConfig(options, process.env, 'bench')),
+  );
   const counters = await result.counters();
-  if (counters.dates_written !== DAYS) throw new Error(`pipeline wrote ${counters.dates_written} dates, want ${DAYS}`);
+  if (counters.dates_written !== DAYS)
+    throw new Error(
+      `pipeline wrote ${counters.dates_written} dates, want ${DAYS}`,
+    );
   return counters.rows_valid!;
 }
 
@@ -101,9 +127,11 @@ async function main(): Promise<void> {
     const piped: number[] = [];
     const plain: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      const sides: Array<[number[], (table: string) => Promise<number>, string]> = [
-        [piped, (t) => pipeline(dir, t), 'pipe'],
-        [plain, (t) => plainLoop(dir, t), 'plain'],
+      const sides: Array<
+        [number[], (table: string) => Promise<number>, string]
+      > = [
+        [piped, t => pipeline(dir, t), 'pipe'],
+        [plain, t => plainLoop(dir, t), 'plain'],
       ];
       if (round % 2 === 1) sides.reverse();
       for (const [results, run, label] of sides) {
@@ -114,14 +142,16 @@ async function main(): Promise<void> {
         console.log(`round ${round + 1} ${label}: ${rate.toFixed(0)} rows/s`);
       }
     }
-    console.log(`${DAYS} daily files, ${ROUNDS} rounds, ${readConcurrency(dir)} reads in flight on both sides`);
+    console.log(
+      `${DAYS} daily files, ${ROUNDS} rounds, ${readConcurrency(dir)} reads in flight on both sides`,
+    );
     console.log(
       `first round (the pipeline's I/O thread loads the Google clients then): pipeline ${piped[0]!.toFixed(0)} rows/s, plain ${plain[0]!.toFixed(0)} rows/s`,
     );
     console.log(benchLine('flex-load', median(piped), median(plain), 'rows/s'));
   } finally {
     closeSharedBlockingClients();
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, {recursive: true, force: true});
     await platform?.stop();
   }
 }

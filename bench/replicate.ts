@@ -19,24 +19,35 @@
  * - `replicate-db-own-core`: MariaDB on a core of its own, as Cloud SQL runs on machines of its own;
  *   this process and the emulator share another core, on both sides of the comparison.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import type { Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../core/bigtable/client';
-import { createLogger } from '../core/log';
-import { provisionBigtable } from '../core/provision/bigtable';
-import { mutateEntries } from '../core/bigtable/mutate-entries';
-import { replicateUnsent } from '../core/replication/replicate';
-import { DEFAULT_WATERMARK_RULE } from '../core/replication/watermark-rule';
-import { type TxnTableSchema, defaultResources } from '../core/resources';
-import type { SqlPool } from '../core/sql/connect';
-import type { Transaction } from '../core/transaction';
-import { insertBatch } from '../core/sql/generation-batches';
-import { markSent } from '../core/sql/transactions';
-import { readBatch } from '../test/support/sql-transactions';
-import { toTxnRawEntries } from '../core/bigtable/txn-row';
-import type { Platform } from '../local/platform';
-import { benchDatabase, benchLine, cpuSeconds, generatedBatches, median, pinToCpu, platformFor, processName, rawWrite, settlePurge } from './_support';
+import {setFlagsFromString} from 'node:v8';
+import {runInNewContext} from 'node:vm';
+import type {Table} from '@google-cloud/bigtable';
+import {createBigtableClient} from '../core/bigtable/client';
+import {createLogger} from '../core/log';
+import {provisionBigtable} from '../core/provision/bigtable';
+import {mutateEntries} from '../core/bigtable/mutate-entries';
+import {replicateUnsent} from '../core/replication/replicate';
+import {DEFAULT_WATERMARK_RULE} from '../core/replication/watermark-rule';
+import {type TxnTableSchema, defaultResources} from '../core/resources';
+import type {SqlPool} from '../core/sql/connect';
+import type {Transaction} from '../core/transaction';
+import {insertBatch} from '../core/sql/generation-batches';
+import {markSent} from '../core/sql/transactions';
+import {readBatch} from '../test/support/sql-transactions';
+import {toTxnRawEntries} from '../core/bigtable/txn-row';
+import type {Platform} from '../local/platform';
+import {
+  benchDatabase,
+  benchLine,
+  cpuSeconds,
+  generatedBatches,
+  median,
+  pinToCpu,
+  platformFor,
+  processName,
+  rawWrite,
+  settlePurge,
+} from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -46,8 +57,11 @@ const IN_FLIGHT = 4;
 const WORKERS = Number(process.env.BENCH_REPLICATE_WORKERS ?? 8);
 
 function onlyProcess(pids: number[], name: string): number {
-  const found = pids.filter((pid) => processName(pid) === name);
-  if (found.length !== 1) throw new Error(`expected one ${name} among the platform's processes, found ${found.length}`);
+  const found = pids.filter(pid => processName(pid) === name);
+  if (found.length !== 1)
+    throw new Error(
+      `expected one ${name} among the platform's processes, found ${found.length}`,
+    );
   return found[0]!;
 }
 
@@ -56,11 +70,15 @@ function onlyProcess(pids: number[], name: string): number {
  * write their entries as the raw side does (1,000 rows a MutateRows, 4 in flight, through
  * mutateEntries as replication), flag each 1,000 with one UPDATE, all on one autocommit connection.
  */
-async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableSchema }, batchIds: string[]): Promise<number> {
+async function simplestJob(
+  deps: {sql: SqlPool; table: Table; schema: TxnTableSchema},
+  batchIds: string[],
+): Promise<number> {
   const connection = await deps.sql.acquire();
   try {
     const txns: Transaction[] = [];
-    for (const batchId of batchIds) txns.push(...(await readBatch(connection, batchId)));
+    for (const batchId of batchIds)
+      txns.push(...(await readBatch(connection, batchId)));
     const entries = toTxnRawEntries(txns, deps.schema);
     let next = 0;
     const worker = async () => {
@@ -68,10 +86,13 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
         const start = next;
         next += BATCH;
         await mutateEntries(deps.table, entries.slice(start, start + BATCH));
-        await markSent(connection, txns.slice(start, start + BATCH).map((txn) => txn.id));
+        await markSent(
+          connection,
+          txns.slice(start, start + BATCH).map(txn => txn.id),
+        );
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+    await Promise.all(Array.from({length: IN_FLIGHT}, worker));
     return txns.length;
   } finally {
     connection.release();
@@ -83,7 +104,9 @@ async function simplestJob(deps: { sql: SqlPool; table: Table; schema: TxnTableS
  * flight since that moment, 4 when the writes never wait for anything else.
  */
 function writesInFlight(table: Table) {
-  const mutate = table.mutate.bind(table) as (...args: unknown[]) => Promise<unknown>;
+  const mutate = table.mutate.bind(table) as (
+    ...args: unknown[]
+  ) => Promise<unknown>;
   let active = 0;
   let changedAt = performance.now();
   let area = 0;
@@ -93,16 +116,16 @@ function writesInFlight(table: Table) {
     changedAt = now;
     active += delta;
   };
-  (table as unknown as { mutate: typeof mutate }).mutate = (...args) => {
+  (table as unknown as {mutate: typeof mutate}).mutate = (...args) => {
     step(1);
     return mutate(...args).finally(() => step(-1));
   };
   return {
     mark: () => {
       step(0);
-      return { area, at: changedAt };
+      return {area, at: changedAt};
     },
-    mean(since: { area: number; at: number }): number {
+    mean(since: {area: number; at: number}): number {
       step(0);
       return (area - since.area) / (changedAt - since.at);
     },
@@ -110,22 +133,39 @@ function writesInFlight(table: Table) {
 }
 
 /** CPU-seconds per 50,000 rows of each process involved. */
-type CpuSplit = { node: number; emulator: number; mariadb: number };
-const cpuTotal = (split: CpuSplit) => split.node + split.emulator + split.mariadb;
+type CpuSplit = {node: number; emulator: number; mariadb: number};
+const cpuTotal = (split: CpuSplit) =>
+  split.node + split.emulator + split.mariadb;
 const showCpu = (split: CpuSplit) =>
   `${cpuTotal(split).toFixed(2)} cpu-s (node ${split.node.toFixed(2)}, emulator ${split.emulator.toFixed(2)}, mariadb ${split.mariadb.toFixed(2)})`;
-const medianCpu = (all: CpuSplit[]): CpuSplit => ({ node: median(all.map((s) => s.node)), emulator: median(all.map((s) => s.emulator)), mariadb: median(all.map((s) => s.mariadb)) });
+const medianCpu = (all: CpuSplit[]): CpuSplit => ({
+  node: median(all.map(s => s.node)),
+  emulator: median(all.map(s => s.emulator)),
+  mariadb: median(all.map(s => s.mariadb)),
+});
 
 /** Reads the CPU time of this process and the platform's emulator and MariaDB; `since` scales it to 50,000 rows. */
 function cpuMeter(platform: Platform, rows: number) {
-  const pids = { node: process.pid, emulator: onlyProcess(platform.pids, 'cbtemulator'), mariadb: onlyProcess(platform.pids, 'mariadbd') };
-  const sample = (): CpuSplit => ({ node: cpuSeconds(pids.node), emulator: cpuSeconds(pids.emulator), mariadb: cpuSeconds(pids.mariadb) });
+  const pids = {
+    node: process.pid,
+    emulator: onlyProcess(platform.pids, 'cbtemulator'),
+    mariadb: onlyProcess(platform.pids, 'mariadbd'),
+  };
+  const sample = (): CpuSplit => ({
+    node: cpuSeconds(pids.node),
+    emulator: cpuSeconds(pids.emulator),
+    mariadb: cpuSeconds(pids.mariadb),
+  });
   return {
     sample,
     since(before: CpuSplit): CpuSplit {
       const after = sample();
       const scale = 50_000 / rows;
-      return { node: (after.node - before.node) * scale, emulator: (after.emulator - before.emulator) * scale, mariadb: (after.mariadb - before.mariadb) * scale };
+      return {
+        node: (after.node - before.node) * scale,
+        emulator: (after.emulator - before.emulator) * scale,
+        mariadb: (after.mariadb - before.mariadb) * scale,
+      };
     },
   };
 }
@@ -134,29 +174,52 @@ function cpuMeter(platform: Platform, rows: number) {
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;
 
-const FIGURES = ['replicate', 'replicate-cpu', 'replicate-db-own-core'] as const;
+const FIGURES = [
+  'replicate',
+  'replicate-cpu',
+  'replicate-db-own-core',
+] as const;
 type Figure = (typeof FIGURES)[number];
 
 async function main(args: string[]): Promise<void> {
-  const unknown = args.filter((name) => !(FIGURES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; this file has ${FIGURES.join(', ')}`);
-  const figures = FIGURES.filter((name) => args.length === 0 || args.includes(name));
-  const platform = await platformFor(['mariadb', 'bigtable'], ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_USER', 'BIGTABLE_EMULATOR_HOST']);
+  const unknown = args.filter(
+    name => !(FIGURES as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown benchmark ${unknown.join(', ')}; this file has ${FIGURES.join(', ')}`,
+    );
+  const figures = FIGURES.filter(
+    name => args.length === 0 || args.includes(name),
+  );
+  const platform = await platformFor(
+    ['mariadb', 'bigtable'],
+    ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_USER', 'BIGTABLE_EMULATOR_HOST'],
+  );
   try {
     const resources = defaultResources('bench-project');
-    const bigtable = createBigtableClient({ projectId: resources.project });
-    const rawSchema = { ...resources.bigtable.txn, id: 'txn_raw' };
+    const bigtable = createBigtableClient({projectId: resources.project});
+    const rawSchema = {...resources.bigtable.txn, id: 'txn_raw'};
     await provisionBigtable(bigtable, resources.bigtable);
-    await provisionBigtable(bigtable, { ...resources.bigtable, txn: rawSchema });
+    await provisionBigtable(bigtable, {...resources.bigtable, txn: rawSchema});
     const instance = bigtable.instance(resources.bigtable.instance);
     const txnTable = instance.table(resources.bigtable.txn.id);
     const rawTable = instance.table(rawSchema.id);
-    const inFlight = { replicate: writesInFlight(txnTable), raw: writesInFlight(rawTable) };
+    const inFlight = {
+      replicate: writesInFlight(txnTable),
+      raw: writesInFlight(rawTable),
+    };
 
     const sql = await benchDatabase('bench_replicate', Math.max(8, WORKERS));
-    const batches = await generatedBatches('bench', Math.ceil(ROWS / 10_000), Math.min(ROWS, 10_000));
+    const batches = await generatedBatches(
+      'bench',
+      Math.ceil(ROWS / 10_000),
+      Math.min(ROWS, 10_000),
+    );
     for (const batch of batches) await insertBatch(sql, batch);
-    const entries = batches.flatMap((b) => toTxnRawEntries(b.transactions, rawSchema));
+    const entries = batches.flatMap(b =>
+      toTxnRawEntries(b.transactions, rawSchema),
+    );
     const total = entries.length;
 
     const deps = {
@@ -169,14 +232,28 @@ async function main(args: string[]): Promise<void> {
     };
     const replicate = async () => {
       // The function's defaults: 8 claimers, at most 4 writes in flight (the baseline's 4).
-      const report = await replicateUnsent(deps, { batchSize: BATCH, workers: WORKERS, writesInFlight: IN_FLIGHT, budgetMs: 600_000, writeTimeoutMs: 60_000, watermark: DEFAULT_WATERMARK_RULE });
-      if (report.replicated !== total) throw new Error(`replicated ${report.replicated} of ${total}`);
+      const report = await replicateUnsent(deps, {
+        batchSize: BATCH,
+        workers: WORKERS,
+        writesInFlight: IN_FLIGHT,
+        budgetMs: 600_000,
+        writeTimeoutMs: 60_000,
+        watermark: DEFAULT_WATERMARK_RULE,
+      });
+      if (report.replicated !== total)
+        throw new Error(`replicated ${report.replicated} of ${total}`);
     };
-    const timed = async (run: () => Promise<void>, writes: ReturnType<typeof writesInFlight>) => {
+    const timed = async (
+      run: () => Promise<void>,
+      writes: ReturnType<typeof writesInFlight>,
+    ) => {
       const started = performance.now();
       const mark = writes.mark();
       await run();
-      return { rate: total / ((performance.now() - started) / 1000), inFlight: writes.mean(mark) };
+      return {
+        rate: total / ((performance.now() - started) / 1000),
+        inFlight: writes.mean(mark),
+      };
     };
 
     // The CPU split of the rows/s figures' sides (the clock's window only) explains them; the
@@ -184,15 +261,26 @@ async function main(args: string[]): Promise<void> {
     const meter = platform && cpuMeter(platform, total);
 
     const measure = async (figure: Figure) => {
-      const rates = { replicate: [] as number[], raw: [] as number[] };
-      const writes = { replicate: [] as number[], raw: [] as number[] };
-      const cpu = { replicate: [] as CpuSplit[], raw: [] as CpuSplit[] };
+      const rates = {replicate: [] as number[], raw: [] as number[]};
+      const writes = {replicate: [] as number[], raw: [] as number[]};
+      const cpu = {replicate: [] as CpuSplit[], raw: [] as CpuSplit[]};
       for (let round = 0; round < ROUNDS; round++) {
-        await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
+        await Promise.all([
+          txnTable.truncate(),
+          rawTable.truncate(),
+          sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE'),
+        ]);
         await settlePurge(sql);
-        for (const side of round % 2 === 0 ? (['raw', 'replicate'] as const) : (['replicate', 'raw'] as const)) {
+        for (const side of round % 2 === 0
+          ? (['raw', 'replicate'] as const)
+          : (['replicate', 'raw'] as const)) {
           const before = meter?.sample();
-          const { rate, inFlight: mean } = await timed(side === 'raw' ? () => rawWrite(rawTable, entries, BATCH, IN_FLIGHT) : replicate, inFlight[side]);
+          const {rate, inFlight: mean} = await timed(
+            side === 'raw'
+              ? () => rawWrite(rawTable, entries, BATCH, IN_FLIGHT)
+              : replicate,
+            inFlight[side],
+          );
           rates[side].push(rate);
           writes[side].push(mean);
           if (meter && before) cpu[side].push(meter.since(before));
@@ -201,31 +289,58 @@ async function main(args: string[]): Promise<void> {
         }
         const show = (side: 'replicate' | 'raw') =>
           `${rates[side].at(-1)!.toFixed(0)} rows/s, ${writes[side].at(-1)!.toFixed(2)} writes in flight${meter ? `, ${showCpu(cpu[side].at(-1)!)}` : ''}`;
-        console.log(`${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}; this round's ratio ${(rates.replicate.at(-1)! / rates.raw.at(-1)!).toFixed(2)}`);
+        console.log(
+          `${figure} round ${round + 1}: replicate ${show('replicate')}; raw Bigtable writes ${show('raw')}; this round's ratio ${(rates.replicate.at(-1)! / rates.raw.at(-1)!).toFixed(2)}`,
+        );
       }
-      console.log(`${figure} writes in flight (mean over the side's window), medians: replicate ${median(writes.replicate).toFixed(2)}; raw Bigtable writes ${median(writes.raw).toFixed(2)}`);
-      if (meter) console.log(`${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`);
+      console.log(
+        `${figure} writes in flight (mean over the side's window), medians: replicate ${median(writes.replicate).toFixed(2)}; raw Bigtable writes ${median(writes.raw).toFixed(2)}`,
+      );
+      if (meter)
+        console.log(
+          `${figure} CPU medians per process: replicate ${showCpu(medianCpu(cpu.replicate))}; raw Bigtable writes ${showCpu(medianCpu(cpu.raw))}`,
+        );
       // Information beside the figure: the sides of one round run seconds apart, so on a machine whose
       // load moves between rounds their ratio is steadier than the ratio of the medians.
-      console.log(`${figure} median of the rounds' own ratios: ${median(rates.replicate.map((rate, i) => rate / rates.raw[i]!)).toFixed(2)}`);
-      console.log(benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'));
+      console.log(
+        `${figure} median of the rounds' own ratios: ${median(rates.replicate.map((rate, i) => rate / rates.raw[i]!)).toFixed(2)}`,
+      );
+      console.log(
+        benchLine(figure, median(rates.replicate), median(rates.raw), 'rows/s'),
+      );
     };
 
     const measureCpu = async () => {
-      if (!meter) throw new Error('replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
-      const batchIds = batches.map((batch) => batch.batchId);
+      if (!meter)
+        throw new Error(
+          'replicate-cpu reads the CPU time of the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST',
+        );
+      const batchIds = batches.map(batch => batch.batchId);
       const sides = {
         replicate,
         simplest: async () => {
-          const flagged = await simplestJob({ sql, table: rawTable, schema: rawSchema }, batchIds);
-          if (flagged !== total) throw new Error(`the simplest job moved ${flagged} of ${total}`);
+          const flagged = await simplestJob(
+            {sql, table: rawTable, schema: rawSchema},
+            batchIds,
+          );
+          if (flagged !== total)
+            throw new Error(`the simplest job moved ${flagged} of ${total}`);
         },
       };
-      const splits: Record<keyof typeof sides, CpuSplit[]> = { replicate: [], simplest: [] };
+      const splits: Record<keyof typeof sides, CpuSplit[]> = {
+        replicate: [],
+        simplest: [],
+      };
       for (let round = 0; round < ROUNDS; round++) {
-        for (const side of round % 2 === 0 ? (['simplest', 'replicate'] as const) : (['replicate', 'simplest'] as const)) {
+        for (const side of round % 2 === 0
+          ? (['simplest', 'replicate'] as const)
+          : (['replicate', 'simplest'] as const)) {
           // Both sides flag the rows: each starts from empty tables and unsent rows, the reset's purge done.
-          await Promise.all([txnTable.truncate(), rawTable.truncate(), sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE')]);
+          await Promise.all([
+            txnTable.truncate(),
+            rawTable.truncate(),
+            sql.pool.query('UPDATE transactions SET sent_to_big_table = FALSE'),
+          ]);
           await settlePurge(sql);
           collectGarbage();
           const before = meter.sample();
@@ -234,10 +349,22 @@ async function main(args: string[]): Promise<void> {
           await settlePurge(sql);
           splits[side].push(meter.since(before));
         }
-        console.log(`replicate-cpu round ${round + 1}: replicate ${showCpu(splits.replicate.at(-1)!)}; simplest ${showCpu(splits.simplest.at(-1)!)}`);
+        console.log(
+          `replicate-cpu round ${round + 1}: replicate ${showCpu(splits.replicate.at(-1)!)}; simplest ${showCpu(splits.simplest.at(-1)!)}`,
+        );
       }
-      console.log(`replicate-cpu medians per process: replicate ${showCpu(medianCpu(splits.replicate))}; simplest ${showCpu(medianCpu(splits.simplest))}`);
-      console.log(benchLine('replicate-cpu', median(splits.replicate.map(cpuTotal)), median(splits.simplest.map(cpuTotal)), 'cpu-s', 2));
+      console.log(
+        `replicate-cpu medians per process: replicate ${showCpu(medianCpu(splits.replicate))}; simplest ${showCpu(medianCpu(splits.simplest))}`,
+      );
+      console.log(
+        benchLine(
+          'replicate-cpu',
+          median(splits.replicate.map(cpuTotal)),
+          median(splits.simplest.map(cpuTotal)),
+          'cpu-s',
+          2,
+        ),
+      );
     };
 
     for (const figure of figures) {
@@ -246,9 +373,15 @@ async function main(args: string[]): Promise<void> {
         continue;
       }
       if (figure === 'replicate-db-own-core') {
-        if (!platform) throw new Error('replicate-db-own-core pins the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST');
+        if (!platform)
+          throw new Error(
+            'replicate-db-own-core pins the services it starts: unset MYSQL_HOST and BIGTABLE_EMULATOR_HOST',
+          );
         const mariadb = onlyProcess(platform.pids, 'mariadbd');
-        pinToCpu([process.pid, ...platform.pids.filter((pid) => pid !== mariadb)], 0);
+        pinToCpu(
+          [process.pid, ...platform.pids.filter(pid => pid !== mariadb)],
+          0,
+        );
         pinToCpu([mariadb], 1);
       }
       await measure(figure);
@@ -260,7 +393,7 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch((error) => {
+main(process.argv.slice(2)).catch(error => {
   console.error(error);
   process.exit(1);
 });

@@ -5,22 +5,31 @@
  * Each figure prints a line `bench NAME: VALUE UNIT; baseline VALUE UNIT; ratio R` as soon as it is
  * measured (the files' output is passed through as it comes), and the lines are repeated at the end.
  */
-import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import {spawn} from 'node:child_process';
+import {readdirSync} from 'node:fs';
 import * as path from 'node:path';
-import { parseFlags, UsageError } from '../core/command-line';
-import { UnknownBenchmarkError, planBenchmarks, type BenchPlan } from './_plan';
+import {parseFlags, UsageError} from '../core/command-line';
+import {UnknownBenchmarkError, planBenchmarks, type BenchPlan} from './_plan';
 
 const benchDir = __dirname;
 const files = readdirSync(benchDir)
-  .filter((name) => name.endsWith('.ts') && name !== 'run.ts' && !name.startsWith('_'))
-  .map((name) => name.slice(0, -3))
+  .filter(
+    name => name.endsWith('.ts') && name !== 'run.ts' && !name.startsWith('_'),
+  )
+  .map(name => name.slice(0, -3))
   .sort();
 
 /** Runs one file, passing its output through as it comes; resolves with its `bench ` lines and exit status. */
-function runFile(file: string, args: string[]): Promise<{ lines: string[]; status: number | string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, `${file}.ts`), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+function runFile(
+  file: string,
+  args: string[],
+): Promise<{lines: string[]; status: number | string}> {
+  return new Promise(resolve => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(benchDir, `${file}.ts`), ...args],
+      {stdio: ['ignore', 'pipe', 'inherit']},
+    );
     const lines: string[] = [];
     let partial = '';
     child.stdout.setEncoding('utf8');
@@ -28,12 +37,12 @@ function runFile(file: string, args: string[]): Promise<{ lines: string[]; statu
       process.stdout.write(chunk);
       const parts = (partial + chunk).split('\n');
       partial = parts.pop()!;
-      lines.push(...parts.filter((line) => line.startsWith('bench ')));
+      lines.push(...parts.filter(line => line.startsWith('bench ')));
     });
-    child.once('error', (error) => resolve({ lines, status: error.message }));
+    child.once('error', error => resolve({lines, status: error.message}));
     child.once('close', (code, signal) => {
       if (partial.startsWith('bench ')) lines.push(partial);
-      resolve({ lines, status: code ?? signal ?? 'unknown' });
+      resolve({lines, status: code ?? signal ?? 'unknown'});
     });
   });
 }
@@ -47,14 +56,21 @@ bench/README.md. Files: ${files.join(', ')}
 async function main(): Promise<number> {
   let plan: BenchPlan;
   try {
-    const { help, positionals } = parseFlags(process.argv.slice(2), {}, { positionals: true });
+    const {help, positionals} = parseFlags(
+      process.argv.slice(2),
+      {},
+      {positionals: true},
+    );
     if (help) {
       process.stdout.write(USAGE);
       return 0;
     }
     plan = planBenchmarks(positionals, files);
   } catch (error) {
-    if (!(error instanceof UnknownBenchmarkError || error instanceof UsageError)) throw error;
+    if (!(
+      error instanceof UnknownBenchmarkError || error instanceof UsageError
+    ))
+      throw error;
     console.error(error.message);
     return 2;
   }
@@ -62,7 +78,7 @@ async function main(): Promise<number> {
   let failed = 0;
   for (const [file, args] of plan) {
     console.log(`\n=== ${file} ${args.join(' ')}`);
-    const { lines, status } = await runFile(file, args);
+    const {lines, status} = await runFile(file, args);
     results.push(...lines);
     if (status !== 0) {
       failed++;
@@ -74,4 +90,4 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main().then((code) => process.exit(code));
+main().then(code => process.exit(code));

@@ -1,5 +1,5 @@
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
 
 /**
  * The project's cache directory, the one scripts/setup.sh fills (the Go-built fake-gcs-server,
@@ -7,5 +7,8 @@ import { join } from 'node:path';
  * `~/.cache` when it is unset or empty, as the XDG spec says) + `/finserv-pipeline`.
  */
 export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'finserv-pipeline');
+  return join(
+    env.XDG_CACHE_HOME || join(homedir(), '.cache'),
+    'finserv-pipeline',
+  );
 }

@@ -15,11 +15,11 @@
  * missing cache costs nothing but the saving: the bundle is compiled from source as a plain
  * `require` would, and `loadWithCodeCache` says which happened so the caller can log it.
  */
-import { hash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Script, constants } from 'node:vm';
+import {hash} from 'node:crypto';
+import {createRequire} from 'node:module';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {dirname} from 'node:path';
+import {Script, constants} from 'node:vm';
 
 /** The cache file beside a bundle. */
 export function codeCachePath(bundle: string): string {
@@ -35,39 +35,73 @@ interface Loaded {
 }
 
 // Node's own CommonJS wrapper: the bundle sees the same five bindings as under `require`.
-const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+const wrap = (source: string) =>
+  `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
 const DIGEST_BYTES = 32;
 const digestOf = (source: Buffer) => hash('sha256', source, 'buffer');
 
 /** The cache's V8 data when it was made from this source; `rejected` when from another. */
-function cachedDataFor(source: Buffer, cacheFile: string): Buffer | 'rejected' | undefined {
+function cachedDataFor(
+  source: Buffer,
+  cacheFile: string,
+): Buffer | 'rejected' | undefined {
   if (!existsSync(cacheFile)) return undefined;
   const cache = readFileSync(cacheFile);
-  return cache.subarray(0, DIGEST_BYTES).equals(digestOf(source)) ? cache.subarray(DIGEST_BYTES) : 'rejected';
+  return cache.subarray(0, DIGEST_BYTES).equals(digestOf(source))
+    ? cache.subarray(DIGEST_BYTES)
+    : 'rejected';
 }
 
-function run(bundle: string, source: Buffer, cachedData: Buffer | undefined): Loaded {
+function run(
+  bundle: string,
+  source: Buffer,
+  cachedData: Buffer | undefined,
+): Loaded {
   const script = new Script(wrap(source.toString('utf8')), {
     filename: bundle,
     cachedData,
     // The bundles' few `import("node:crypto")` resolve as they would in a required file.
     importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
   });
-  const module = { exports: {} as unknown, filename: bundle, id: bundle, loaded: false };
+  const module = {
+    exports: {} as unknown,
+    filename: bundle,
+    id: bundle,
+    loaded: false,
+  };
   const compiled = script.runInThisContext() as (...args: unknown[]) => void;
-  compiled.call(module.exports, module.exports, createRequire(bundle), module, bundle, dirname(bundle));
+  compiled.call(
+    module.exports,
+    module.exports,
+    createRequire(bundle),
+    module,
+    bundle,
+    dirname(bundle),
+  );
   module.loaded = true;
-  const cache: CodeCacheUse = cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'used';
-  return { exports: module.exports, script, cache };
+  const cache: CodeCacheUse =
+    cachedData === undefined
+      ? 'missing'
+      : script.cachedDataRejected
+        ? 'rejected'
+        : 'used';
+  return {exports: module.exports, script, cache};
 }
 
 /** Runs `bundle` as a CommonJS module, with its code cache if there is one; its exports and how the cache fared. */
-export function loadWithCodeCache(bundle: string): { exports: unknown; cache: CodeCacheUse } {
+export function loadWithCodeCache(bundle: string): {
+  exports: unknown;
+  cache: CodeCacheUse;
+} {
   const source = readFileSync(bundle);
   const cachedData = cachedDataFor(source, codeCachePath(bundle));
-  const { exports, cache } = run(bundle, source, cachedData === 'rejected' ? undefined : cachedData);
-  return { exports, cache: cachedData === 'rejected' ? 'rejected' : cache };
+  const {exports, cache} = run(
+    bundle,
+    source,
+    cachedData === 'rejected' ? undefined : cachedData,
+  );
+  return {exports, cache: cachedData === 'rejected' ? 'rejected' : cache};
 }
 
 /**
@@ -76,7 +110,7 @@ export function loadWithCodeCache(bundle: string): { exports: unknown; cache: Co
  */
 export function writeCodeCache(bundle: string): number {
   const source = readFileSync(bundle);
-  const { script } = run(bundle, source, undefined);
+  const {script} = run(bundle, source, undefined);
   const data = Buffer.concat([digestOf(source), script.createCachedData()]);
   writeFileSync(codeCachePath(bundle), data);
   return data.length;

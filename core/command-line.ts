@@ -3,7 +3,7 @@
  * An unknown flag, a missing value, a stray argument or a flag given twice is a UsageError naming
  * it; the command prints the message and its usage and exits 2.
  */
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import {parseArgs, type ParseArgsOptionsConfig} from 'node:util';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -17,9 +17,15 @@ export class UsageError extends Error {
   }
 }
 
-type HelpFlag = { help: { type: 'boolean' } };
+type HelpFlag = {help: {type: 'boolean'}};
 type Parsed<O extends ParseArgsOptionsConfig> = ReturnType<
-  typeof parseArgs<{ args: string[]; options: O & HelpFlag; strict: true; allowPositionals: true; tokens: true }>
+  typeof parseArgs<{
+    args: string[];
+    options: O & HelpFlag;
+    strict: true;
+    allowPositionals: true;
+    tokens: true;
+  }>
 >;
 
 export interface Flags<O extends ParseArgsOptionsConfig> {
@@ -31,13 +37,19 @@ export interface Flags<O extends ParseArgsOptionsConfig> {
 const QUOTED = /'([^']*)'/;
 
 function usageErrorOf(error: unknown): unknown {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_')) return error;
+  const code = (error as {code?: unknown}).code;
+  if (typeof code !== 'string' || !code.startsWith('ERR_PARSE_ARGS_'))
+    return error;
   // Node's first sentence says what is wrong ("Unknown option '--x'", "Option '--x <value>'
   // argument missing", "Unexpected argument 'y'"); the rest is advice about `--` that does not apply.
   const message = (error as Error).message.split(/\.\s|\n/)[0]!;
-  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return new UsageError(`${message}: this command takes no positional arguments, see --help`);
-  const flag = /--?([^\s,<=]+)(?: <value>)?$/.exec(QUOTED.exec(message)?.[1] ?? '')?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL')
+    return new UsageError(
+      `${message}: this command takes no positional arguments, see --help`,
+    );
+  const flag = /--?([^\s,<=]+)(?: <value>)?$/.exec(
+    QUOTED.exec(message)?.[1] ?? '',
+  )?.[1];
   return new UsageError(`${message}: see --help`, flag);
 }
 
@@ -48,13 +60,13 @@ function usageErrorOf(error: unknown): unknown {
 export function parseFlags<const O extends ParseArgsOptionsConfig>(
   argv: readonly string[],
   options: O,
-  { positionals = false }: { positionals?: boolean } = {},
+  {positionals = false}: {positionals?: boolean} = {},
 ): Flags<O> {
   let parsed: Parsed<O>;
   try {
     parsed = parseArgs({
       args: [...argv],
-      options: { ...options, help: { type: 'boolean' } } as O & HelpFlag,
+      options: {...options, help: {type: 'boolean'}} as O & HelpFlag,
       strict: true,
       allowPositionals: positionals as true,
       tokens: true,
@@ -65,9 +77,16 @@ export function parseFlags<const O extends ParseArgsOptionsConfig>(
   const seen = new Set<string>();
   for (const token of parsed.tokens) {
     if (token.kind !== 'option') continue;
-    if (seen.has(token.name) && !options[token.name]?.multiple) throw new UsageError(`--${token.name} is given twice`, token.name);
+    if (seen.has(token.name) && !options[token.name]?.multiple)
+      throw new UsageError(`--${token.name} is given twice`, token.name);
     seen.add(token.name);
   }
-  const { help, ...values } = parsed.values as Parsed<O>['values'] & { help?: boolean };
-  return { help: help === true, values: values as Flags<O>['values'], positionals: parsed.positionals };
+  const {help, ...values} = parsed.values as Parsed<O>['values'] & {
+    help?: boolean;
+  };
+  return {
+    help: help === true,
+    values: values as Flags<O>['values'],
+    positionals: parsed.positionals,
+  };
 }

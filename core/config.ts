@@ -12,8 +12,12 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
-  constructor(readonly problems: ReadonlyArray<{ variable: string; problem: string }>) {
-    super(`invalid configuration: ${problems.map((p) => `${p.variable} ${p.problem}`).join('; ')}`);
+  constructor(
+    readonly problems: ReadonlyArray<{variable: string; problem: string}>,
+  ) {
+    super(
+      `invalid configuration: ${problems.map(p => `${p.variable} ${p.problem}`).join('; ')}`,
+    );
   }
 }
 
@@ -21,34 +25,58 @@ type Schema<T> = z.ZodMiniType<T, unknown>;
 
 /** An empty variable counts as unset; an unset one with a fallback is the fallback. */
 function raw<T>(value: Schema<T>, fallback?: string): Schema<T> {
-  const present = z.transform((input: unknown) => (input === '' || input === undefined ? fallback : input));
+  const present = z.transform((input: unknown) =>
+    input === '' || input === undefined ? fallback : input,
+  );
   return z.pipe(present, value) as unknown as Schema<T>;
 }
 
-const got = (issue: { input?: unknown }) => `got ${JSON.stringify(issue.input)}`;
-const required = z.string({ error: 'is required but not set' });
+const got = (issue: {input?: unknown}) => `got ${JSON.stringify(issue.input)}`;
+const required = z.string({error: 'is required but not set'});
 
 /** One variable's schema per kind: the raw string (or undefined) in, the typed value out. */
 export const variable = {
-  string(options: { default?: string; pattern?: RegExp; description?: string } = {}): Schema<string> {
-    const { pattern, description } = options;
-    const value = pattern ? required.check(z.regex(pattern, { error: (i) => `must be ${description ?? `a value matching ${pattern}`}, ${got(i)}` })) : required;
+  string(
+    options: {default?: string; pattern?: RegExp; description?: string} = {},
+  ): Schema<string> {
+    const {pattern, description} = options;
+    const value = pattern
+      ? required.check(
+          z.regex(pattern, {
+            error: i =>
+              `must be ${description ?? `a value matching ${pattern}`}, ${got(i)}`,
+          }),
+        )
+      : required;
     return raw(value, options.default);
   },
-  integer(options: { default?: number; min: number; max: number }): Schema<number> {
-    const { min, max } = options;
+  integer(options: {
+    default?: number;
+    min: number;
+    max: number;
+  }): Schema<number> {
+    const {min, max} = options;
     const value = z.pipe(
       required.check(
-        z.regex(/^-?\d+$/, { error: (i) => `must be an integer, ${got(i)}` }),
-        z.refine((text: string) => Number(text) >= min && Number(text) <= max, { error: (i) => `must be between ${min} and ${max}, got ${String(i.input)}` }),
+        z.regex(/^-?\d+$/, {error: i => `must be an integer, ${got(i)}`}),
+        z.refine((text: string) => Number(text) >= min && Number(text) <= max, {
+          error: i =>
+            `must be between ${min} and ${max}, got ${String(i.input)}`,
+        }),
       ),
       z.transform(Number),
     );
-    return raw(value, options.default === undefined ? undefined : String(options.default));
+    return raw(
+      value,
+      options.default === undefined ? undefined : String(options.default),
+    );
   },
   oneOf<T extends string>(values: readonly T[], fallback?: T): Schema<T> {
     const value = z.enum(values as readonly [T, ...T[]], {
-      error: (i) => (i.input === undefined ? `is required: one of ${values.join(', ')}` : `must be one of ${values.join(', ')}, ${got(i)}`),
+      error: i =>
+        i.input === undefined
+          ? `is required: one of ${values.join(', ')}`
+          : `must be one of ${values.join(', ')}, ${got(i)}`,
     }) as unknown as Schema<T>;
     return raw(value, fallback);
   },
@@ -63,14 +91,17 @@ export function readConfig<T>(env: Env, build: (read: EnvReader) => T): T {
 }
 
 export class EnvReader {
-  readonly problems: Array<{ variable: string; problem: string }> = [];
+  readonly problems: Array<{variable: string; problem: string}> = [];
 
   constructor(private readonly env: Env) {}
 
   private read<T>(name: string, schema: Schema<T>, placeholder: T): T {
     const result = schema.safeParse(this.env[name]);
     if (result.success) return result.data;
-    this.problems.push({ variable: name, problem: result.error.issues[0]?.message ?? 'is invalid' });
+    this.problems.push({
+      variable: name,
+      problem: result.error.issues[0]?.message ?? 'is invalid',
+    });
     return placeholder;
   }
 
@@ -78,7 +109,10 @@ export class EnvReader {
     return (this.env[name] ?? '') !== '';
   }
 
-  string(name: string, options: { default?: string; pattern?: RegExp; description?: string } = {}): string {
+  string(
+    name: string,
+    options: {default?: string; pattern?: RegExp; description?: string} = {},
+  ): string {
     return this.read(name, variable.string(options), '');
   }
 
@@ -87,15 +121,29 @@ export class EnvReader {
     return value === undefined || value === '' ? undefined : value;
   }
 
-  integer(name: string, options: { default?: number; min: number; max: number }): number {
-    return this.read(name, variable.integer(options), options.default ?? options.min);
+  integer(
+    name: string,
+    options: {default?: number; min: number; max: number},
+  ): number {
+    return this.read(
+      name,
+      variable.integer(options),
+      options.default ?? options.min,
+    );
   }
 
   oneOf<T extends string>(name: string, values: readonly T[], fallback?: T): T {
-    return this.read(name, variable.oneOf(values, fallback), fallback ?? (values[0] as T));
+    return this.read(
+      name,
+      variable.oneOf(values, fallback),
+      fallback ?? (values[0] as T),
+    );
   }
 
   boolean(name: string, fallback: boolean): boolean {
-    return this.oneOf(name, ['true', 'false'], fallback ? 'true' : 'false') === 'true';
+    return (
+      this.oneOf(name, ['true', 'false'], fallback ? 'true' : 'false') ===
+      'true'
+    );
   }
 }

@@ -9,11 +9,14 @@ export function isDay(value: unknown): value is Day {
   const match = DAY_PATTERN.exec(value);
   if (!match) return false;
   const date = new Date(`${value}T00:00:00.000Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+  return (
+    !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
+  );
 }
 
 export function parseDay(value: string): Day {
-  if (!isDay(value)) throw new RangeError(`"${value}" is not a calendar day (yyyy-mm-dd)`);
+  if (!isDay(value))
+    throw new RangeError(`"${value}" is not a calendar day (yyyy-mm-dd)`);
   return value;
 }
 
@@ -36,7 +39,9 @@ export function addDays(day: Day, count: number): Day {
 
 /** How many days `first` to `last` spans, both included (0 or less when `first` is after `last`). */
 export function daysSpanned(first: Day, last: Day): number {
-  return (startOfDay(last).getTime() - startOfDay(first).getTime()) / MS_PER_DAY + 1;
+  return (
+    (startOfDay(last).getTime() - startOfDay(first).getTime()) / MS_PER_DAY + 1
+  );
 }
 
 /** Days since 1970-01-01. */
@@ -47,6 +52,7 @@ export function epochDayOf(day: Day): number {
 /** Every day from `first` to `last`, both included. */
 export function daysBetween(first: Day, last: Day): Day[] {
   const days: Day[] = [];
-  for (let day = parseDay(first); day <= parseDay(last); day = addDays(day, 1)) days.push(day);
+  for (let day = parseDay(first); day <= parseDay(last); day = addDays(day, 1))
+    days.push(day);
   return days;
 }

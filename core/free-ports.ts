@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import {connect} from 'node:net';
 import getPort from 'get-port';
 
 /**
@@ -8,7 +8,8 @@ import getPort from 'get-port';
  */
 export async function freePorts(count: number): Promise<number[]> {
   const ports: number[] = [];
-  for (let i = 0; i < count; i++) ports.push(await getPort({ host: '127.0.0.1', exclude: ports }));
+  for (let i = 0; i < count; i++)
+    ports.push(await getPort({host: '127.0.0.1', exclude: ports}));
   return ports;
 }
 
@@ -17,8 +18,8 @@ export async function freePorts(count: number): Promise<number[]> {
  * question, whether a port can be bound; a readiness probe needs a connect.)
  */
 export function isPortOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
+  return new Promise(resolve => {
+    const socket = connect({host: '127.0.0.1', port});
     socket.once('connect', () => {
       socket.destroy();
       resolve(true);

@@ -10,14 +10,18 @@
  * (./code-cache); from the sources (tests under tsx) the entry's own plain `require('./runtime')`
  * is used: that path is relative to the function's own folder.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { loadWithCodeCache } from './code-cache';
-import type { EnvReader, Env } from './config';
-import { lazyInstance } from './lazy-instance';
-import { createLogger, type Logger, withRequestLogFields } from './log';
-import { defaultResources, type Resources } from './resources';
-import { type TraceHeaders, traceFromHeaders, traceLogFields } from './trace-context';
+import {existsSync} from 'node:fs';
+import {join} from 'node:path';
+import {loadWithCodeCache} from './code-cache';
+import type {EnvReader, Env} from './config';
+import {lazyInstance} from './lazy-instance';
+import {createLogger, type Logger, withRequestLogFields} from './log';
+import {defaultResources, type Resources} from './resources';
+import {
+  type TraceHeaders,
+  traceFromHeaders,
+  traceLogFields,
+} from './trace-context';
 
 /** What a function's `runtime.ts` exports. */
 export interface RuntimeModule<Config, Runtime> {
@@ -36,7 +40,7 @@ export interface FunctionEntry<Config, Runtime> {
   inRequest<T>(headers: TraceHeaders, handle: () => Promise<T>): Promise<T>;
 }
 
-export function functionEntry<Config extends { project: string }, Runtime>(spec: {
+export function functionEntry<Config extends {project: string}, Runtime>(spec: {
   /** The function's name: its log component. */
   name: string;
   readConfig: (env: Env) => Config;
@@ -51,16 +55,26 @@ export function functionEntry<Config extends { project: string }, Runtime>(spec:
   const load = (): RuntimeModule<Config, Runtime> => {
     const bundle = join(spec.dir, 'runtime.js');
     if (!existsSync(bundle)) return spec.loadRuntime();
-    const { exports, cache } = loadWithCodeCache(bundle);
-    if (cache !== 'used') log.warn({ bundle, cache }, 'runtime bundle compiled from source: its code cache is missing or was built for another Node');
+    const {exports, cache} = loadWithCodeCache(bundle);
+    if (cache !== 'used')
+      log.warn(
+        {bundle, cache},
+        'runtime bundle compiled from source: its code cache is missing or was built for another Node',
+      );
     return exports as RuntimeModule<Config, Runtime>;
   };
   const runtime = lazyInstance(() => load().buildRuntime(config, log));
-  const inRequest = <T>(headers: TraceHeaders, handle: () => Promise<T>): Promise<T> => {
+  const inRequest = <T>(
+    headers: TraceHeaders,
+    handle: () => Promise<T>,
+  ): Promise<T> => {
     const trace = traceFromHeaders(headers);
-    return withRequestLogFields(trace && traceLogFields(trace, config.project), handle);
+    return withRequestLogFields(
+      trace && traceLogFields(trace, config.project),
+      handle,
+    );
   };
-  return { config, log, runtime, inRequest };
+  return {config, log, runtime, inRequest};
 }
 
 const PROJECT_ID = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
@@ -70,7 +84,16 @@ const PROJECT_ID = /^[a-z][a-z0-9-]{4,61}[a-z0-9]$/;
  * it. With the project missing or bad, the problem is recorded and placeholder names are given,
  * so the rest of the configuration is still checked and reported at once.
  */
-export function readFunctionProject(read: EnvReader): { project: string; resources: Resources } {
-  const project = read.string('GOOGLE_CLOUD_PROJECT', { pattern: PROJECT_ID, description: 'a Google Cloud project id' });
-  return { project, resources: defaultResources(project || 'placeholder-project') };
+export function readFunctionProject(read: EnvReader): {
+  project: string;
+  resources: Resources;
+} {
+  const project = read.string('GOOGLE_CLOUD_PROJECT', {
+    pattern: PROJECT_ID,
+    description: 'a Google Cloud project id',
+  });
+  return {
+    project,
+    resources: defaultResources(project || 'placeholder-project'),
+  };
 }

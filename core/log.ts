@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import pino, { type DestinationStream, type Logger } from 'pino';
-import { version as packageVersion } from '../package.json';
+import {AsyncLocalStorage} from 'node:async_hooks';
+import pino, {type DestinationStream, type Logger} from 'pino';
+import {version as packageVersion} from '../package.json';
 
-export type { Logger } from 'pino';
+export type {Logger} from 'pino';
 
 /**
  * Structured JSON logs, one object a line on stdout, in the shape Cloud Logging parses from
@@ -31,10 +31,19 @@ const SEVERITY: Record<string, string> = {
 const ERROR_LEVEL = 50;
 
 /** What Error Reporting takes a JSON log line without a stack trace to be. */
-export const REPORTED_ERROR_EVENT = 'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
+export const REPORTED_ERROR_EVENT =
+  'type.googleapis.com/google.devtools.clouderrorreporting.v1beta1.ReportedErrorEvent';
 
 /** Field names whose values never reach a log, wherever they sit in a logged object. */
-const REDACTED_FIELDS = ['password', 'user', 'secret', 'token', 'authorization', 'dbPassword', 'dbUser'];
+const REDACTED_FIELDS = [
+  'password',
+  'user',
+  'secret',
+  'token',
+  'authorization',
+  'dbPassword',
+  'dbUser',
+];
 
 /** Error Reporting's service and version: the Cloud Run service (or job) and its revision where they run. */
 export interface ServiceContext {
@@ -42,14 +51,23 @@ export interface ServiceContext {
   version: string;
 }
 
-export function serviceContextFor(component: string, env: Readonly<Record<string, string | undefined>> = process.env): ServiceContext {
-  return { service: env.K_SERVICE || env.CLOUD_RUN_JOB || component, version: env.K_REVISION || packageVersion };
+export function serviceContextFor(
+  component: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): ServiceContext {
+  return {
+    service: env.K_SERVICE || env.CLOUD_RUN_JOB || component,
+    version: env.K_REVISION || packageVersion,
+  };
 }
 
 const requestFields = new AsyncLocalStorage<Record<string, unknown>>();
 
 /** Runs `fn` with `fields` (a request's trace) added to every line logged inside it, by any logger. */
-export function withRequestLogFields<T>(fields: Record<string, unknown> | undefined, fn: () => T): T {
+export function withRequestLogFields<T>(
+  fields: Record<string, unknown> | undefined,
+  fn: () => T,
+): T {
   return fields ? requestFields.run(fields, fn) : fn();
 }
 
@@ -58,10 +76,20 @@ export function withRequestLogFields<T>(fields: Record<string, unknown> | undefi
  * before `message`), or, with no stack to show, the `@type` that makes it take the line's
  * `message` as the error; `serviceContext` either way, which names the service in its reports.
  */
-function errorReportingFields(logged: Record<string, unknown>, service: ServiceContext): Record<string, unknown> {
+function errorReportingFields(
+  logged: Record<string, unknown>,
+  service: ServiceContext,
+): Record<string, unknown> {
   const err = logged.err;
-  const stack = err instanceof Error && typeof err.stack === 'string' && err.stack.length > 0 ? err.stack : undefined;
-  return stack ? { serviceContext: service, stack_trace: stack } : { serviceContext: service, '@type': REPORTED_ERROR_EVENT };
+  const stack =
+    err instanceof Error &&
+    typeof err.stack === 'string' &&
+    err.stack.length > 0
+      ? err.stack
+      : undefined;
+  return stack
+    ? {serviceContext: service, stack_trace: stack}
+    : {serviceContext: service, '@type': REPORTED_ERROR_EVENT};
 }
 
 export function createLogger(
@@ -70,25 +98,32 @@ export function createLogger(
   level = process.env.LOG_LEVEL ?? 'info',
   service: ServiceContext = serviceContextFor(component),
 ): Logger {
-  const paths = REDACTED_FIELDS.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
+  const paths = REDACTED_FIELDS.flatMap(field => [
+    field,
+    `*.${field}`,
+    `*.*.${field}`,
+  ]);
   return pino(
     {
       level,
       messageKey: 'message',
-      base: { component },
+      base: {component},
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths, censor: '[redacted]' },
+      redact: {paths, censor: '[redacted]'},
       formatters: {
-        level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
+        level: label => ({severity: SEVERITY[label] ?? 'DEFAULT'}),
       },
-      serializers: { err: serializeError },
+      serializers: {err: serializeError},
       mixin: (logged, levelNumber) => {
         const request = requestFields.getStore();
-        if (levelNumber < ERROR_LEVEL) return request ? { ...request } : {};
-        return { ...request, ...errorReportingFields(logged as Record<string, unknown>, service) };
+        if (levelNumber < ERROR_LEVEL) return request ? {...request} : {};
+        return {
+          ...request,
+          ...errorReportingFields(logged as Record<string, unknown>, service),
+        };
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: true }),
+    destination ?? pino.destination({dest: 1, sync: true}),
   );
 }
 
@@ -98,9 +133,18 @@ export function createLogger(
  * serializer follows until the stack overflows.
  */
 function serializeError(error: unknown) {
-  if (error instanceof Error && Array.isArray((error as { errors?: unknown }).errors)) {
-    const others = (error as unknown as { errors: unknown[] }).errors.filter((inner) => inner !== error);
-    const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as Error, error, { errors: others });
+  if (
+    error instanceof Error &&
+    Array.isArray((error as {errors?: unknown}).errors)
+  ) {
+    const others = (error as unknown as {errors: unknown[]}).errors.filter(
+      inner => inner !== error,
+    );
+    const copy = Object.assign(
+      Object.create(Object.getPrototypeOf(error) as object) as Error,
+      error,
+      {errors: others},
+    );
     copy.message = error.message;
     copy.stack = error.stack;
     return pino.stdSerializers.err(copy);

@@ -46,11 +46,19 @@ export function formatMinor(minor: bigint, currency: Currency): string {
  */
 export function parseDecimal(text: string, currency: Currency): bigint {
   const exponent = exponentOf(currency);
-  const pattern = exponent === 0 ? /^(-?)(0|[1-9]\d*)$/ : new RegExp(`^(-?)(0|[1-9]\\d*)\\.(\\d{${exponent}})$`);
+  const pattern =
+    exponent === 0
+      ? /^(-?)(0|[1-9]\d*)$/
+      : new RegExp(`^(-?)(0|[1-9]\\d*)\\.(\\d{${exponent}})$`);
   const match = pattern.exec(text);
   if (!match) {
-    const shape = exponent === 0 ? 'a whole number' : `a decimal with exactly ${exponent} fraction digits`;
-    throw new MoneyError(`"${text}" is not a valid ${currency} amount: expected ${shape}`);
+    const shape =
+      exponent === 0
+        ? 'a whole number'
+        : `a decimal with exactly ${exponent} fraction digits`;
+    throw new MoneyError(
+      `"${text}" is not a valid ${currency} amount: expected ${shape}`,
+    );
   }
   const [, sign, whole, fraction = ''] = match;
   const minor = BigInt(`${whole}${fraction}`);

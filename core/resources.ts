@@ -17,12 +17,12 @@ export interface TxnTableSchema {
 
 export interface SummaryTableSchema {
   id: string;
-  families: { count: string; sum: string };
+  families: {count: string; sum: string};
 }
 
 export interface StateTableSchema {
   id: string;
-  families: { state: string };
+  families: {state: string};
 }
 
 export interface Resources {
@@ -92,15 +92,24 @@ export interface ChangesTopic {
   job: string;
 }
 
-export function defaultResources(project: string, bucket = `${project}-finserv-summaries`): Resources {
+export function defaultResources(
+  project: string,
+  bucket = `${project}-finserv-summaries`,
+): Resources {
   return {
     project,
-    sql: { instance: 'fin-serv-instance', database: 'finserv' },
+    sql: {instance: 'fin-serv-instance', database: 'finserv'},
     bigtable: {
       instance: 'fin-bt',
-      txn: { id: 'txn_tbl', families: { transaction: 'txn', delivery: 'delivery' } },
-      summaries: { id: 'daily_transactions_summaries_from_csv', families: { count: 'count', sum: 'sum' } },
-      state: { id: 'pipeline_state', families: { state: 'state' } },
+      txn: {
+        id: 'txn_tbl',
+        families: {transaction: 'txn', delivery: 'delivery'},
+      },
+      summaries: {
+        id: 'daily_transactions_summaries_from_csv',
+        families: {count: 'count', sum: 'sum'},
+      },
+      state: {id: 'pipeline_state', families: {state: 'state'}},
     },
     pubsub: {
       generatedTopic: 'transactions-generated',
@@ -144,6 +153,11 @@ export interface DatabaseLogin {
 }
 
 export function databaseLogin(part: string): DatabaseLogin {
-  if (!/^[a-z]{1,20}$/.test(part)) throw new RangeError(`"${part}" is not a part name`);
-  return { user: `finserv_${part}`, userSecret: `fin_serv_${part}_db_user`, passwordSecret: `fin_serv_${part}_db_password` };
+  if (!/^[a-z]{1,20}$/.test(part))
+    throw new RangeError(`"${part}" is not a part name`);
+  return {
+    user: `finserv_${part}`,
+    userSecret: `fin_serv_${part}_db_user`,
+    passwordSecret: `fin_serv_${part}_db_password`,
+  };
 }

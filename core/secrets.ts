@@ -12,7 +12,7 @@ export class SecretError extends Error {
   constructor(
     readonly secret: string,
     reason: string,
-    options?: { cause?: unknown },
+    options?: {cause?: unknown},
   ) {
     super(`secret ${secret}: ${reason}`, options);
   }
@@ -32,7 +32,11 @@ export interface WritableSecrets extends SecretSource {
  * secret's first version before anything uses it, so a run that fails after this point finds the
  * same value when it runs again (the secret is the truth; whatever is set from it converges).
  */
-export async function secretValueOrCreate(secrets: WritableSecrets, name: string, create: () => string): Promise<string> {
+export async function secretValueOrCreate(
+  secrets: WritableSecrets,
+  name: string,
+  create: () => string,
+): Promise<string> {
   const present = await secrets.readIfPresent(name);
   if (present !== undefined) return present;
   await secrets.add(name, create());
@@ -42,8 +46,11 @@ export async function secretValueOrCreate(secrets: WritableSecrets, name: string
 const NOT_FOUND = 5;
 
 type SecretManagerClient = {
-  accessSecretVersion(request: { name: string }): Promise<unknown[]>;
-  addSecretVersion(request: { parent: string; payload: { data: Buffer } }): Promise<unknown[]>;
+  accessSecretVersion(request: {name: string}): Promise<unknown[]>;
+  addSecretVersion(request: {
+    parent: string;
+    payload: {data: Buffer};
+  }): Promise<unknown[]>;
 };
 
 /** Secret Manager through its official client, loaded on first use so cold starts do not pay for it. */
@@ -51,7 +58,9 @@ export class SecretManagerSecrets implements WritableSecrets {
   private client?: Promise<SecretManagerClient>;
 
   private connect(): Promise<SecretManagerClient> {
-    this.client ??= import('@google-cloud/secret-manager').then((m) => new m.SecretManagerServiceClient() as unknown as SecretManagerClient);
+    this.client ??= import('@google-cloud/secret-manager').then(
+      m => new m.SecretManagerServiceClient() as unknown as SecretManagerClient,
+    );
     return this.client;
   }
 
@@ -59,34 +68,56 @@ export class SecretManagerSecrets implements WritableSecrets {
     try {
       return await this.read(name);
     } catch (error) {
-      if (error instanceof SecretError && (error.cause as { code?: number } | undefined)?.code === NOT_FOUND) return undefined;
+      if (
+        error instanceof SecretError &&
+        (error.cause as {code?: number} | undefined)?.code === NOT_FOUND
+      )
+        return undefined;
       throw error;
     }
   }
 
   async add(name: string, value: string): Promise<void> {
-    if (!SECRET_NAME.test(name)) throw new SecretError(name, 'is not a valid secret id');
+    if (!SECRET_NAME.test(name))
+      throw new SecretError(name, 'is not a valid secret id');
     const client = await this.connect();
     try {
-      await client.addSecretVersion({ parent: `projects/${this.project}/secrets/${name}`, payload: { data: Buffer.from(value, 'utf8') } });
+      await client.addSecretVersion({
+        parent: `projects/${this.project}/secrets/${name}`,
+        payload: {data: Buffer.from(value, 'utf8')},
+      });
     } catch (error) {
-      throw new SecretError(name, `could not get a new version in project ${this.project}`, { cause: error });
+      throw new SecretError(
+        name,
+        `could not get a new version in project ${this.project}`,
+        {cause: error},
+      );
     }
   }
 
   constructor(private readonly project: string) {}
 
   async read(name: string): Promise<string> {
-    if (!SECRET_NAME.test(name)) throw new SecretError(name, 'is not a valid secret id');
+    if (!SECRET_NAME.test(name))
+      throw new SecretError(name, 'is not a valid secret id');
     const client = await this.connect();
     let response: unknown;
     try {
-      [response] = await client.accessSecretVersion({ name: `projects/${this.project}/secrets/${name}/versions/latest` });
+      [response] = await client.accessSecretVersion({
+        name: `projects/${this.project}/secrets/${name}/versions/latest`,
+      });
     } catch (error) {
-      throw new SecretError(name, `could not be read from Secret Manager in project ${this.project}`, { cause: error });
+      throw new SecretError(
+        name,
+        `could not be read from Secret Manager in project ${this.project}`,
+        {cause: error},
+      );
     }
-    const data = (response as { payload?: { data?: Uint8Array | string | null } } | undefined)?.payload?.data;
-    if (data === undefined || data === null) throw new SecretError(name, 'has no payload');
+    const data = (
+      response as {payload?: {data?: Uint8Array | string | null}} | undefined
+    )?.payload?.data;
+    if (data === undefined || data === null)
+      throw new SecretError(name, 'has no payload');
     return typeof data === 'string' ? data : Buffer.from(data).toString('utf8');
   }
 }
@@ -97,7 +128,7 @@ export class InMemorySecrets implements WritableSecrets {
   private readonly values: Record<string, string>;
 
   constructor(values: Readonly<Record<string, string>>) {
-    this.values = { ...values };
+    this.values = {...values};
   }
 
   async readIfPresent(name: string): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import Papa from 'papaparse';
-import { type Day, isDay, parseDay } from './day';
-import { type Currency, formatMinor, isCurrency, parseDecimal } from './money';
-import { isTransactionType } from './transaction';
+import {type Day, isDay, parseDay} from './day';
+import {type Currency, formatMinor, isCurrency, parseDecimal} from './money';
+import {isTransactionType} from './transaction';
 
 /**
  * The daily summary CSV: written by the daily job, read by the flex template.
@@ -13,14 +13,21 @@ import { isTransactionType } from './transaction';
  *
  * Amounts are exact decimal strings with the currency's minor digits (JPY has none).
  */
-const SUMMARY_CSV_COLUMNS = ['date', 'transaction_type', 'currency', 'transaction_count', 'amount_sum'] as const;
+const SUMMARY_CSV_COLUMNS = [
+  'date',
+  'transaction_type',
+  'currency',
+  'transaction_count',
+  'amount_sum',
+] as const;
 export const TOTAL = 'TOTAL';
 const ALL_CURRENCIES = 'ALL';
 
 /** Every summary file name starts with it: list a store with it to find the written days. */
 export const SUMMARY_FILE_PREFIX = 'Financial_transaction_daily_summary_';
 const FILE_PREFIX = SUMMARY_FILE_PREFIX;
-const FILE_PATTERN = /^Financial_transaction_daily_summary_(\d{4}-\d{2}-\d{2})\.csv$/;
+const FILE_PATTERN =
+  /^Financial_transaction_daily_summary_(\d{4}-\d{2}-\d{2})\.csv$/;
 
 export function summaryFileName(day: Day): string {
   return `${FILE_PREFIX}${parseDay(day)}.csv`;
@@ -31,7 +38,8 @@ export function summaryFileName(day: Day): string {
  * A subfolder, so listings of summary files (the job's, the flex template's) never take it.
  */
 export function supersededFileName(day: Day, version: string): string {
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(version)) throw new RangeError(`"${version}" is not an object version`);
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(version))
+    throw new RangeError(`"${version}" is not an object version`);
   return `superseded/${summaryFileName(day).replace(/\.csv$/, '')}.v${version}.csv`;
 }
 
@@ -43,23 +51,53 @@ export function dayOfSummaryFile(name: string): Day | undefined {
 }
 
 export type SummaryRow =
-  | { kind: 'group'; date: Day; type: string; currency: Currency; count: number; sumMinor: bigint }
-  | { kind: 'currency-total'; date: Day; currency: Currency; count: number; sumMinor: bigint }
-  | { kind: 'grand-total'; date: Day; count: number };
+  | {
+      kind: 'group';
+      date: Day;
+      type: string;
+      currency: Currency;
+      count: number;
+      sumMinor: bigint;
+    }
+  | {
+      kind: 'currency-total';
+      date: Day;
+      currency: Currency;
+      count: number;
+      sumMinor: bigint;
+    }
+  | {kind: 'grand-total'; date: Day; count: number};
 
 function toRecord(row: SummaryRow): string[] {
   switch (row.kind) {
     case 'group':
-      return [row.date, row.type, row.currency, String(row.count), formatMinor(row.sumMinor, row.currency)];
+      return [
+        row.date,
+        row.type,
+        row.currency,
+        String(row.count),
+        formatMinor(row.sumMinor, row.currency),
+      ];
     case 'currency-total':
-      return [row.date, TOTAL, row.currency, String(row.count), formatMinor(row.sumMinor, row.currency)];
+      return [
+        row.date,
+        TOTAL,
+        row.currency,
+        String(row.count),
+        formatMinor(row.sumMinor, row.currency),
+      ];
     case 'grand-total':
       return [row.date, TOTAL, ALL_CURRENCIES, String(row.count), ''];
   }
 }
 
 export function encodeSummaryCsv(rows: SummaryRow[]): string {
-  return Papa.unparse({ fields: [...SUMMARY_CSV_COLUMNS], data: rows.map(toRecord) }, { newline: '\n' }) + '\n';
+  return (
+    Papa.unparse(
+      {fields: [...SUMMARY_CSV_COLUMNS], data: rows.map(toRecord)},
+      {newline: '\n'},
+    ) + '\n'
+  );
 }
 
 export interface RejectedLine {
@@ -69,27 +107,40 @@ export interface RejectedLine {
 }
 
 export interface DecodedSummaryCsv {
-  rows: Array<SummaryRow & { line: number }>;
+  rows: Array<SummaryRow & {line: number}>;
   rejected: RejectedLine[];
 }
 
 const COUNT_PATTERN = /^(0|[1-9]\d{0,14})$/;
 
 function decodeRecord(record: Record<string, string>): SummaryRow {
-  const { date, transaction_type: type, currency, transaction_count: countText, amount_sum: sum } = record;
+  const {
+    date,
+    transaction_type: type,
+    currency,
+    transaction_count: countText,
+    amount_sum: sum,
+  } = record;
   if (!isDay(date)) throw new Error(`date "${date}" is not yyyy-mm-dd`);
-  if (countText === undefined || !COUNT_PATTERN.test(countText)) throw new Error(`transaction_count "${countText}" is not a non-negative integer`);
+  if (countText === undefined || !COUNT_PATTERN.test(countText))
+    throw new Error(
+      `transaction_count "${countText}" is not a non-negative integer`,
+    );
   const count = Number(countText);
   if (type === TOTAL && currency === ALL_CURRENCIES) {
-    if (sum !== '') throw new Error('amount_sum must be empty on the TOTAL,ALL row');
-    return { kind: 'grand-total', date, count };
+    if (sum !== '')
+      throw new Error('amount_sum must be empty on the TOTAL,ALL row');
+    return {kind: 'grand-total', date, count};
   }
-  if (!isCurrency(currency)) throw new Error(`currency "${currency}" is not supported`);
+  if (!isCurrency(currency))
+    throw new Error(`currency "${currency}" is not supported`);
   if (sum === undefined) throw new Error('amount_sum is missing');
   const sumMinor = parseDecimal(sum, currency);
-  if (type === TOTAL) return { kind: 'currency-total', date, currency, count, sumMinor };
-  if (!isTransactionType(type)) throw new Error(`transaction_type "${type}" is unknown`);
-  return { kind: 'group', date, type, currency, count, sumMinor };
+  if (type === TOTAL)
+    return {kind: 'currency-total', date, currency, count, sumMinor};
+  if (!isTransactionType(type))
+    throw new Error(`transaction_type "${type}" is unknown`);
+  return {kind: 'group', date, type, currency, count, sumMinor};
 }
 
 /**
@@ -102,37 +153,57 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
   const rows: DecodedSummaryCsv['rows'] = [];
   const rejected: RejectedLine[] = [];
   const body = text.replace(/^\ufeff/, '');
-  const parsed = Papa.parse<string[]>(body, { header: false, skipEmptyLines: false });
+  const parsed = Papa.parse<string[]>(body, {
+    header: false,
+    skipEmptyLines: false,
+  });
   const header = parsed.data[0] ?? [];
   if (header.join(',') !== SUMMARY_CSV_COLUMNS.join(',')) {
-    return { rows, rejected: [{ line: 1, reason: `header must be "${SUMMARY_CSV_COLUMNS.join(',')}", got "${header.join(',')}"` }] };
+    return {
+      rows,
+      rejected: [
+        {
+          line: 1,
+          reason: `header must be "${SUMMARY_CSV_COLUMNS.join(',')}", got "${header.join(',')}"`,
+        },
+      ],
+    };
   }
   const problems = new Map<number, string>();
-  for (const error of parsed.errors) if (error.row !== undefined && !problems.has(error.row)) problems.set(error.row, error.message);
+  for (const error of parsed.errors)
+    if (error.row !== undefined && !problems.has(error.row))
+      problems.set(error.row, error.message);
   let line = 1;
   parsed.data.forEach((values, index) => {
     const recordLine = line;
     // Every record (blank ones too) takes one line, plus the line ends quoted inside its fields.
     line += 1;
-    for (const value of values) for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1)) line++;
-    if (index === 0 || values.every((v) => v.trim() === '')) return;
-    const parseProblem = problems.get(index) ?? fieldCountProblem(values.length, header.length);
+    for (const value of values)
+      for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1))
+        line++;
+    if (index === 0 || values.every(v => v.trim() === '')) return;
+    const parseProblem =
+      problems.get(index) ?? fieldCountProblem(values.length, header.length);
     if (parseProblem) {
-      rejected.push({ line: recordLine, reason: parseProblem });
+      rejected.push({line: recordLine, reason: parseProblem});
       return;
     }
-    const record = Object.fromEntries(header.map((name, i) => [name, values[i]!]));
+    const record = Object.fromEntries(
+      header.map((name, i) => [name, values[i]!]),
+    );
     try {
-      rows.push({ ...decodeRecord(record), line: recordLine });
+      rows.push({...decodeRecord(record), line: recordLine});
     } catch (error) {
-      rejected.push({ line: recordLine, reason: (error as Error).message });
+      rejected.push({line: recordLine, reason: (error as Error).message});
     }
   });
-  return { rows, rejected };
+  return {rows, rejected};
 }
 
 function fieldCountProblem(got: number, want: number): string | undefined {
-  if (got < want) return `Too few fields: expected ${want} fields but parsed ${got}`;
-  if (got > want) return `Too many fields: expected ${want} fields but parsed ${got}`;
+  if (got < want)
+    return `Too few fields: expected ${want} fields but parsed ${got}`;
+  if (got > want)
+    return `Too many fields: expected ${want} fields but parsed ${got}`;
   return undefined;
 }

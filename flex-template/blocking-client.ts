@@ -15,8 +15,13 @@
  * so a waiting call fails at once with the cause instead of waiting out its timeout, and every call
  * after it fails the same way.
  */
-import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { existsSync } from 'node:fs';
+import {
+  MessageChannel,
+  MessagePort,
+  Worker,
+  receiveMessageOnPort,
+} from 'node:worker_threads';
+import {existsSync} from 'node:fs';
 import * as path from 'node:path';
 
 export interface ServiceRequest {
@@ -25,9 +30,12 @@ export interface ServiceRequest {
   args: unknown[];
 }
 
-export type ServiceError = { message: string; code?: unknown; stack?: string };
+export type ServiceError = {message: string; code?: unknown; stack?: string};
 
-export type ServiceReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ServiceError } | { dead: ServiceError };
+export type ServiceReply =
+  | {id: number; ok: true; value: unknown}
+  | {id: number; ok: false; error: ServiceError}
+  | {dead: ServiceError};
 
 /** The shared state: [0] bumped by the thread after each message it posts, [1] set to 1 when it died. */
 export const SIGNAL_SLOT = 0;
@@ -37,7 +45,11 @@ export const DEAD_SLOT = 1;
 type AsyncMethods = Record<string, (...args: any[]) => Promise<unknown>>;
 
 /** The synchronous face of an async service. */
-export type Blocking<S> = { [K in keyof S]: S[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+export type Blocking<S> = {
+  [K in keyof S]: S[K] extends (...args: infer A) => Promise<infer R>
+    ? (...args: A) => R
+    : never;
+};
 
 export interface BlockingClientOptions {
   /** How long one call may block before it fails. */
@@ -61,7 +73,11 @@ export class BlockingCallError extends Error {
 export class ServiceThreadDeadError extends BlockingCallError {
   static readonly CODE = 'FLEX_IO_THREAD_DEAD';
   constructor(method: string, cause: ServiceError) {
-    super(method, `the I/O thread died: ${cause.message}${cause.stack ? `\n${cause.stack}` : ''}`, ServiceThreadDeadError.CODE);
+    super(
+      method,
+      `the I/O thread died: ${cause.message}${cause.stack ? `\n${cause.stack}` : ''}`,
+      ServiceThreadDeadError.CODE,
+    );
     this.name = 'ServiceThreadDeadError';
   }
 }
@@ -78,40 +94,63 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
   private deadCause: ServiceError | undefined;
 
   /** `serviceModule` is an absolute path (or package name) resolvable from the worker thread. */
-  constructor(serviceModule: string, init: unknown, options: BlockingClientOptions = {}) {
+  constructor(
+    serviceModule: string,
+    init: unknown,
+    options: BlockingClientOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 300_000;
     const shared = new SharedArrayBuffer(8);
     this.state = new Int32Array(shared);
-    const { port1, port2 } = new MessageChannel();
+    const {port1, port2} = new MessageChannel();
     this.port = port1;
-    const threadModule = options.threadModule ?? path.join(__dirname, `blocking-service-thread${path.extname(__filename)}`);
+    const threadModule =
+      options.threadModule ??
+      path.join(
+        __dirname,
+        `blocking-service-thread${path.extname(__filename)}`,
+      );
     // A thread file that is not there (left out of a bundle) fails in the thread, in an error event
     // a caller blocked in Atomics.wait never sees: it would wait out its whole timeout.
-    if (!existsSync(threadModule)) throw new BlockingCallError('start', `the thread module ${threadModule} does not exist`, ServiceThreadDeadError.CODE);
+    if (!existsSync(threadModule))
+      throw new BlockingCallError(
+        'start',
+        `the thread module ${threadModule} does not exist`,
+        ServiceThreadDeadError.CODE,
+      );
     this.worker = new Worker(threadModule, {
-      workerData: { serviceModule, init, port: port2, state: shared },
+      workerData: {serviceModule, init, port: port2, state: shared},
       transferList: [port2],
     });
     // The thread must not keep a finished process (or a Beam worker) alive.
     this.worker.unref();
     this.port.unref();
     // Seen when the caller's event loop runs between calls; during a call the shared state tells.
-    this.worker.on('error', (err: Error) => (this.deadCause ??= { message: err.message, stack: err.stack }));
-    this.worker.on('exit', (code) => {
-      if (!this.closed) this.deadCause ??= { message: `the thread exited with code ${code}` };
+    this.worker.on(
+      'error',
+      (err: Error) =>
+        (this.deadCause ??= {message: err.message, stack: err.stack}),
+    );
+    this.worker.on('exit', code => {
+      if (!this.closed)
+        this.deadCause ??= {message: `the thread exited with code ${code}`};
     });
     this.service = new Proxy({} as Blocking<S>, {
-      get: (_, method) => (typeof method === 'string' ? (...args: unknown[]) => this.call(method, args) : undefined),
+      get: (_, method) =>
+        typeof method === 'string'
+          ? (...args: unknown[]) => this.call(method, args)
+          : undefined,
     });
   }
 
   private call(method: string, args: unknown[]): unknown {
     if (this.closed) throw new BlockingCallError(method, 'client is closed');
     this.takeDeath();
-    if (this.deadCause) throw new ServiceThreadDeadError(method, this.deadCause);
+    if (this.deadCause)
+      throw new ServiceThreadDeadError(method, this.deadCause);
     const id = ++this.nextId;
     let seen = Atomics.load(this.state, SIGNAL_SLOT);
-    this.port.postMessage({ id, method, args } satisfies ServiceRequest);
+    this.port.postMessage({id, method, args} satisfies ServiceRequest);
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const received = receiveMessageOnPort(this.port);
@@ -123,15 +162,23 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
         }
         if (reply.id !== id) continue; // a late reply to a call that timed out
         if (reply.ok) return reply.value;
-        throw new BlockingCallError(method, reply.error.message, reply.error.code);
+        throw new BlockingCallError(
+          method,
+          reply.error.message,
+          reply.error.code,
+        );
       }
       if (Atomics.load(this.state, DEAD_SLOT) === 1) {
         // Died without a word on the port (it posts its cause first when it can).
-        this.deadCause ??= { message: 'the thread stopped' };
+        this.deadCause ??= {message: 'the thread stopped'};
         throw new ServiceThreadDeadError(method, this.deadCause);
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new BlockingCallError(method, `no reply within ${this.timeoutMs} ms`);
+      if (left <= 0)
+        throw new BlockingCallError(
+          method,
+          `no reply within ${this.timeoutMs} ms`,
+        );
       // Sleeps until the thread posts again (the counter moves) or the deadline: never spins.
       Atomics.wait(this.state, SIGNAL_SLOT, seen, left);
       seen = Atomics.load(this.state, SIGNAL_SLOT);
@@ -141,11 +188,15 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
   /** A death message left on the port by the thread since the last call. */
   private takeDeath(): void {
     if (this.deadCause || Atomics.load(this.state, DEAD_SLOT) !== 1) return;
-    for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+    for (
+      let m = receiveMessageOnPort(this.port);
+      m;
+      m = receiveMessageOnPort(this.port)
+    ) {
       const reply = m.message as ServiceReply;
       if ('dead' in reply) this.deadCause = reply.dead;
     }
-    this.deadCause ??= { message: 'the thread stopped' };
+    this.deadCause ??= {message: 'the thread stopped'};
   }
 
   /** The thread died (known from an earlier call or event): every call fails. */
@@ -169,7 +220,11 @@ const shared = new Map<string, BlockingClient>();
  * deserializes a DoFn many times, so clients are cached here instead of being built per bundle.
  * A client whose thread died is replaced: the bundle it failed is retried with a fresh thread.
  */
-export function sharedBlockingClient<S extends AsyncMethods>(serviceModule: string, init: unknown, options?: BlockingClientOptions): BlockingClient<S> {
+export function sharedBlockingClient<S extends AsyncMethods>(
+  serviceModule: string,
+  init: unknown,
+  options?: BlockingClientOptions,
+): BlockingClient<S> {
   const key = `${serviceModule}\n${JSON.stringify(init)}`;
   let client = shared.get(key);
   if (!client || client.dead) {

@@ -1,12 +1,18 @@
 /** The worker_thread side of blocking-client.ts: hosts the async service and answers calls. */
-import { existsSync } from 'node:fs';
-import { MessagePort, workerData } from 'node:worker_threads';
-import { codeCachePath, loadWithCodeCache } from '../core/code-cache';
-import { DEAD_SLOT, SIGNAL_SLOT, type ServiceError, type ServiceReply, type ServiceRequest } from './blocking-client';
+import {existsSync} from 'node:fs';
+import {MessagePort, workerData} from 'node:worker_threads';
+import {codeCachePath, loadWithCodeCache} from '../core/code-cache';
+import {
+  DEAD_SLOT,
+  SIGNAL_SLOT,
+  type ServiceError,
+  type ServiceReply,
+  type ServiceRequest,
+} from './blocking-client';
 
 type Service = Record<string, (...args: unknown[]) => Promise<unknown>>;
 
-const { serviceModule, init, port, state } = workerData as {
+const {serviceModule, init, port, state} = workerData as {
   serviceModule: string;
   init: unknown;
   port: MessagePort;
@@ -22,9 +28,13 @@ function post(message: ServiceReply): void {
 
 function describe(err: unknown): ServiceError {
   if (err instanceof Error) {
-    return { message: err.message, code: (err as { code?: unknown }).code, stack: err.stack };
+    return {
+      message: err.message,
+      code: (err as {code?: unknown}).code,
+      stack: err.stack,
+    };
   }
-  return { message: String(err) };
+  return {message: String(err)};
 }
 
 // An error nothing caught (a client's stream without an error listener, a throw in a timer) would
@@ -34,19 +44,24 @@ function die(cause: ServiceError): void {
   if (dead) return;
   dead = true;
   Atomics.store(shared, DEAD_SLOT, 1);
-  post({ dead: cause });
+  post({dead: cause});
   port.close();
 }
-process.on('uncaughtException', (err) => die(describe(err)));
-process.on('unhandledRejection', (err) => die(describe(err)));
-process.on('exit', (code) => die({ message: `the thread exited with code ${code}` }));
+process.on('uncaughtException', err => die(describe(err)));
+process.on('unhandledRejection', err => die(describe(err)));
+process.on('exit', code =>
+  die({message: `the thread exited with code ${code}`}),
+);
 
-type ServiceModule = { createService(init: unknown): Service | Promise<Service> };
+type ServiceModule = {createService(init: unknown): Service | Promise<Service>};
 // A bundled service (dist/flex-template/io-service.js) comes with the V8 code cache the build made.
 const loadService = (): ServiceModule =>
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  existsSync(codeCachePath(serviceModule)) ? (loadWithCodeCache(serviceModule).exports as ServiceModule) : (require(serviceModule) as ServiceModule);
-const servicePromise: Promise<Service> = Promise.resolve().then(() => loadService().createService(init));
+  existsSync(codeCachePath(serviceModule))
+    ? (loadWithCodeCache(serviceModule).exports as ServiceModule)
+    : (require(serviceModule) as ServiceModule);
+const servicePromise: Promise<Service> = Promise.resolve().then(() =>
+  loadService().createService(init),
+);
 servicePromise.catch(() => undefined);
 
 // Calls are answered one at a time: the caller is blocked until its reply anyway.
@@ -56,11 +71,12 @@ port.on('message', (request: ServiceRequest) => {
     try {
       const service = await servicePromise;
       const fn = service[request.method];
-      if (typeof fn !== 'function') throw new Error(`service has no method ${request.method}`);
+      if (typeof fn !== 'function')
+        throw new Error(`service has no method ${request.method}`);
       const value = await fn.apply(service, request.args);
-      if (!dead) post({ id: request.id, ok: true, value });
+      if (!dead) post({id: request.id, ok: true, value});
     } catch (err) {
-      if (!dead) post({ id: request.id, ok: false, error: describe(err) });
+      if (!dead) post({id: request.id, ok: false, error: describe(err)});
     }
   });
 });

@@ -11,13 +11,13 @@
  * Here the job service is ours: we follow its message stream until "Created job with id" (or a
  * failure), then stop it.
  */
-import { ChannelCredentials } from '@grpc/grpc-js';
-import { GrpcTransport } from '@protobuf-ts/grpc-transport';
+import {ChannelCredentials} from '@grpc/grpc-js';
+import {GrpcTransport} from '@protobuf-ts/grpc-transport';
 import type * as beam from 'apache-beam';
-import { JobServiceClient } from 'apache-beam/proto/beam_job_api.client';
-import { JobState_Enum } from 'apache-beam/proto/beam_job_api';
-import { PortableRunner } from 'apache-beam/runners/portable_runner/runner';
-import { startJobService } from './python-job-service';
+import {JobServiceClient} from 'apache-beam/proto/beam_job_api.client';
+import {JobState_Enum} from 'apache-beam/proto/beam_job_api';
+import {PortableRunner} from 'apache-beam/runners/portable_runner/runner';
+import {startJobService} from './python-job-service';
 
 export class DataflowSubmitError extends Error {
   readonly code = 'FLEX_DATAFLOW_SUBMIT';
@@ -25,7 +25,9 @@ export class DataflowSubmitError extends Error {
 
 const CREATED = /Created job with id: \[([^\]]+)\]/;
 
-export type Submitted = { kind: 'job'; dataflowJobId: string } | { kind: 'template'; templateLocation: string };
+export type Submitted =
+  | {kind: 'job'; dataflowJobId: string}
+  | {kind: 'template'; templateLocation: string};
 
 export async function submitToDataflow(
   pipeline: (root: beam.Root) => void,
@@ -33,39 +35,68 @@ export async function submitToDataflow(
   env: NodeJS.ProcessEnv,
   timeoutMs = 15 * 60_000,
 ): Promise<Submitted> {
-  const templateLocation = typeof runnerOptions.templateLocation === 'string' ? runnerOptions.templateLocation : undefined;
+  const templateLocation =
+    typeof runnerOptions.templateLocation === 'string'
+      ? runnerOptions.templateLocation
+      : undefined;
   const service = await startJobService('dataflow', env);
   try {
     const jobEndpoint = service.endpoint;
-    const options = { ...runnerOptions, jobEndpoint };
-    const result = await new PortableRunner(options as { jobEndpoint: string }).runAsync(pipeline);
-    const portableJobId = (result as unknown as { jobId: string }).jobId;
-    const client = new JobServiceClient(new GrpcTransport({ host: jobEndpoint, channelCredentials: ChannelCredentials.createInsecure() }));
+    const options = {...runnerOptions, jobEndpoint};
+    const result = await new PortableRunner(
+      options as {jobEndpoint: string},
+    ).runAsync(pipeline);
+    const portableJobId = (result as unknown as {jobId: string}).jobId;
+    const client = new JobServiceClient(
+      new GrpcTransport({
+        host: jobEndpoint,
+        channelCredentials: ChannelCredentials.createInsecure(),
+      }),
+    );
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
     const errors: string[] = [];
     try {
-      for await (const message of client.getMessageStream({ jobId: portableJobId }, { abort: abort.signal }).responses) {
+      for await (const message of client.getMessageStream(
+        {jobId: portableJobId},
+        {abort: abort.signal},
+      ).responses) {
         if (message.response.oneofKind === 'messageResponse') {
           const text = message.response.messageResponse.messageText;
           const created = CREATED.exec(text);
-          if (created && !templateLocation) return { kind: 'job', dataflowJobId: created[1]! };
-          if (message.response.messageResponse.importance >= 4) errors.push(text);
+          if (created && !templateLocation)
+            return {kind: 'job', dataflowJobId: created[1]!};
+          if (message.response.messageResponse.importance >= 4)
+            errors.push(text);
         } else if (message.response.oneofKind === 'stateResponse') {
           const state = message.response.stateResponse.state;
-          if (templateLocation && state === JobState_Enum.DONE) return { kind: 'template', templateLocation };
-          if ([JobState_Enum.FAILED, JobState_Enum.CANCELLED, JobState_Enum.DONE].includes(state)) {
-            throw new DataflowSubmitError(`the job ended ${JobState_Enum[state]} before Dataflow created it:\n${errors.join('\n')}`);
+          if (templateLocation && state === JobState_Enum.DONE)
+            return {kind: 'template', templateLocation};
+          if (
+            [
+              JobState_Enum.FAILED,
+              JobState_Enum.CANCELLED,
+              JobState_Enum.DONE,
+            ].includes(state)
+          ) {
+            throw new DataflowSubmitError(
+              `the job ended ${JobState_Enum[state]} before Dataflow created it:\n${errors.join('\n')}`,
+            );
           }
         }
       }
     } catch (err) {
-      if (abort.signal.aborted) throw new DataflowSubmitError(`Dataflow did not create the job within ${timeoutMs} ms`);
+      if (abort.signal.aborted)
+        throw new DataflowSubmitError(
+          `Dataflow did not create the job within ${timeoutMs} ms`,
+        );
       throw err;
     } finally {
       clearTimeout(timer);
     }
-    throw new DataflowSubmitError(`the job service closed its message stream before Dataflow created the job:\n${errors.join('\n')}`);
+    throw new DataflowSubmitError(
+      `the job service closed its message stream before Dataflow created the job:\n${errors.join('\n')}`,
+    );
   } finally {
     service.stop();
   }

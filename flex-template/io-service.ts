@@ -2,21 +2,26 @@
  * The pipeline's async I/O (object store + Bigtable), run on a worker_thread behind
  * blocking-client.ts so synchronous DoFns can use it. Loaded by the thread, never by a DoFn directly.
  */
-import type { Storage } from '@google-cloud/storage';
+import type {Storage} from '@google-cloud/storage';
 import pLimit from 'p-limit';
 import PQueue from 'p-queue';
-import { createBigtableClient } from '../core/bigtable/client';
-import { mutateEntries } from '../core/bigtable/mutate-entries';
-import { loadedDateFilter, loadedDateOf, type SummaryCells, summaryRowEntry } from '../core/bigtable/summary-row';
-import { defaultResources } from '../core/resources';
-import { openObjectStore } from '../core/storage/open';
-import type { ObjectStore } from '../core/storage/object-store';
-import { dayOfSummaryFile } from '../core/summary-csv';
+import {createBigtableClient} from '../core/bigtable/client';
+import {mutateEntries} from '../core/bigtable/mutate-entries';
+import {
+  loadedDateFilter,
+  loadedDateOf,
+  type SummaryCells,
+  summaryRowEntry,
+} from '../core/bigtable/summary-row';
+import {defaultResources} from '../core/resources';
+import {openObjectStore} from '../core/storage/open';
+import type {ObjectStore} from '../core/storage/object-store';
+import {dayOfSummaryFile} from '../core/summary-csv';
 
 export interface IoConfig {
   input: string;
   errorsPrefix: string;
-  bigtable: { project: string; instance: string; table: string };
+  bigtable: {project: string; instance: string; table: string};
   /** Cloud Storage API endpoint override (fake-gcs-server needs it for uploads); unset on GCP. */
   storageApiEndpoint?: string;
   /** Row mutations in flight at once (the emulator and the service both dislike unbounded). */
@@ -45,7 +50,8 @@ export interface InputListing {
   skipped: string[];
 }
 
-export type LeaseResult = { acquired: true } | { acquired: false; holder: string; since: string };
+export type LeaseResult =
+  {acquired: true} | {acquired: false; holder: string; since: string};
 
 /** The column of a table's load lease row in pipeline_state: the holder's run id, written at take. */
 export const LEASE_COLUMN = 'holder';
@@ -53,7 +59,10 @@ export const LEASE_COLUMN = 'holder';
 /** A local directory that exists. Cloud Storage has no folders: a prefix exists when an object is under it. */
 async function locationExists(location: string): Promise<boolean> {
   if (!location.startsWith('gs://')) {
-    return (await import('node:fs')).promises.stat(location).then((s) => s.isDirectory(), () => false);
+    return (await import('node:fs')).promises.stat(location).then(
+      s => s.isDirectory(),
+      () => false,
+    );
   }
   return false;
 }
@@ -64,20 +73,35 @@ export function openIo(config: IoConfig) {
   // Loaded on first use: a local-directory input never pays for the Cloud Storage client.
   const storageClient = (): Storage => {
     if (!storage) {
-      const { Storage: StorageClient } = require('@google-cloud/storage') as typeof import('@google-cloud/storage');
-      storage = new StorageClient(config.storageApiEndpoint ? { apiEndpoint: config.storageApiEndpoint } : {});
+      const {Storage: StorageClient} =
+        require('@google-cloud/storage') as typeof import('@google-cloud/storage');
+      storage = new StorageClient(
+        config.storageApiEndpoint
+          ? {apiEndpoint: config.storageApiEndpoint}
+          : {},
+      );
     }
     return storage;
   };
   const input: ObjectStore = openObjectStore(config.input, storageClient);
-  const errors: ObjectStore = openObjectStore(config.errorsPrefix, storageClient);
-  const table = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(config.bigtable.table);
-  const schema = { ...defaultResources(config.bigtable.project).bigtable.summaries, id: config.bigtable.table };
+  const errors: ObjectStore = openObjectStore(
+    config.errorsPrefix,
+    storageClient,
+  );
+  const table = createBigtableClient({projectId: config.bigtable.project})
+    .instance(config.bigtable.instance)
+    .table(config.bigtable.table);
+  const schema = {
+    ...defaultResources(config.bigtable.project).bigtable.summaries,
+    id: config.bigtable.table,
+  };
   const stateSchema = defaultResources(config.bigtable.project).bigtable.state;
-  const stateTable = createBigtableClient({ projectId: config.bigtable.project }).instance(config.bigtable.instance).table(stateSchema.id);
+  const stateTable = createBigtableClient({projectId: config.bigtable.project})
+    .instance(config.bigtable.instance)
+    .table(stateSchema.id);
   const stateFamily = stateSchema.families.state;
   const leaseKey = `flex_load_lease#${config.bigtable.table}`;
-  const writes = new PQueue({ concurrency: config.maxInFlight ?? 4 });
+  const writes = new PQueue({concurrency: config.maxInFlight ?? 4});
   let firstFailure: unknown;
   // Read-ahead (prefetch): the files still to read ahead, in order, and the reads started and not
   // yet taken, at most `window` of them.
@@ -87,7 +111,8 @@ export function openIo(config: IoConfig) {
   const ahead = new Map<string, Promise<string>>();
   /** Names read without read-ahead since it started: it passes over them. */
   const readDirectly = new Set<string>();
-  const readOne = async (name: string): Promise<string> => (await input.read(name)).toString('utf8');
+  const readOne = async (name: string): Promise<string> =>
+    (await input.read(name)).toString('utf8');
   const readAhead = (): void => {
     while (ahead.size < window && nextToRead < toRead.length) {
       const name = toRead[nextToRead++]!;
@@ -113,15 +138,21 @@ export function openIo(config: IoConfig) {
       const skipped: string[] = [];
       const listed = await input.listVersions();
       // The default errors prefix (<input>errors/) sits under the input: its reports are not input.
-      const errorsUnder = config.errorsPrefix.startsWith(config.input) ? config.errorsPrefix.slice(config.input.length) : undefined;
-      for (const { name, version } of listed) {
+      const errorsUnder = config.errorsPrefix.startsWith(config.input)
+        ? config.errorsPrefix.slice(config.input.length)
+        : undefined;
+      for (const {name, version} of listed) {
         if (errorsUnder && name.startsWith(errorsUnder)) continue;
         const date = name.includes('/') ? undefined : dayOfSummaryFile(name);
-        if (date) files.push({ name, date, version });
+        if (date) files.push({name, date, version});
         else if (name !== '') skipped.push(name);
       }
       const found = listed.length > 0 || (await locationExists(config.input));
-      return { found, files: files.sort((a, b) => a.date.localeCompare(b.date)), skipped };
+      return {
+        found,
+        files: files.sort((a, b) => a.date.localeCompare(b.date)),
+        skipped,
+      };
     },
 
     /**
@@ -129,23 +160,55 @@ export function openIo(config: IoConfig) {
      * `ttlMs` ago: one atomic check-and-mutate on its pipeline_state row, so of two launches at
      * once exactly one gets it.
      */
-    async acquireLoadLease(holder: string, ttlMs: number): Promise<LeaseResult> {
+    async acquireLoadLease(
+      holder: string,
+      ttlMs: number,
+    ): Promise<LeaseResult> {
       const row = stateTable.row(leaseKey);
       const now = Date.now();
-      const live = [{ family: stateFamily }, { column: LEASE_COLUMN }, { time: { start: new Date(now - ttlMs), end: new Date(now + 3_600_000) } }];
+      const live = [
+        {family: stateFamily},
+        {column: LEASE_COLUMN},
+        {time: {start: new Date(now - ttlMs), end: new Date(now + 3_600_000)}},
+      ];
       const [matched] = await row.filter(live, {
-        onNoMatch: [{ method: 'insert', data: { [stateFamily]: { [LEASE_COLUMN]: { value: holder, timestamp: new Date(now) } } } }],
+        onNoMatch: [
+          {
+            method: 'insert',
+            data: {
+              [stateFamily]: {
+                [LEASE_COLUMN]: {value: holder, timestamp: new Date(now)},
+              },
+            },
+          },
+        ],
       });
-      if (!matched) return { acquired: true };
-      const [rows] = await stateTable.getRows({ keys: [leaseKey], filter: [{ column: LEASE_COLUMN }, { column: { cellLimit: 1 } }] });
-      const cell = rows[0]?.data?.[stateFamily]?.[LEASE_COLUMN]?.[0] as { value: string; timestamp: string } | undefined;
-      return { acquired: false, holder: cell?.value ?? 'unknown', since: cell ? new Date(Number(cell.timestamp) / 1000).toISOString() : 'unknown' };
+      if (!matched) return {acquired: true};
+      const [rows] = await stateTable.getRows({
+        keys: [leaseKey],
+        filter: [{column: LEASE_COLUMN}, {column: {cellLimit: 1}}],
+      });
+      const cell = rows[0]?.data?.[stateFamily]?.[LEASE_COLUMN]?.[0] as
+        {value: string; timestamp: string} | undefined;
+      return {
+        acquired: false,
+        holder: cell?.value ?? 'unknown',
+        since: cell
+          ? new Date(Number(cell.timestamp) / 1000).toISOString()
+          : 'unknown',
+      };
     },
 
     /** Gives the lease back if `holder` still has it. */
     async releaseLoadLease(holder: string): Promise<void> {
-      const ours = [{ family: stateFamily }, { column: LEASE_COLUMN }, { value: holder.replace(/[^A-Za-z0-9_]/g, (c) => `\\${c}`) }];
-      await stateTable.row(leaseKey).filter(ours, { onMatch: [{ method: 'delete', data: [`${stateFamily}:${LEASE_COLUMN}`] }] });
+      const ours = [
+        {family: stateFamily},
+        {column: LEASE_COLUMN},
+        {value: holder.replace(/[^A-Za-z0-9_]/g, c => `\\${c}`)},
+      ];
+      await stateTable.row(leaseKey).filter(ours, {
+        onMatch: [{method: 'delete', data: [`${stateFamily}:${LEASE_COLUMN}`]}],
+      });
     },
 
     /**
@@ -159,12 +222,12 @@ export function openIo(config: IoConfig) {
       const sorted = [...dates].sort();
       const wanted = new Set(sorted);
       const [rows] = await table.getRows({
-        ranges: [{ start: sorted[0]!, end: sorted[sorted.length - 1]! }],
+        ranges: [{start: sorted[0]!, end: sorted[sorted.length - 1]!}],
         filter: loadedDateFilter(schema),
       });
-      return rows.flatMap((row) => {
-        const { loaded, version } = loadedDateOf(row, schema);
-        return wanted.has(row.id) && loaded ? [{ date: row.id, version }] : [];
+      return rows.flatMap(row => {
+        const {loaded, version} = loadedDateOf(row, schema);
+        return wanted.has(row.id) && loaded ? [{date: row.id, version}] : [];
       });
     },
 
@@ -220,10 +283,12 @@ export function openIo(config: IoConfig) {
     async enqueueRows(rows: SummaryCells[]): Promise<void> {
       rethrowFailure();
       if (rows.length === 0) return;
-      const entries = rows.map((row) => summaryRowEntry(row, schema));
-      void writes.add(() => mutateEntries(table, entries)).catch((err: unknown) => {
-        firstFailure ??= err;
-      });
+      const entries = rows.map(row => summaryRowEntry(row, schema));
+      void writes
+        .add(() => mutateEntries(table, entries))
+        .catch((err: unknown) => {
+          firstFailure ??= err;
+        });
       await writes.onSizeLessThan(1);
       rethrowFailure();
     },
@@ -258,14 +323,21 @@ export function createService() {
   };
   return {
     listSummaryFiles: (config: IoConfig) => ioFor(config).listSummaryFiles(),
-    loadedDates: (config: IoConfig, dates: string[]) => ioFor(config).loadedDates(dates),
-    acquireLoadLease: (config: IoConfig, holder: string, ttlMs: number) => ioFor(config).acquireLoadLease(holder, ttlMs),
-    releaseLoadLease: (config: IoConfig, holder: string) => ioFor(config).releaseLoadLease(holder),
+    loadedDates: (config: IoConfig, dates: string[]) =>
+      ioFor(config).loadedDates(dates),
+    acquireLoadLease: (config: IoConfig, holder: string, ttlMs: number) =>
+      ioFor(config).acquireLoadLease(holder, ttlMs),
+    releaseLoadLease: (config: IoConfig, holder: string) =>
+      ioFor(config).releaseLoadLease(holder),
     readText: (config: IoConfig, name: string) => ioFor(config).readText(name),
-    prefetch: (config: IoConfig, names: string[], files: number) => ioFor(config).prefetch(names, files),
-    readTexts: (config: IoConfig, names: string[]) => ioFor(config).readTexts(names),
-    writeErrors: (config: IoConfig, name: string, text: string) => ioFor(config).writeErrors(name, text),
-    enqueueRows: (config: IoConfig, rows: SummaryCells[]) => ioFor(config).enqueueRows(rows),
+    prefetch: (config: IoConfig, names: string[], files: number) =>
+      ioFor(config).prefetch(names, files),
+    readTexts: (config: IoConfig, names: string[]) =>
+      ioFor(config).readTexts(names),
+    writeErrors: (config: IoConfig, name: string, text: string) =>
+      ioFor(config).writeErrors(name, text),
+    enqueueRows: (config: IoConfig, rows: SummaryCells[]) =>
+      ioFor(config).enqueueRows(rows),
     flush: (config: IoConfig) => ioFor(config).flush(),
   };
 }

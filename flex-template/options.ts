@@ -6,12 +6,12 @@
  * agree on the same sample values. Runner options (`--runner`, `--project`, `--region`, ... as the
  * Dataflow launcher passes them) are collected separately and handed to Beam's runner.
  */
-import { parseFlags, UsageError } from '../core/command-line';
-import { isDay } from '../core/day';
-import { defaultResources } from '../core/resources';
+import {parseFlags, UsageError} from '../core/command-line';
+import {isDay} from '../core/day';
+import {defaultResources} from '../core/resources';
 
 export type Runner = 'direct' | 'universal' | 'portable' | 'dataflow';
-export type DatesSelection = { kind: 'auto' } | { kind: 'dates'; dates: string[] };
+export type DatesSelection = {kind: 'auto'} | {kind: 'dates'; dates: string[]};
 
 export interface FlexOptions {
   /** Where the summary CSVs are: `gs://bucket/prefix/` or an absolute local directory, ending in `/`. */
@@ -21,7 +21,7 @@ export interface FlexOptions {
   errorsPrefix: string;
   thresholdLow: number;
   thresholdHigh: number;
-  bigtable: { project: string; instance: string; table: string };
+  bigtable: {project: string; instance: string; table: string};
   runner: Runner;
   /** Everything else for Beam's runner, camelCased (`temp_location` -> `tempLocation`), typed. */
   runnerOptions: Record<string, RunnerOptionValue>;
@@ -34,7 +34,11 @@ export class OptionsError extends Error {
     message: string,
   ) {
     // parseFlags' messages name the flag already (or, for a stray argument, have none to name).
-    super(option === '' || message.includes(`--${option}`) ? message : `--${option}: ${message}`);
+    super(
+      option === '' || message.includes(`--${option}`)
+        ? message
+        : `--${option}: ${message}`,
+    );
     this.name = 'OptionsError';
   }
 }
@@ -94,7 +98,10 @@ export type RunnerOptionValue = string | number | boolean | string[];
  * `list`: comma-separated, sent as a list (Python's repeated flag). `labels`: `k=v,k2=v2` or a
  * JSON object.
  */
-const RUNNER_OPTIONS: Record<string, 'string' | 'int' | 'bool' | 'list' | 'labels'> = {
+const RUNNER_OPTIONS: Record<
+  string,
+  'string' | 'int' | 'bool' | 'list' | 'labels'
+> = {
   runner: 'string',
   project: 'string',
   region: 'string',
@@ -134,28 +141,43 @@ const RUNNER_OPTIONS: Record<string, 'string' | 'int' | 'bool' | 'list' | 'label
   requirements_file: 'string',
 };
 
-const camelCase = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const camelCase = (name: string) =>
+  name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** One runner option's value with its type, or an OptionsError naming it. */
 function runnerOptionValue(name: string, value: string): RunnerOptionValue {
   switch (RUNNER_OPTIONS[name] ?? 'string') {
     case 'int':
-      if (!/^(0|[1-9]\d{0,8})$/.test(value)) throw new OptionsError(name, `${JSON.stringify(value)} is invalid: want a non-negative integer`);
+      if (!/^(0|[1-9]\d{0,8})$/.test(value))
+        throw new OptionsError(
+          name,
+          `${JSON.stringify(value)} is invalid: want a non-negative integer`,
+        );
       return Number(value);
     case 'bool':
-      if (value !== 'true' && value !== 'false') throw new OptionsError(name, `${JSON.stringify(value)} is invalid: want true or false`);
+      if (value !== 'true' && value !== 'false')
+        throw new OptionsError(
+          name,
+          `${JSON.stringify(value)} is invalid: want true or false`,
+        );
       return value === 'true';
     case 'list':
-      return value.split(',').filter((v) => v.length > 0);
+      return value.split(',').filter(v => v.length > 0);
     case 'labels':
-      return value.trimStart().startsWith('{') ? [value] : value.split(',').filter((v) => v.length > 0);
+      return value.trimStart().startsWith('{')
+        ? [value]
+        : value.split(',').filter(v => v.length > 0);
     case 'string':
       return value;
   }
 }
 
 /** Typed runner options, camelCased; `no_use_public_ips` becomes `usePublicIps: false`. */
-function addRunnerOption(runnerOptions: Record<string, RunnerOptionValue>, name: string, value: string): void {
+function addRunnerOption(
+  runnerOptions: Record<string, RunnerOptionValue>,
+  name: string,
+  value: string,
+): void {
   const typed = runnerOptionValue(name, value);
   if (name === 'no_use_public_ips') {
     if (typed === true) runnerOptions.usePublicIps = false;
@@ -176,7 +198,7 @@ const RUNNERS: Record<string, Runner> = {
 
 /** Beam's spellings `--tempLocation` and `--temp-location` are `--temp_location` here. */
 function snakeCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/-/g, '_');
+  return name.replace(/[A-Z]/g, c => `_${c.toLowerCase()}`).replace(/-/g, '_');
 }
 
 /**
@@ -184,23 +206,37 @@ function snakeCase(name: string): string {
  * (`--no_use_public_ips` with no value after it) given its `=true`. Template parameters and runner
  * options are known; with `acceptOthers` (under the launcher) any other flag is taken too.
  */
-function readFlags(argv: readonly string[], acceptOthers: boolean): { help: boolean; flags: Map<string, string> } {
-  const options: Record<string, { type: 'string' }> = {};
-  for (const name of [...TEMPLATE_PARAMETERS, ...Object.keys(RUNNER_OPTIONS)]) options[name] = { type: 'string' };
+function readFlags(
+  argv: readonly string[],
+  acceptOthers: boolean,
+): {help: boolean; flags: Map<string, string>} {
+  const options: Record<string, {type: 'string'}> = {};
+  for (const name of [...TEMPLATE_PARAMETERS, ...Object.keys(RUNNER_OPTIONS)])
+    options[name] = {type: 'string'};
   const args = argv.map((arg, i) => {
     const flag = /^--([^=]+)(=.*)?$/s.exec(arg);
     if (!flag || flag[1] === 'help') return arg;
     const name = snakeCase(flag[1]!);
     const other = !(name in options) && acceptOthers;
-    if (other) options[name] = { type: 'string' };
-    const bare = flag[2] === undefined && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
+    if (other) options[name] = {type: 'string'};
+    const bare =
+      flag[2] === undefined &&
+      (argv[i + 1] === undefined || argv[i + 1]!.startsWith('--'));
     return `--${name}${flag[2] ?? (bare && (other || RUNNER_OPTIONS[name] === 'bool') ? '=true' : '')}`;
   });
   try {
-    const { help, values } = parseFlags(args, options);
-    return { help, flags: new Map(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined)) };
+    const {help, values} = parseFlags(args, options);
+    return {
+      help,
+      flags: new Map(
+        Object.entries(values).filter(
+          (entry): entry is [string, string] => entry[1] !== undefined,
+        ),
+      ),
+    };
   } catch (error) {
-    if (error instanceof UsageError) throw new OptionsError(error.flag ?? '', error.message);
+    if (error instanceof UsageError)
+      throw new OptionsError(error.flag ?? '', error.message);
     throw error;
   }
 }
@@ -222,42 +258,67 @@ function isLocation(value: string): boolean {
 }
 
 /** Validators per template parameter: a value either passes or gets a sentence saying what is wanted. */
-export const VALIDATORS: Record<TemplateParameter, (value: string) => string | undefined> = {
-  input: (v) => (isLocation(v) ? undefined : 'want gs://bucket/prefix/ or an absolute directory path'),
-  errors_prefix: (v) => (isLocation(v) ? undefined : 'want gs://bucket/prefix/ or an absolute directory path'),
-  dates_suffixes: (v) =>
+export const VALIDATORS: Record<
+  TemplateParameter,
+  (value: string) => string | undefined
+> = {
+  input: v =>
+    isLocation(v)
+      ? undefined
+      : 'want gs://bucket/prefix/ or an absolute directory path',
+  errors_prefix: v =>
+    isLocation(v)
+      ? undefined
+      : 'want gs://bucket/prefix/ or an absolute directory path',
+  dates_suffixes: v =>
     v === 'auto' || (v.length > 0 && v.split(',').every(isCalendarDate))
       ? undefined
       : 'want "auto" or comma-separated real dates yyyy-mm-dd (no spaces)',
-  threshold_low: (v) => (/^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer'),
-  threshold_high: (v) => (/^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer'),
-  bigtable_project: (v) =>
-    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(v) ? undefined : 'want a project id: 6-30 of a-z 0-9 -, starting with a letter',
-  bigtable_instance: (v) =>
-    /^[a-z][-a-z0-9]{4,31}[a-z0-9]$/.test(v) ? undefined : 'want an instance id: 6-33 of a-z 0-9 -, starting with a letter',
-  bigtable_table: (v) => (/^[-_.a-zA-Z0-9]{1,50}$/.test(v) ? undefined : 'want a table id: 1-50 of a-z A-Z 0-9 _ - .'),
+  threshold_low: v =>
+    /^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer',
+  threshold_high: v =>
+    /^(0|[1-9]\d{0,14})$/.test(v) ? undefined : 'want a non-negative integer',
+  bigtable_project: v =>
+    /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/.test(v)
+      ? undefined
+      : 'want a project id: 6-30 of a-z 0-9 -, starting with a letter',
+  bigtable_instance: v =>
+    /^[a-z][-a-z0-9]{4,31}[a-z0-9]$/.test(v)
+      ? undefined
+      : 'want an instance id: 6-33 of a-z 0-9 -, starting with a letter',
+  bigtable_table: v =>
+    /^[-_.a-zA-Z0-9]{1,50}$/.test(v)
+      ? undefined
+      : 'want a table id: 1-50 of a-z A-Z 0-9 _ - .',
 };
 
 function asPrefix(location: string): string {
   return location.endsWith('/') ? location : `${location}/`;
 }
 
-export type FlexCommand = { help: true } | { help: false; options: FlexOptions };
+export type FlexCommand = {help: true} | {help: false; options: FlexOptions};
 
 /**
  * Parses argv (without node and script): `--help`, or FlexOptions. `env` supplies the default
  * Bigtable project (GOOGLE_CLOUD_PROJECT) when neither --bigtable_project nor --project is given,
  * and FLEX_TEMPLATE_LAUNCHER=1 (set by launcher/main.py) makes unknown flags pipeline options.
  */
-export function parseFlexCommand(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexCommand {
-  const { help, flags } = readFlags(argv, env.FLEX_TEMPLATE_LAUNCHER === '1');
-  if (help) return { help: true };
+export function parseFlexCommand(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): FlexCommand {
+  const {help, flags} = readFlags(argv, env.FLEX_TEMPLATE_LAUNCHER === '1');
+  if (help) return {help: true};
   const params = new Map<TemplateParameter, string>();
   const runnerOptions: Record<string, RunnerOptionValue> = {};
   for (const [name, value] of flags) {
     if ((TEMPLATE_PARAMETERS as readonly string[]).includes(name)) {
       const problem = VALIDATORS[name as TemplateParameter](value);
-      if (problem) throw new OptionsError(name, `${JSON.stringify(value)} is invalid: ${problem}`);
+      if (problem)
+        throw new OptionsError(
+          name,
+          `${JSON.stringify(value)} is invalid: ${problem}`,
+        );
       params.set(name as TemplateParameter, value);
     } else if (name in RUNNER_OPTIONS) {
       if (name !== 'runner') addRunnerOption(runnerOptions, name, value);
@@ -274,22 +335,46 @@ export function parseFlexCommand(argv: readonly string[], env: NodeJS.ProcessEnv
 
   const runnerName = (flags.get('runner') ?? 'direct').toLowerCase();
   const runner = RUNNERS[runnerName];
-  if (!runner) throw new OptionsError('runner', `unknown runner ${JSON.stringify(runnerName)}: want direct, universal, portable or dataflow`);
+  if (!runner)
+    throw new OptionsError(
+      'runner',
+      `unknown runner ${JSON.stringify(runnerName)}: want direct, universal, portable or dataflow`,
+    );
 
   const datesRaw = params.get('dates_suffixes') ?? DEFAULTS.dates_suffixes;
   const dates: DatesSelection =
-    datesRaw === 'auto' ? { kind: 'auto' } : { kind: 'dates', dates: [...new Set(datesRaw.split(','))].sort() };
+    datesRaw === 'auto'
+      ? {kind: 'auto'}
+      : {kind: 'dates', dates: [...new Set(datesRaw.split(','))].sort()};
 
-  const thresholdLow = Number(params.get('threshold_low') ?? DEFAULTS.threshold_low);
-  const thresholdHigh = Number(params.get('threshold_high') ?? DEFAULTS.threshold_high);
+  const thresholdLow = Number(
+    params.get('threshold_low') ?? DEFAULTS.threshold_low,
+  );
+  const thresholdHigh = Number(
+    params.get('threshold_high') ?? DEFAULTS.threshold_high,
+  );
   if (thresholdLow > thresholdHigh) {
-    throw new OptionsError('threshold_low', `${thresholdLow} is above --threshold_high=${thresholdHigh}`);
+    throw new OptionsError(
+      'threshold_low',
+      `${thresholdLow} is above --threshold_high=${thresholdHigh}`,
+    );
   }
 
-  const project = params.get('bigtable_project') ?? flags.get('project') ?? env.GOOGLE_CLOUD_PROJECT;
-  if (!project) throw new OptionsError('bigtable_project', 'is required when neither --project nor GOOGLE_CLOUD_PROJECT is set');
+  const project =
+    params.get('bigtable_project') ??
+    flags.get('project') ??
+    env.GOOGLE_CLOUD_PROJECT;
+  if (!project)
+    throw new OptionsError(
+      'bigtable_project',
+      'is required when neither --project nor GOOGLE_CLOUD_PROJECT is set',
+    );
   const projectProblem = VALIDATORS.bigtable_project(project);
-  if (projectProblem) throw new OptionsError('bigtable_project', `${JSON.stringify(project)} is invalid: ${projectProblem}`);
+  if (projectProblem)
+    throw new OptionsError(
+      'bigtable_project',
+      `${JSON.stringify(project)} is invalid: ${projectProblem}`,
+    );
 
   const input = asPrefix(params.get('input')!);
   const options: FlexOptions = {
@@ -306,12 +391,16 @@ export function parseFlexCommand(argv: readonly string[], env: NodeJS.ProcessEnv
     runner,
     runnerOptions,
   };
-  return { help: false, options };
+  return {help: false, options};
 }
 
 /** parseFlexCommand for argv that is a run's (tests, benchmarks, npm start): `--help` is an error here. */
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = {}): FlexOptions {
+export function parseOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): FlexOptions {
   const command = parseFlexCommand(argv, env);
-  if (command.help) throw new OptionsError('help', 'asks for the usage, not a run');
+  if (command.help)
+    throw new OptionsError('help', 'asks for the usage, not a run');
   return command.options;
 }

@@ -8,13 +8,21 @@
  * All I/O goes through the one blocking client (blocking-client.ts) to io-service.ts.
  */
 import * as beam from 'apache-beam';
-import { requireForSerialization } from 'apache-beam/serialization';
-import { createLogger } from '../core/log';
-import { ioThread } from './io-thread';
-import { SOURCE_VERSION_COLUMN, type SummaryCells } from '../core/bigtable/summary-row';
-import { dailySummaryLoad, encodeDeadLetters, type DeadLetter, type Thresholds } from './daily-summary-row';
-import type { IoConfig, IoService, SummaryFile } from './io-service';
-import type { DatesSelection } from './options';
+import {requireForSerialization} from 'apache-beam/serialization';
+import {createLogger} from '../core/log';
+import {ioThread} from './io-thread';
+import {
+  SOURCE_VERSION_COLUMN,
+  type SummaryCells,
+} from '../core/bigtable/summary-row';
+import {
+  dailySummaryLoad,
+  encodeDeadLetters,
+  type DeadLetter,
+  type Thresholds,
+} from './daily-summary-row';
+import type {IoConfig, IoService, SummaryFile} from './io-service';
+import type {DatesSelection} from './options';
 
 export interface PipelineConfig {
   io: IoConfig;
@@ -50,7 +58,8 @@ export interface FileStats {
 }
 
 /** What loading one file yields. */
-export type FileOutcome = { summary: SummaryCells } | { deadLetters: FileDeadLetters } | { stats: FileStats };
+export type FileOutcome =
+  {summary: SummaryCells} | {deadLetters: FileDeadLetters} | {stats: FileStats};
 
 /** Summary files with a rejected line: not loaded, their lines dead-lettered; the run fails. */
 export class RejectedSummaryFilesError extends Error {
@@ -68,16 +77,26 @@ export class MissingSummaryFileError extends Error {
 const log = createLogger('flex-template');
 
 /** io-service.ts's methods, synchronous, with this pipeline's I/O configuration as their first argument. */
-type PipelineIo = { [K in keyof IoService]: IoService[K] extends (config: IoConfig, ...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
+type PipelineIo = {
+  [K in keyof IoService]: IoService[K] extends (
+    config: IoConfig,
+    ...args: infer A
+  ) => Promise<infer R>
+    ? (...args: A) => R
+    : never;
+};
 
 function ioOf(config: PipelineConfig): PipelineIo {
-  const { service } = ioThread();
+  const {service} = ioThread();
   return new Proxy({} as PipelineIo, {
-    get: (_, method: keyof IoService) => (...args: unknown[]) => (service[method] as (...a: unknown[]) => unknown)(config.io, ...args),
+    get:
+      (_, method: keyof IoService) =>
+      (...args: unknown[]) =>
+        (service[method] as (...a: unknown[]) => unknown)(config.io, ...args),
   });
 }
 
-type Counted = { increment(n?: number): void };
+type Counted = {increment(n?: number): void};
 
 /** A file to load and the chunk it is read with (chunks are spread over workers, files of a chunk read together). */
 export interface ChunkedFile extends SummaryFile {
@@ -93,69 +112,133 @@ const SKIPPED_SHOWN = 20;
  * selects nothing; the lease is given back by ReportRun (or here, when nothing is selected), and
  * lapses after `leaseTtlMs` if a run dies holding it.
  */
-export class SelectSummaryFiles implements beam.DoFn<unknown, ChunkedFile, { selected: Counted }> {
+export class SelectSummaryFiles implements beam.DoFn<
+  unknown,
+  ChunkedFile,
+  {selected: Counted}
+> {
   constructor(readonly config: PipelineConfig) {}
 
-  process(_: unknown, context: { selected: Counted }): ChunkedFile[] {
+  process(_: unknown, context: {selected: Counted}): ChunkedFile[] {
     const io = ioOf(this.config);
     const input = this.config.io.input;
     const auto = this.config.dates.kind === 'auto';
     if (auto) {
-      const lease = io.acquireLoadLease(this.config.runId, this.config.leaseTtlMs);
+      const lease = io.acquireLoadLease(
+        this.config.runId,
+        this.config.leaseTtlMs,
+      );
       if (!lease.acquired) {
-        log.warn({ holder: lease.holder, since: lease.since }, `another auto load (run ${lease.holder}, since ${lease.since}) is loading ${this.config.io.bigtable.table}: nothing selected`);
+        log.warn(
+          {holder: lease.holder, since: lease.since},
+          `another auto load (run ${lease.holder}, since ${lease.since}) is loading ${this.config.io.bigtable.table}: nothing selected`,
+        );
         return [];
       }
     }
     const listing = io.listSummaryFiles();
     if (!listing.found) {
       if (auto) io.releaseLoadLease(this.config.runId);
-      throw new MissingInputError(`the input location ${input} does not exist (no directory, or no object under the prefix)`);
+      throw new MissingInputError(
+        `the input location ${input} does not exist (no directory, or no object under the prefix)`,
+      );
     }
     if (listing.skipped.length > 0) {
       const shown = listing.skipped.slice(0, SKIPPED_SHOWN);
       log.warn(
-        { input, skipped: listing.skipped.length, names: shown },
+        {input, skipped: listing.skipped.length, names: shown},
         `${listing.skipped.length} name(s) under ${input} are not summary files (Financial_transaction_daily_summary_yyyy-mm-dd.csv directly under it) and were skipped: ${shown.join(', ')}${listing.skipped.length > shown.length ? ', ...' : ''}`,
       );
     }
     const files = listing.files;
-    if (files.length === 0) log.warn({ input }, `no summary file under ${input}`);
+    if (files.length === 0) log.warn({input}, `no summary file under ${input}`);
     let chosen: SummaryFile[];
     if (this.config.dates.kind === 'dates') {
-      const byDate = new Map(files.map((f) => [f.date, f]));
-      const missing = this.config.dates.dates.filter((d) => !byDate.has(d));
+      const byDate = new Map(files.map(f => [f.date, f]));
+      const missing = this.config.dates.dates.filter(d => !byDate.has(d));
       if (missing.length > 0) {
-        throw new MissingSummaryFileError(`no summary file under ${input} for ${missing.join(', ')}`);
+        throw new MissingSummaryFileError(
+          `no summary file under ${input} for ${missing.join(', ')}`,
+        );
       }
-      chosen = this.config.dates.dates.map((d) => byDate.get(d)!);
+      chosen = this.config.dates.dates.map(d => byDate.get(d)!);
     } else {
       // New dates, and dates whose file is not the version their row was loaded from (restated).
-      const loaded = new Map(io.loadedDates(files.map((f) => f.date)).map((l) => [l.date, l.version]));
-      chosen = files.filter((f) => !loaded.has(f.date) || loaded.get(f.date) !== f.version);
+      const loaded = new Map(
+        io.loadedDates(files.map(f => f.date)).map(l => [l.date, l.version]),
+      );
+      chosen = files.filter(
+        f => !loaded.has(f.date) || loaded.get(f.date) !== f.version,
+      );
       if (chosen.length === 0) io.releaseLoadLease(this.config.runId);
     }
-    if (this.config.readAheadFiles > 0) io.prefetch(chosen.map((f) => f.name), this.config.readAheadFiles);
+    if (this.config.readAheadFiles > 0)
+      io.prefetch(
+        chosen.map(f => f.name),
+        this.config.readAheadFiles,
+      );
     context.selected.increment(chosen.length);
-    log.info({ selected: chosen.length, files: files.length, dates: this.config.dates.kind }, `${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`);
-    return chosen.map((file, i) => ({ ...file, chunk: Math.floor(i / this.config.readChunkFiles) }));
+    log.info(
+      {
+        selected: chosen.length,
+        files: files.length,
+        dates: this.config.dates.kind,
+      },
+      `${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`,
+    );
+    return chosen.map((file, i) => ({
+      ...file,
+      chunk: Math.floor(i / this.config.readChunkFiles),
+    }));
   }
 }
 
 /** Reads a chunk of files in one concurrent read, then validates each (after the group-by-chunk that spreads chunks over workers). */
-export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterable<ChunkedFile> }, FileOutcome, { valid: Counted; rejected: Counted }> {
+export class LoadSummaryFiles implements beam.DoFn<
+  {key: number; value: Iterable<ChunkedFile>},
+  FileOutcome,
+  {valid: Counted; rejected: Counted}
+> {
   constructor(readonly config: PipelineConfig) {}
 
-  process(group: { key: number; value: Iterable<ChunkedFile> }, context: { valid: Counted; rejected: Counted }): FileOutcome[] {
+  process(
+    group: {key: number; value: Iterable<ChunkedFile>},
+    context: {valid: Counted; rejected: Counted},
+  ): FileOutcome[] {
     const files = [...group.value];
-    const texts = ioOf(this.config).readTexts(files.map((f) => f.name));
+    const texts = ioOf(this.config).readTexts(files.map(f => f.name));
     const out: FileOutcome[] = [];
     for (const [i, file] of files.entries()) {
-      const load = dailySummaryLoad(file.name, file.date, texts[i]!, this.config.thresholds);
-      if (load.cells) out.push({ summary: { ...load.cells, count: { ...load.cells.count, [SOURCE_VERSION_COLUMN]: file.version } } });
-      if (load.deadLetters.length > 0) out.push({ deadLetters: { file: file.name, date: file.date, deadLetters: load.deadLetters } });
-      const rejectedRows = load.deadLetters.filter((d) => d.line > 0).length;
-      out.push({ stats: { files: 1, validRows: load.validRows, rejectedRows, rejectedFiles: load.cells ? [] : [file.name] } });
+      const load = dailySummaryLoad(
+        file.name,
+        file.date,
+        texts[i]!,
+        this.config.thresholds,
+      );
+      if (load.cells)
+        out.push({
+          summary: {
+            ...load.cells,
+            count: {...load.cells.count, [SOURCE_VERSION_COLUMN]: file.version},
+          },
+        });
+      if (load.deadLetters.length > 0)
+        out.push({
+          deadLetters: {
+            file: file.name,
+            date: file.date,
+            deadLetters: load.deadLetters,
+          },
+        });
+      const rejectedRows = load.deadLetters.filter(d => d.line > 0).length;
+      out.push({
+        stats: {
+          files: 1,
+          validRows: load.validRows,
+          rejectedRows,
+          rejectedFiles: load.cells ? [] : [file.name],
+        },
+      });
       context.valid.increment(load.validRows);
       context.rejected.increment(rejectedRows);
     }
@@ -169,7 +252,11 @@ export class LoadSummaryFiles implements beam.DoFn<{ key: number; value: Iterabl
  * (<errors prefix><runId>/<file>.errors.csv), and passes the stats on. ReportRun sees the stats only
  * after their bundle finished, so its verdict comes after every write.
  */
-export class WriteOutcomes implements beam.DoFn<FileOutcome, FileStats, { written: Counted }> {
+export class WriteOutcomes implements beam.DoFn<
+  FileOutcome,
+  FileStats,
+  {written: Counted}
+> {
   private buffer: SummaryCells[] = [];
 
   constructor(readonly config: PipelineConfig) {}
@@ -178,7 +265,7 @@ export class WriteOutcomes implements beam.DoFn<FileOutcome, FileStats, { writte
     this.buffer = [];
   }
 
-  process(outcome: FileOutcome, context: { written: Counted }): FileStats[] {
+  process(outcome: FileOutcome, context: {written: Counted}): FileStats[] {
     if ('summary' in outcome) {
       this.buffer.push(outcome.summary);
       if (this.buffer.length >= this.config.writeBatchRows) this.send(context);
@@ -187,19 +274,29 @@ export class WriteOutcomes implements beam.DoFn<FileOutcome, FileStats, { writte
     if ('deadLetters' in outcome) {
       const letters = outcome.deadLetters;
       const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
-      const where = ioOf(this.config).writeErrors(name, encodeDeadLetters(letters.deadLetters));
-      log.warn({ file: letters.file, badLines: letters.deadLetters.length, deadLetters: where }, `${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`);
+      const where = ioOf(this.config).writeErrors(
+        name,
+        encodeDeadLetters(letters.deadLetters),
+      );
+      log.warn(
+        {
+          file: letters.file,
+          badLines: letters.deadLetters.length,
+          deadLetters: where,
+        },
+        `${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`,
+      );
       return [];
     }
     return [outcome.stats];
   }
 
-  finishBundle(context: { written: Counted }): void {
+  finishBundle(context: {written: Counted}): void {
     this.send(context);
     ioOf(this.config).flush();
   }
 
-  private send(context: { written: Counted }): void {
+  private send(context: {written: Counted}): void {
     if (this.buffer.length === 0) return;
     ioOf(this.config).enqueueRows(this.buffer);
     context.written.increment(this.buffer.length);
@@ -211,11 +308,20 @@ export class WriteOutcomes implements beam.DoFn<FileOutcome, FileStats, { writte
  * The run's report: totals, the lease given back, and a failure naming every file that was not
  * loaded because a line of it was rejected.
  */
-export class ReportRun implements beam.DoFn<Iterable<FileStats>, FileStats, undefined> {
+export class ReportRun implements beam.DoFn<
+  Iterable<FileStats>,
+  FileStats,
+  undefined
+> {
   constructor(readonly config: PipelineConfig) {}
 
   process(all: Iterable<FileStats>): FileStats[] {
-    const total: FileStats = { files: 0, validRows: 0, rejectedRows: 0, rejectedFiles: [] };
+    const total: FileStats = {
+      files: 0,
+      validRows: 0,
+      rejectedRows: 0,
+      rejectedFiles: [],
+    };
     for (const s of all) {
       total.files += s.files;
       total.validRows += s.validRows;
@@ -224,10 +330,17 @@ export class ReportRun implements beam.DoFn<Iterable<FileStats>, FileStats, unde
     }
     const loaded = total.files - total.rejectedFiles.length;
     log.info(
-      { files: total.files, loaded, rejectedFiles: total.rejectedFiles.length, validRows: total.validRows, rejectedRows: total.rejectedRows },
+      {
+        files: total.files,
+        loaded,
+        rejectedFiles: total.rejectedFiles.length,
+        validRows: total.validRows,
+        rejectedRows: total.rejectedRows,
+      },
       `${total.files} file(s): ${loaded} loaded, ${total.rejectedFiles.length} rejected; ${total.validRows} valid row(s), ${total.rejectedRows} rejected row(s)`,
     );
-    if (this.config.dates.kind === 'auto') ioOf(this.config).releaseLoadLease(this.config.runId);
+    if (this.config.dates.kind === 'auto')
+      ioOf(this.config).releaseLoadLease(this.config.runId);
     if (total.rejectedFiles.length > 0) {
       const names = total.rejectedFiles.sort();
       throw new RejectedSummaryFilesError(
@@ -238,21 +351,45 @@ export class ReportRun implements beam.DoFn<Iterable<FileStats>, FileStats, unde
   }
 }
 
-export function summaryLoadPipeline(config: PipelineConfig): (root: beam.Root) => void {
+export function summaryLoadPipeline(
+  config: PipelineConfig,
+): (root: beam.Root) => void {
   return (root: beam.Root) => {
     const files: beam.PCollection<ChunkedFile> = root
       .apply(beam.withName('Start', beam.create([null])))
-      .apply(beam.withName('SelectSummaryFiles', beam.parDo(new SelectSummaryFiles(config), { selected: beam.counter('files_selected') })));
+      .apply(
+        beam.withName(
+          'SelectSummaryFiles',
+          beam.parDo(new SelectSummaryFiles(config), {
+            selected: beam.counter('files_selected'),
+          }),
+        ),
+      );
     const outcomes: beam.PCollection<FileOutcome> = files
-      .apply(beam.withName('SpreadChunks', beam.groupBy<ChunkedFile, number>('chunk')))
+      .apply(
+        beam.withName(
+          'SpreadChunks',
+          beam.groupBy<ChunkedFile, number>('chunk'),
+        ),
+      )
       .apply(
         beam.withName(
           'LoadSummaryFiles',
-          beam.parDo(new LoadSummaryFiles(config), { valid: beam.counter('rows_valid'), rejected: beam.counter('rows_rejected') }),
+          beam.parDo(new LoadSummaryFiles(config), {
+            valid: beam.counter('rows_valid'),
+            rejected: beam.counter('rows_rejected'),
+          }),
         ),
       );
     outcomes
-      .apply(beam.withName('WriteOutcomes', beam.parDo(new WriteOutcomes(config), { written: beam.counter('dates_written') })))
+      .apply(
+        beam.withName(
+          'WriteOutcomes',
+          beam.parDo(new WriteOutcomes(config), {
+            written: beam.counter('dates_written'),
+          }),
+        ),
+      )
       .apply(beam.withName('AllStats', beam.groupGlobally<FileStats>()))
       .apply(beam.withName('ReportRun', beam.parDo(new ReportRun(config))));
   };

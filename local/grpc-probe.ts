@@ -2,7 +2,7 @@
  * A minimal unary gRPC call over cleartext HTTP/2, enough to ask an emulator a real question
  * (list tables, list topics) before declaring it ready, without loading a whole client library.
  */
-import { connect } from 'node:http2';
+import {connect} from 'node:http2';
 
 /** Protobuf encoding of a message whose only field is string field 1 (`parent`, `project`). */
 function stringField1(value: string): Buffer {
@@ -12,7 +12,12 @@ function stringField1(value: string): Buffer {
 }
 
 /** Resolves with the call's grpc-status (0 = OK); rejects on transport errors or timeout. */
-export function grpcUnaryStatus(address: string, method: string, field1: string, timeoutMs = 2000): Promise<number> {
+export function grpcUnaryStatus(
+  address: string,
+  method: string,
+  field1: string,
+  timeoutMs = 2000,
+): Promise<number> {
   const message = stringField1(field1);
   const frame = Buffer.alloc(5 + message.length);
   frame.writeUInt32BE(message.length, 1);
@@ -29,7 +34,7 @@ export function grpcUnaryStatus(address: string, method: string, field1: string,
       if (error) reject(error);
       else resolve(status ?? -1);
     };
-    session.once('error', (error) => finish(error));
+    session.once('error', error => finish(error));
     const request = session.request({
       ':method': 'POST',
       ':path': method,
@@ -37,15 +42,17 @@ export function grpcUnaryStatus(address: string, method: string, field1: string,
       te: 'trailers',
     });
     let status: number | undefined;
-    request.on('response', (headers) => {
+    request.on('response', headers => {
       // A trailers-only answer (typical of errors) carries grpc-status in the headers.
-      if (headers['grpc-status'] !== undefined) status = Number(headers['grpc-status']);
+      if (headers['grpc-status'] !== undefined)
+        status = Number(headers['grpc-status']);
     });
-    request.on('trailers', (trailers) => {
-      if (trailers['grpc-status'] !== undefined) status = Number(trailers['grpc-status']);
+    request.on('trailers', trailers => {
+      if (trailers['grpc-status'] !== undefined)
+        status = Number(trailers['grpc-status']);
     });
     request.on('data', () => undefined);
-    request.once('error', (error) => finish(error));
+    request.once('error', error => finish(error));
     request.once('end', () => finish(null, status));
     request.end(frame);
   });

@@ -3,10 +3,16 @@
  * directory of a platform whose owner was SIGKILLed (its services died with it, see
  * service-process.ts) is removed by the next platform that starts.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { isAlive } from './service-process';
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {isAlive} from './service-process';
 
 const PREFIX = 'finserv-platform-';
 const OWNER_FILE = 'owner.pid';
@@ -28,6 +34,7 @@ function removeAbandonedPlatformDirs(): void {
     } catch {
       continue; // being created right now, or not ours to judge
     }
-    if (owner > 0 && !isAlive(owner)) rmSync(dir, { recursive: true, force: true });
+    if (owner > 0 && !isAlive(owner))
+      rmSync(dir, {recursive: true, force: true});
   }
 }

@@ -6,10 +6,10 @@
  * dies, even by SIGKILL, so nothing is orphaned whatever happens to the parent.
  * Output goes to a log file in the platform's directory, not to a pipe the parent must drain.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { which } from './prerequisites';
+import {spawn, type ChildProcess} from 'node:child_process';
+import {closeSync, openSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {which} from './prerequisites';
 
 const setpriv = process.platform === 'linux' ? which('setpriv') : undefined;
 
@@ -32,11 +32,13 @@ export function spawnService(
   name: string,
   command: string,
   args: string[],
-  options: { dir: string; env?: NodeJS.ProcessEnv },
+  options: {dir: string; env?: NodeJS.ProcessEnv},
 ): ServiceProcess {
   const logFile = join(options.dir, `${name}.log`);
   const fd = openSync(logFile, 'a');
-  const [file, argv] = setpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', command, ...args]] : [command, args];
+  const [file, argv] = setpriv
+    ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', command, ...args]]
+    : [command, args];
   const child = spawn(file, argv, {
     cwd: options.dir,
     env: options.env ?? process.env,
@@ -47,19 +49,20 @@ export function spawnService(
   // The platform must not keep the parent alive: the exit hook stops it when the parent ends.
   child.unref();
   let done = false;
-  const exited = new Promise<number | string>((resolve) => {
+  const exited = new Promise<number | string>(resolve => {
     child.once('exit', (code, signal) => {
       done = true;
       liveServices.delete(service);
       resolve(code ?? signal ?? 'unknown');
     });
-    child.once('error', (error) => {
+    child.once('error', error => {
       done = true;
       liveServices.delete(service);
       resolve(error.message);
     });
   });
-  if (child.pid === undefined) throw new Error(`${name}: could not start ${command}`);
+  if (child.pid === undefined)
+    throw new Error(`${name}: could not start ${command}`);
   const service: ServiceProcess = {
     name,
     pid: child.pid,
@@ -69,7 +72,11 @@ export function spawnService(
     hasExited: () => done,
     logTail: (lines = 20) => {
       try {
-        return readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+        return readFileSync(logFile, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .slice(-lines)
+          .join('\n');
       } catch {
         return '';
       }
@@ -98,10 +105,16 @@ export function isAlive(pid: number): boolean {
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has been reaped. */
-export async function stopService(service: ServiceProcess, graceMs = 3000): Promise<void> {
+export async function stopService(
+  service: ServiceProcess,
+  graceMs = 3000,
+): Promise<void> {
   if (!service.hasExited()) {
     signalGroup(service.pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(service.pid, 'SIGKILL'), graceMs);
+    const timer = setTimeout(
+      () => signalGroup(service.pid, 'SIGKILL'),
+      graceMs,
+    );
     await service.exited;
     clearTimeout(timer);
   }

@@ -4,15 +4,17 @@
  * written to .local/services.env, for `source`, and removed again on stop), and runs until
  * Ctrl-C, then stops everything.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { parseFlags } from '../core/command-line';
-import { defaultResources } from '../core/resources';
-import { LOCAL_PROJECT, startPlatform } from './platform';
-import { provisionLocal } from './provision-defaults';
+import {mkdirSync, rmSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {parseFlags} from '../core/command-line';
+import {defaultResources} from '../core/resources';
+import {LOCAL_PROJECT, startPlatform} from './platform';
+import {provisionLocal} from './provision-defaults';
 
 function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  return /^[\w@%+=:,./-]+$/.test(value)
+    ? value
+    : `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 const USAGE = `usage: npm run services -- [--push-endpoint URL] [--exports-file PATH]
@@ -21,11 +23,20 @@ const USAGE = `usage: npm run services -- [--push-endpoint URL] [--exports-file 
   --help               this text
 `;
 
-function parseServicesArgs(argv: string[]): { pushEndpoint?: string; envFile: string; help: boolean } {
-  const { help, values } = parseFlags(argv, { 'push-endpoint': { type: 'string' }, 'exports-file': { type: 'string' } });
+function parseServicesArgs(argv: string[]): {
+  pushEndpoint?: string;
+  envFile: string;
+  help: boolean;
+} {
+  const {help, values} = parseFlags(argv, {
+    'push-endpoint': {type: 'string'},
+    'exports-file': {type: 'string'},
+  });
   return {
     pushEndpoint: values['push-endpoint'],
-    envFile: resolve(values['exports-file'] ?? join(__dirname, '..', '.local', 'services.env')),
+    envFile: resolve(
+      values['exports-file'] ?? join(__dirname, '..', '.local', 'services.env'),
+    ),
     help,
   };
 }
@@ -42,27 +53,37 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const { envFile, pushEndpoint } = options;
+  const {envFile, pushEndpoint} = options;
   const platform = await startPlatform();
   Object.assign(process.env, platform.env);
   const resources = defaultResources(LOCAL_PROJECT);
-  await provisionLocal(platform, resources, pushEndpoint ? { pushEndpoint } : {});
+  await provisionLocal(platform, resources, pushEndpoint ? {pushEndpoint} : {});
 
-  const vars = { ...platform.env, SQL_DATABASE: resources.sql.database, BIGTABLE_INSTANCE: resources.bigtable.instance };
-  const lines = Object.entries(vars).map(([name, value]) => `export ${name}=${shellQuote(value)}`);
-  mkdirSync(dirname(envFile), { recursive: true });
-  writeFileSync(envFile, `${lines.join('\n')}\n`, { mode: 0o600 });
+  const vars = {
+    ...platform.env,
+    SQL_DATABASE: resources.sql.database,
+    BIGTABLE_INSTANCE: resources.bigtable.instance,
+  };
+  const lines = Object.entries(vars).map(
+    ([name, value]) => `export ${name}=${shellQuote(value)}`,
+  );
+  mkdirSync(dirname(envFile), {recursive: true});
+  writeFileSync(envFile, `${lines.join('\n')}\n`, {mode: 0o600});
   // The services die with this process, so their variables must not outlive it.
-  process.once('exit', () => rmSync(envFile, { force: true }));
+  process.once('exit', () => rmSync(envFile, {force: true}));
 
   console.log(lines.join('\n'));
-  console.error(`\n# started in ${platform.startupMs} ms; provisioned project ${LOCAL_PROJECT}; logs in ${platform.dir}`);
-  console.error(`# in another shell: source ${envFile}   (Ctrl-C here stops everything)`);
+  console.error(
+    `\n# started in ${platform.startupMs} ms; provisioned project ${LOCAL_PROJECT}; logs in ${platform.dir}`,
+  );
+  console.error(
+    `# in another shell: source ${envFile}   (Ctrl-C here stops everything)`,
+  );
   // The platform's signal hooks stop the services and exit on Ctrl-C; this only keeps us alive.
   setInterval(() => undefined, 60_000);
 }
 
-main().catch((error) => {
+main().catch(error => {
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

@@ -4,16 +4,20 @@
  * on SIGINT/SIGTERM/SIGHUP the platforms are stopped properly, then the process exits with the
  * signal's conventional code. (A SIGKILLed parent is covered by the services' pdeathsig.)
  */
-import { rmSync } from 'node:fs';
-import { liveServices, signalGroup } from './service-process';
+import {rmSync} from 'node:fs';
+import {liveServices, signalGroup} from './service-process';
 
-type Stoppable = { stop(): Promise<void>; dir: string; ownsDir: boolean };
+type Stoppable = {stop(): Promise<void>; dir: string; ownsDir: boolean};
 
 // Not exit-hook: on a signal it runs the synchronous hooks (our SIGKILL) before the async stop, and has no SIGHUP.
 const running = new Set<Stoppable>();
 let installed = false;
 
-const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
 
 function install(): void {
   if (installed) return;
@@ -21,12 +25,18 @@ function install(): void {
   process.once('exit', () => {
     for (const service of liveServices) signalGroup(service.pid, 'SIGKILL');
     for (const platform of running) {
-      if (platform.ownsDir) rmSync(platform.dir, { recursive: true, force: true });
+      if (platform.ownsDir)
+        rmSync(platform.dir, {recursive: true, force: true});
     }
   });
-  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES) as [NodeJS.Signals, number][]) {
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES) as [
+    NodeJS.Signals,
+    number,
+  ][]) {
     process.once(signal, () => {
-      void Promise.allSettled([...running].map((p) => p.stop())).finally(() => process.exit(code));
+      void Promise.allSettled([...running].map(p => p.stop())).finally(() =>
+        process.exit(code),
+      );
     });
   }
 }

@@ -4,19 +4,19 @@
  * Exit codes: 0 reconciled; 1 a day differs or a phase failed; 2 bad flags. Ctrl-C stops
  * everything it started (the platform's signal hooks; every child runs under pdeathsig too).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../core/command-line';
-import { defaultResources } from '../core/resources';
-import { LOCAL_PROJECT } from './platform';
-import type { StartContext } from './start/context';
-import { START_USAGE, parseStartOptions } from './start/options';
-import { runPhases } from './start/phase';
-import { startPhases } from './start/phases';
-import { quietDisplay, terminalDisplay } from './start/progress';
-import { chartDays, renderReportHtml } from './start/report-html';
-import { formatStartReport, startReportJson } from './start/report-text';
-import { simulatedDays } from './start/simulated-days';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {UsageError} from '../core/command-line';
+import {defaultResources} from '../core/resources';
+import {LOCAL_PROJECT} from './platform';
+import type {StartContext} from './start/context';
+import {START_USAGE, parseStartOptions} from './start/options';
+import {runPhases} from './start/phase';
+import {startPhases} from './start/phases';
+import {quietDisplay, terminalDisplay} from './start/progress';
+import {chartDays, renderReportHtml} from './start/report-html';
+import {formatStartReport, startReportJson} from './start/report-text';
+import {simulatedDays} from './start/simulated-days';
 
 const root = join(__dirname, '..');
 
@@ -48,28 +48,45 @@ async function main(argv: string[]): Promise<number> {
   try {
     const phases = await runPhases(startPhases(options), context, display);
     const totalMs = Math.round(performance.now() - began);
-    const htmlPath = resolve(options.reportPath ?? join(root, '.local', 'start', 'report.html'));
-    const verdict = context.reconciliation!.ok ? 'reconciled' : `differs: ${context.reconciliation!.differing.join(', ')}`;
-    mkdirSync(dirname(htmlPath), { recursive: true });
+    const htmlPath = resolve(
+      options.reportPath ?? join(root, '.local', 'start', 'report.html'),
+    );
+    const verdict = context.reconciliation!.ok
+      ? 'reconciled'
+      : `differs: ${context.reconciliation!.differing.join(', ')}`;
+    mkdirSync(dirname(htmlPath), {recursive: true});
     writeFileSync(
       htmlPath,
-      renderReportHtml({ days: chartDays(context.reconciliation!), phases, faults: context.faults, verdict, title: `finserv-pipeline: ${context.days[0]}..${context.days[context.days.length - 1]}` }),
+      renderReportHtml({
+        days: chartDays(context.reconciliation!),
+        phases,
+        faults: context.faults,
+        verdict,
+        title: `finserv-pipeline: ${context.days[0]}..${context.days[context.days.length - 1]}`,
+      }),
     );
-    const report = { context, phases, totalMs, htmlPath };
-    process.stdout.write(options.json ? `${JSON.stringify(startReportJson(report), null, 2)}\n` : `${formatStartReport(report)}\n`);
+    const report = {context, phases, totalMs, htmlPath};
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(startReportJson(report), null, 2)}\n`
+        : `${formatStartReport(report)}\n`,
+    );
     return context.reconciliation!.ok ? 0 : 1;
   } catch (error) {
     process.stderr.write(`npm start: ${(error as Error).message}\n`);
     return 1;
   } finally {
-    for (const cleanup of context.cleanups.reverse()) await cleanup().catch(() => undefined);
+    for (const cleanup of context.cleanups.reverse())
+      await cleanup().catch(() => undefined);
   }
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  code => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`npm start: ${(error as Error)?.stack ?? String(error)}\n`);
+    process.stderr.write(
+      `npm start: ${(error as Error)?.stack ?? String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,10 +1,12 @@
 import pWaitFor from 'p-wait-for';
-import { stopService, type ServiceProcess } from './service-process';
+import {stopService, type ServiceProcess} from './service-process';
 
 export class ServiceStartError extends Error {
   readonly code = 'SERVICE_START_FAILED';
   constructor(service: string, reason: string, logTail: string) {
-    super(`${service} did not start: ${reason}${logTail ? `\n--- last lines of its log ---\n${logTail}` : ''}`);
+    super(
+      `${service} did not start: ${reason}${logTail ? `\n--- last lines of its log ---\n${logTail}` : ''}`,
+    );
     this.name = 'ServiceStartError';
   }
 }
@@ -18,7 +20,7 @@ export async function waitUntil(
   service: ServiceProcess,
   what: string,
   ready: () => Promise<boolean>,
-  { timeoutMs = 30_000, intervalMs = 50 } = {},
+  {timeoutMs = 30_000, intervalMs = 50} = {},
 ): Promise<void> {
   try {
     await poll(service, what, ready, timeoutMs, intervalMs);
@@ -39,7 +41,11 @@ async function poll(
   await pWaitFor(
     async () => {
       if (service.hasExited()) {
-        throw new ServiceStartError(service.name, `it exited (${await service.exited}) before ${what}`, service.logTail());
+        throw new ServiceStartError(
+          service.name,
+          `it exited (${await service.exited}) before ${what}`,
+          service.logTail(),
+        );
       }
       try {
         return await ready();

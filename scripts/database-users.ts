@@ -10,40 +10,67 @@
  * Passwords go from the generator to Secret Manager and to the server as a query value: never an
  * argument, never logged.
  */
-import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { createLogger } from '../core/log';
-import { databaseLogin } from '../core/resources';
-import { SecretManagerSecrets, secretValueOrCreate } from '../core/secrets';
-import { operatorConnection } from '../core/sql/cloud-sql-login';
-import { INSTANCE_CONNECTION_NAME, openSqlPool } from '../core/sql/connect';
-import { applyDatabaseUser, DATABASE_PARTS, PART_GRANTS } from '../core/sql/database-users';
-import { applyMigrations } from '../core/sql/migrations';
+import {randomBytes} from 'node:crypto';
+import {parseArgs} from 'node:util';
+import {createLogger} from '../core/log';
+import {databaseLogin} from '../core/resources';
+import {SecretManagerSecrets, secretValueOrCreate} from '../core/secrets';
+import {operatorConnection} from '../core/sql/cloud-sql-login';
+import {INSTANCE_CONNECTION_NAME, openSqlPool} from '../core/sql/connect';
+import {
+  applyDatabaseUser,
+  DATABASE_PARTS,
+  PART_GRANTS,
+} from '../core/sql/database-users';
+import {applyMigrations} from '../core/sql/migrations';
 
 const log = createLogger('database-users');
 
 const newPassword = (): string => randomBytes(24).toString('base64url');
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { project: { type: 'string' }, 'cloud-sql-instance': { type: 'string' }, database: { type: 'string', default: 'finserv' } },
+  const {values} = parseArgs({
+    options: {
+      project: {type: 'string'},
+      'cloud-sql-instance': {type: 'string'},
+      database: {type: 'string', default: 'finserv'},
+    },
     strict: true,
   });
   const project = values.project;
   const instance = values['cloud-sql-instance'];
   if (!project) throw new Error('--project is required');
-  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance)) throw new Error('--cloud-sql-instance must be project:region:instance');
+  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance))
+    throw new Error('--cloud-sql-instance must be project:region:instance');
   const secrets = new SecretManagerSecrets(project);
-  const admin = await openSqlPool(operatorConnection(instance, project, 'admin'), { secrets: () => secrets });
+  const admin = await openSqlPool(
+    operatorConnection(instance, project, 'admin'),
+    {secrets: () => secrets},
+  );
   try {
     const applied = await applyMigrations(admin.pool, values.database);
-    log.info({ applied }, `migrations: ${applied.length} applied`);
+    log.info({applied}, `migrations: ${applied.length} applied`);
     for (const part of DATABASE_PARTS) {
       const login = databaseLogin(part);
-      const user = await secretValueOrCreate(secrets, login.userSecret, () => login.user);
-      const password = await secretValueOrCreate(secrets, login.passwordSecret, newPassword);
-      await applyDatabaseUser(admin.pool, values.database, { user: user.trim(), password, grants: PART_GRANTS[part] });
-      log.info({ part, databaseUser: user.trim(), grants: PART_GRANTS[part] }, `database user of ${part} set`);
+      const user = await secretValueOrCreate(
+        secrets,
+        login.userSecret,
+        () => login.user,
+      );
+      const password = await secretValueOrCreate(
+        secrets,
+        login.passwordSecret,
+        newPassword,
+      );
+      await applyDatabaseUser(admin.pool, values.database, {
+        user: user.trim(),
+        password,
+        grants: PART_GRANTS[part],
+      });
+      log.info(
+        {part, databaseUser: user.trim(), grants: PART_GRANTS[part]},
+        `database user of ${part} set`,
+      );
     }
   } finally {
     await admin.close();
@@ -51,6 +78,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log.error({ err: error }, `database users failed: ${(error as Error).message}`);
+  log.error({err: error}, `database users failed: ${(error as Error).message}`);
   process.exitCode = 1;
 });

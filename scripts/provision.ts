@@ -14,19 +14,19 @@
  *
  * Uses Application Default Credentials; the migrations user's name and password come from Secret Manager.
  */
-import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
-import { parseArgs } from 'node:util';
-import { createBigtableClient } from '../core/bigtable/client';
-import { createLogger } from '../core/log';
-import { provisionAll } from '../core/provision/provision';
-import { reviseSchema } from '../core/provision/pubsub';
-import { readTransactionAvsc } from '../core/provision/transaction-avsc';
-import { defaultResources } from '../core/resources';
-import { CachedSecrets, SecretManagerSecrets } from '../core/secrets';
-import { operatorConnection } from '../core/sql/cloud-sql-login';
-import { INSTANCE_CONNECTION_NAME, openSqlPool } from '../core/sql/connect';
-import { applyMigrations } from '../core/sql/migrations';
+import {PubSub} from '@google-cloud/pubsub';
+import {Storage} from '@google-cloud/storage';
+import {parseArgs} from 'node:util';
+import {createBigtableClient} from '../core/bigtable/client';
+import {createLogger} from '../core/log';
+import {provisionAll} from '../core/provision/provision';
+import {reviseSchema} from '../core/provision/pubsub';
+import {readTransactionAvsc} from '../core/provision/transaction-avsc';
+import {defaultResources} from '../core/resources';
+import {CachedSecrets, SecretManagerSecrets} from '../core/secrets';
+import {operatorConnection} from '../core/sql/cloud-sql-login';
+import {INSTANCE_CONNECTION_NAME, openSqlPool} from '../core/sql/connect';
+import {applyMigrations} from '../core/sql/migrations';
 
 const log = createLogger('provision');
 
@@ -39,17 +39,17 @@ const USAGE = `usage: node --import tsx scripts/provision.ts --resources --proje
 `;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const {values} = parseArgs({
     options: {
-      resources: { type: 'boolean', default: false },
-      migrations: { type: 'boolean', default: false },
-      'avro-schema': { type: 'boolean', default: false },
-      project: { type: 'string' },
-      region: { type: 'string', default: 'us-central1' },
-      bucket: { type: 'string' },
-      'cloud-sql-instance': { type: 'string' },
-      database: { type: 'string' },
-      help: { type: 'boolean', default: false },
+      resources: {type: 'boolean', default: false},
+      migrations: {type: 'boolean', default: false},
+      'avro-schema': {type: 'boolean', default: false},
+      project: {type: 'string'},
+      region: {type: 'string', default: 'us-central1'},
+      bucket: {type: 'string'},
+      'cloud-sql-instance': {type: 'string'},
+      database: {type: 'string'},
+      help: {type: 'boolean', default: false},
     },
     strict: true,
   });
@@ -59,39 +59,67 @@ async function main(): Promise<void> {
   }
   const project = values.project;
   if (!project) throw new Error('--project is required');
-  if ([values.resources, values.migrations, values['avro-schema']].filter(Boolean).length !== 1) {
-    throw new Error('give exactly one of --resources, --migrations and --avro-schema');
+  if (
+    [values.resources, values.migrations, values['avro-schema']].filter(Boolean)
+      .length !== 1
+  ) {
+    throw new Error(
+      'give exactly one of --resources, --migrations and --avro-schema',
+    );
   }
   const resources = defaultResources(project, values.bucket);
   if (values['avro-schema']) {
-    const schema = await reviseSchema(new PubSub({ projectId: project }), resources.pubsub.avroSchema, readTransactionAvsc(), { create: false });
-    log.info({ schema }, 'AVRO schema matches core/avro/transaction.avsc');
+    const schema = await reviseSchema(
+      new PubSub({projectId: project}),
+      resources.pubsub.avroSchema,
+      readTransactionAvsc(),
+      {create: false},
+    );
+    log.info({schema}, 'AVRO schema matches core/avro/transaction.avsc');
     return;
   }
   if (values.resources) {
     await provisionAll(
-      { bigtable: createBigtableClient({ projectId: project }), pubsub: new PubSub({ projectId: project }), storage: new Storage({ projectId: project }) },
+      {
+        bigtable: createBigtableClient({projectId: project}),
+        pubsub: new PubSub({projectId: project}),
+        storage: new Storage({projectId: project}),
+      },
       resources,
-      { pubsub: { withReplicateSubscription: false }, bucket: { location: values.region } },
+      {
+        pubsub: {withReplicateSubscription: false},
+        bucket: {location: values.region},
+      },
     );
-    log.info({ project, bigtable: resources.bigtable.instance, bucket: resources.storage.bucket }, 'provisioned');
+    log.info(
+      {
+        project,
+        bigtable: resources.bigtable.instance,
+        bucket: resources.storage.bucket,
+      },
+      'provisioned',
+    );
     return;
   }
   const instance = values['cloud-sql-instance'];
-  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance)) throw new Error('--cloud-sql-instance must be project:region:instance');
+  if (!instance || !INSTANCE_CONNECTION_NAME.test(instance))
+    throw new Error('--cloud-sql-instance must be project:region:instance');
   const database = values.database ?? resources.sql.database;
-  const sql = await openSqlPool(operatorConnection(instance, project, 'migrate'), {
-    secrets: () => new CachedSecrets(new SecretManagerSecrets(project)),
-  });
+  const sql = await openSqlPool(
+    operatorConnection(instance, project, 'migrate'),
+    {
+      secrets: () => new CachedSecrets(new SecretManagerSecrets(project)),
+    },
+  );
   try {
     const applied = await applyMigrations(sql.pool, database);
-    log.info({ database, applied }, `migrations: ${applied.length} applied`);
+    log.info({database, applied}, `migrations: ${applied.length} applied`);
   } finally {
     await sql.close();
   }
 }
 
 main().catch((error: unknown) => {
-  log.error({ err: error }, `provisioning failed: ${(error as Error).message}`);
+  log.error({err: error}, `provisioning failed: ${(error as Error).message}`);
   process.exitCode = 1;
 });

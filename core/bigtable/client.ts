@@ -1,4 +1,4 @@
-import { Bigtable } from '@google-cloud/bigtable';
+import {Bigtable} from '@google-cloud/bigtable';
 
 /**
  * The one way this project makes a Bigtable client.
@@ -8,9 +8,11 @@ import { Bigtable } from '@google-cloud/bigtable';
  * handler about 60 s after the first request, killing the process; in the cloud it needs an extra
  * role (monitoring.metricWriter) on every service account. So metrics are off unless asked for.
  */
-export function createBigtableClient(options: { projectId?: string; clientMetrics?: boolean } = {}): Bigtable {
+export function createBigtableClient(
+  options: {projectId?: string; clientMetrics?: boolean} = {},
+): Bigtable {
   return new Bigtable({
-    ...(options.projectId ? { projectId: options.projectId } : {}),
+    ...(options.projectId ? {projectId: options.projectId} : {}),
     metricsEnabled: options.clientMetrics ?? false,
   });
 }

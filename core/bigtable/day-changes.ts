@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Table } from '@google-cloud/bigtable';
-import type { Day } from '../day';
-import type { StateTableSchema } from '../resources';
-import { newestText } from './read-rows';
+import {randomUUID} from 'node:crypto';
+import type {Table} from '@google-cloud/bigtable';
+import type {Day} from '../day';
+import type {StateTableSchema} from '../resources';
+import {newestText} from './read-rows';
 
 /**
  * Which days got new transactions after their summary was written, known without scanning them.
@@ -33,21 +33,58 @@ export interface DayChanges {
 const keyOf = (day: Day) => `${DAY_ROW_PREFIX}${day}`;
 
 /** Records a change to `day`; returns its token. */
-export async function markDayChanged(state: Table, schema: StateTableSchema, day: Day, by: string): Promise<string> {
+export async function markDayChanged(
+  state: Table,
+  schema: StateTableSchema,
+  day: Day,
+  by: string,
+): Promise<string> {
   const token = `${by}/${randomUUID()}`;
-  await state.insert([{ key: keyOf(day), data: { [schema.families.state]: { [CHANGED_COLUMN]: { value: token, timestamp: new Date() } } } }]);
+  await state.insert([
+    {
+      key: keyOf(day),
+      data: {
+        [schema.families.state]: {
+          [CHANGED_COLUMN]: {value: token, timestamp: new Date()},
+        },
+      },
+    },
+  ]);
   return token;
 }
 
-export async function recordDaySummarized(state: Table, schema: StateTableSchema, day: Day, changed: string | undefined): Promise<void> {
-  await state.insert([{ key: keyOf(day), data: { [schema.families.state]: { [SUMMARIZED_COLUMN]: { value: changed ?? '', timestamp: new Date() } } } }]);
+export async function recordDaySummarized(
+  state: Table,
+  schema: StateTableSchema,
+  day: Day,
+  changed: string | undefined,
+): Promise<void> {
+  await state.insert([
+    {
+      key: keyOf(day),
+      data: {
+        [schema.families.state]: {
+          [SUMMARIZED_COLUMN]: {value: changed ?? '', timestamp: new Date()},
+        },
+      },
+    },
+  ]);
 }
 
 /** The records of `days` (one read of their rows); a day without a row has neither token. */
-export async function readDayChanges(state: Table, schema: StateTableSchema, days: readonly Day[]): Promise<Map<Day, DayChanges>> {
-  const result = new Map<Day, DayChanges>(days.map((day) => [day, { changed: undefined, summarized: undefined }]));
+export async function readDayChanges(
+  state: Table,
+  schema: StateTableSchema,
+  days: readonly Day[],
+): Promise<Map<Day, DayChanges>> {
+  const result = new Map<Day, DayChanges>(
+    days.map(day => [day, {changed: undefined, summarized: undefined}]),
+  );
   if (days.length === 0) return result;
-  const [rows] = await state.getRows({ keys: days.map(keyOf), filter: [{ column: { cellLimit: 1 } }] });
+  const [rows] = await state.getRows({
+    keys: days.map(keyOf),
+    filter: [{column: {cellLimit: 1}}],
+  });
   for (const row of rows) {
     const columns = row.data?.[schema.families.state];
     result.set(String(row.id).slice(DAY_ROW_PREFIX.length), {

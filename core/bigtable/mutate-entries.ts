@@ -1,4 +1,4 @@
-import type { Table } from '@google-cloud/bigtable';
+import type {Table} from '@google-cloud/bigtable';
 
 /**
  * MutateRows entries in the wire shape of the API, built directly: the client's generic conversion
@@ -8,11 +8,18 @@ import type { Table } from '@google-cloud/bigtable';
 /** A row to write: `data[family][qualifier]` is one cell with its own timestamp. */
 export interface CellEntry {
   key: string;
-  data: Record<string, Record<string, { value: string; timestamp: Date }>>;
+  data: Record<string, Record<string, {value: string; timestamp: Date}>>;
 }
 
-type SetCell = { setCell: { familyName: string; columnQualifier: Buffer; timestampMicros: number; value: Buffer } };
-type DeleteFromFamily = { deleteFromFamily: { familyName: string } };
+type SetCell = {
+  setCell: {
+    familyName: string;
+    columnQualifier: Buffer;
+    timestampMicros: number;
+    value: Buffer;
+  };
+};
+type DeleteFromFamily = {deleteFromFamily: {familyName: string}};
 export type RawMutation = SetCell | DeleteFromFamily;
 
 /**
@@ -34,14 +41,24 @@ export class RawEntry {
  * (qualifier and value as UTF-8 bytes, the cell timestamp in microseconds), after a
  * DeleteFromFamily for each of `clearFirst` (one entry is applied atomically and in order).
  */
-export function toRawEntry(entry: CellEntry, clearFirst: readonly string[] = []): RawEntry {
-  const mutations: RawMutation[] = clearFirst.map((familyName) => ({ deleteFromFamily: { familyName } }));
+export function toRawEntry(
+  entry: CellEntry,
+  clearFirst: readonly string[] = [],
+): RawEntry {
+  const mutations: RawMutation[] = clearFirst.map(familyName => ({
+    deleteFromFamily: {familyName},
+  }));
   for (const familyName in entry.data) {
     const columns = entry.data[familyName]!;
     for (const qualifier in columns) {
       const cell = columns[qualifier]!;
       mutations.push({
-        setCell: { familyName, columnQualifier: qualifierBytes(qualifier), timestampMicros: cell.timestamp.getTime() * 1000, value: Buffer.from(cell.value) },
+        setCell: {
+          familyName,
+          columnQualifier: qualifierBytes(qualifier),
+          timestampMicros: cell.timestamp.getTime() * 1000,
+          value: Buffer.from(cell.value),
+        },
       });
     }
   }
@@ -63,8 +80,14 @@ function qualifierBytes(name: string): Buffer {
  * The client's PartialFailureError, recognized by shape: the package's index re-exports the class
  * through a circular import and hands out `undefined` for it, so `instanceof` cannot be used.
  */
-export function isPartialFailure(error: unknown): error is Error & { errors: Array<{ entry?: { rowKey?: unknown } }> } {
-  return error instanceof Error && error.name === 'PartialFailureError' && Array.isArray((error as { errors?: unknown }).errors);
+export function isPartialFailure(
+  error: unknown,
+): error is Error & {errors: Array<{entry?: {rowKey?: unknown}}>} {
+  return (
+    error instanceof Error &&
+    error.name === 'PartialFailureError' &&
+    Array.isArray((error as {errors?: unknown}).errors)
+  );
 }
 
 /**
@@ -73,6 +96,13 @@ export function isPartialFailure(error: unknown): error is Error & { errors: Arr
  * entry given flat (quadratic: a 1,000-row batch copied ~500,000 slots) and once in all given
  * nested. The same entries reach the request either way.
  */
-export async function mutateEntries(table: Table, entries: RawEntry[], timeoutMs?: number): Promise<void> {
-  await table.mutate([entries] as unknown as RawEntry[], { rawMutation: true, ...(timeoutMs === undefined ? {} : { gaxOptions: { timeout: timeoutMs } }) });
+export async function mutateEntries(
+  table: Table,
+  entries: RawEntry[],
+  timeoutMs?: number,
+): Promise<void> {
+  await table.mutate([entries] as unknown as RawEntry[], {
+    rawMutation: true,
+    ...(timeoutMs === undefined ? {} : {gaxOptions: {timeout: timeoutMs}}),
+  });
 }

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import type { Table } from '@google-cloud/bigtable';
-import type { StateTableSchema } from '../resources';
-import { newestText } from './read-rows';
+import {randomUUID} from 'node:crypto';
+import type {Table} from '@google-cloud/bigtable';
+import type {StateTableSchema} from '../resources';
+import {newestText} from './read-rows';
 
 /**
  * The `pipeline_state` table: small named cursors of pipeline bookkeeping, each one text value in
@@ -13,13 +13,34 @@ export interface StateCursor {
   column: string;
 }
 
-export async function writeCursor(state: Table, schema: StateTableSchema, cursor: StateCursor, value: string): Promise<void> {
-  await state.insert([{ key: cursor.row, data: { [schema.families.state]: { [cursor.column]: { value, timestamp: new Date() } } } }]);
+export async function writeCursor(
+  state: Table,
+  schema: StateTableSchema,
+  cursor: StateCursor,
+  value: string,
+): Promise<void> {
+  await state.insert([
+    {
+      key: cursor.row,
+      data: {
+        [schema.families.state]: {
+          [cursor.column]: {value, timestamp: new Date()},
+        },
+      },
+    },
+  ]);
 }
 
 /** The cursor's value, or undefined if it was never written. */
-export async function readCursor(state: Table, schema: StateTableSchema, cursor: StateCursor): Promise<string | undefined> {
-  const [rows] = await state.getRows({ keys: [cursor.row], filter: [{ column: { cellLimit: 1 } }] });
+export async function readCursor(
+  state: Table,
+  schema: StateTableSchema,
+  cursor: StateCursor,
+): Promise<string | undefined> {
+  const [rows] = await state.getRows({
+    keys: [cursor.row],
+    filter: [{column: {cellLimit: 1}}],
+  });
   return newestText(rows[0]?.data?.[schema.families.state], cursor.column);
 }
 
@@ -33,23 +54,39 @@ export async function readCursor(state: Table, schema: StateTableSchema, cursor:
  * over that lowering: it reads the version BEFORE its SQL read, and a lowering in between changes
  * the version. Written as a plain value, not forced upward: a lower value after a backfill is the truth.
  */
-export const WATERMARK: StateCursor = { row: 'replication_watermark', column: 'watermark' };
-const WATERMARK_VERSION: StateCursor = { row: WATERMARK.row, column: 'version' };
+export const WATERMARK: StateCursor = {
+  row: 'replication_watermark',
+  column: 'watermark',
+};
+const WATERMARK_VERSION: StateCursor = {row: WATERMARK.row, column: 'version'};
 
 /** A cursor whose value is an instant (ISO text). */
-export async function writeInstantCursor(state: Table, schema: StateTableSchema, cursor: StateCursor, at: Date): Promise<void> {
+export async function writeInstantCursor(
+  state: Table,
+  schema: StateTableSchema,
+  cursor: StateCursor,
+  at: Date,
+): Promise<void> {
   await writeCursor(state, schema, cursor, at.toISOString());
 }
 
 /** The instant a cursor holds, or undefined if it was never written; throws if it holds anything else. */
-export async function readInstantCursor(state: Table, schema: StateTableSchema, cursor: StateCursor): Promise<Date | undefined> {
+export async function readInstantCursor(
+  state: Table,
+  schema: StateTableSchema,
+  cursor: StateCursor,
+): Promise<Date | undefined> {
   return parseInstant(cursor, await readCursor(state, schema, cursor));
 }
 
-function parseInstant(cursor: StateCursor, value: string | undefined): Date | undefined {
+function parseInstant(
+  cursor: StateCursor,
+  value: string | undefined,
+): Date | undefined {
   if (value === undefined) return undefined;
   const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new Error(`${cursor.row} holds "${value}", not a timestamp`);
+  if (Number.isNaN(at.getTime()))
+    throw new Error(`${cursor.row} holds "${value}", not a timestamp`);
   return at;
 }
 
@@ -61,10 +98,18 @@ export interface StoredWatermark {
   writtenAtMs: number;
 }
 
-export async function readStoredWatermark(state: Table, schema: StateTableSchema): Promise<StoredWatermark> {
-  const [rows] = await state.getRows({ keys: [WATERMARK.row], filter: [{ column: { cellLimit: 1 } }] });
+export async function readStoredWatermark(
+  state: Table,
+  schema: StateTableSchema,
+): Promise<StoredWatermark> {
+  const [rows] = await state.getRows({
+    keys: [WATERMARK.row],
+    filter: [{column: {cellLimit: 1}}],
+  });
   const columns = rows[0]?.data?.[schema.families.state];
-  const micros = [WATERMARK.column, WATERMARK_VERSION.column].map((column) => Number(columns?.[column]?.[0]?.timestamp ?? 0));
+  const micros = [WATERMARK.column, WATERMARK_VERSION.column].map(column =>
+    Number(columns?.[column]?.[0]?.timestamp ?? 0),
+  );
   return {
     watermark: parseInstant(WATERMARK, newestText(columns, WATERMARK.column)),
     version: newestText(columns, WATERMARK_VERSION.column),
@@ -72,16 +117,23 @@ export async function readStoredWatermark(state: Table, schema: StateTableSchema
   };
 }
 
-export function readWatermark(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
+export function readWatermark(
+  state: Table,
+  schema: StateTableSchema,
+): Promise<Date | undefined> {
   return readInstantCursor(state, schema, WATERMARK);
 }
 
-function watermarkCells(schema: StateTableSchema, watermark: Date, writtenAtMs: number) {
+function watermarkCells(
+  schema: StateTableSchema,
+  watermark: Date,
+  writtenAtMs: number,
+) {
   const timestamp = new Date(Math.max(Date.now(), writtenAtMs + 1));
   return {
     [schema.families.state]: {
-      [WATERMARK.column]: { value: watermark.toISOString(), timestamp },
-      [WATERMARK_VERSION.column]: { value: randomUUID(), timestamp },
+      [WATERMARK.column]: {value: watermark.toISOString(), timestamp},
+      [WATERMARK_VERSION.column]: {value: randomUUID(), timestamp},
     },
   };
 }
@@ -90,22 +142,49 @@ function watermarkCells(schema: StateTableSchema, watermark: Date, writtenAtMs: 
  * Writes `watermark` only if the stored version is still `read.version`; false if another writer
  * came in between (read again, recompute, try again).
  */
-export async function replaceWatermark(state: Table, schema: StateTableSchema, read: StoredWatermark, watermark: Date): Promise<boolean> {
-  const mutation = [{ method: 'insert', data: watermarkCells(schema, watermark, read.writtenAtMs) }];
-  const newest = [{ family: schema.families.state }, { column: WATERMARK_VERSION.column }, { column: { cellLimit: 1 } }];
+export async function replaceWatermark(
+  state: Table,
+  schema: StateTableSchema,
+  read: StoredWatermark,
+  watermark: Date,
+): Promise<boolean> {
+  const mutation = [
+    {
+      method: 'insert',
+      data: watermarkCells(schema, watermark, read.writtenAtMs),
+    },
+  ];
+  const newest = [
+    {family: schema.families.state},
+    {column: WATERMARK_VERSION.column},
+    {column: {cellLimit: 1}},
+  ];
   if (read.version === undefined) {
-    const [matched] = await state.row(WATERMARK.row).filter(newest, { onNoMatch: mutation });
+    const [matched] = await state
+      .row(WATERMARK.row)
+      .filter(newest, {onNoMatch: mutation});
     return matched === false;
   }
   // A UUID is hex and dashes: safe as the value filter's regular expression.
-  const [matched] = await state.row(WATERMARK.row).filter([...newest, { value: read.version }], { onMatch: mutation });
+  const [matched] = await state
+    .row(WATERMARK.row)
+    .filter([...newest, {value: read.version}], {onMatch: mutation});
   return matched === true;
 }
 
 /** Unconditional write (test set-up and tools; the pipeline itself uses replaceWatermark). */
-export async function recordWatermark(state: Table, schema: StateTableSchema, watermark: Date): Promise<void> {
+export async function recordWatermark(
+  state: Table,
+  schema: StateTableSchema,
+  watermark: Date,
+): Promise<void> {
   const read = await readStoredWatermark(state, schema);
-  await state.insert([{ key: WATERMARK.row, data: watermarkCells(schema, watermark, read.writtenAtMs) }]);
+  await state.insert([
+    {
+      key: WATERMARK.row,
+      data: watermarkCells(schema, watermark, read.writtenAtMs),
+    },
+  ]);
 }
 
 const MAX_LOWERING_ATTEMPTS = 10;
@@ -114,11 +193,17 @@ const MAX_LOWERING_ATTEMPTS = 10;
  * Lowers the stored watermark to `to` unless it is already there or below (or none was ever
  * written, which holds every day back anyway). Returns the value it replaced, if it lowered.
  */
-export async function lowerWatermark(state: Table, schema: StateTableSchema, to: Date): Promise<Date | undefined> {
+export async function lowerWatermark(
+  state: Table,
+  schema: StateTableSchema,
+  to: Date,
+): Promise<Date | undefined> {
   for (let attempt = 1; attempt <= MAX_LOWERING_ATTEMPTS; attempt++) {
     const read = await readStoredWatermark(state, schema);
     if (read.watermark === undefined || read.watermark <= to) return undefined;
     if (await replaceWatermark(state, schema, read, to)) return read.watermark;
   }
-  throw new Error(`could not lower ${WATERMARK.row} to ${to.toISOString()}: ${MAX_LOWERING_ATTEMPTS} concurrent writes in a row`);
+  throw new Error(
+    `could not lower ${WATERMARK.row} to ${to.toISOString()}: ${MAX_LOWERING_ATTEMPTS} concurrent writes in a row`,
+  );
 }

@@ -1,9 +1,12 @@
-import type { Table } from '@google-cloud/bigtable';
+import type {Table} from '@google-cloud/bigtable';
 
 /** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
 export interface ReadRow {
   id: string;
-  data: Record<string, Record<string, Array<{ value: string | Buffer; timestamp?: string | number }>>>;
+  data: Record<
+    string,
+    Record<string, Array<{value: string | Buffer; timestamp?: string | number}>>
+  >;
 }
 
 /** The columns of one family of a read row. */
@@ -20,29 +23,46 @@ export interface RowRange {
  * Only the newest cell of each column: the emulator does not apply GC policies, and a row that was
  * written twice must count once with its latest values.
  */
-export const NEWEST_CELL = [{ column: { cellLimit: 1 } }];
+export const NEWEST_CELL = [{column: {cellLimit: 1}}];
 
 /** The newest cell of a column as text (the client hands out strings or bytes), or undefined. */
-export function newestText(family: ReadFamily | undefined, qualifier: string): string | undefined {
+export function newestText(
+  family: ReadFamily | undefined,
+  qualifier: string,
+): string | undefined {
   const value = family?.[qualifier]?.[0]?.value;
-  return value === undefined || typeof value === 'string' ? value : value.toString('utf8');
+  return value === undefined || typeof value === 'string'
+    ? value
+    : value.toString('utf8');
 }
 
 /** The read options of row ranges read by one request, in key order: each start inclusive, end exclusive. */
 export function rangesReadOptions(ranges: readonly RowRange[]) {
-  return { ranges: ranges.map((range) => ({ start: range.start, end: { value: range.end, inclusive: false } })), filter: NEWEST_CELL };
+  return {
+    ranges: ranges.map(range => ({
+      start: range.start,
+      end: {value: range.end, inclusive: false},
+    })),
+    filter: NEWEST_CELL,
+  };
 }
 
 /**
  * Streams every row of the ranges, all ranges at once, into `onRow` (synchronous, so nothing piles
  * up: memory stays flat however many rows there are). The first error stops every stream.
  */
-export function forEachRow(table: Table, ranges: RowRange[], onRow: (row: ReadRow) => void): Promise<void> {
-  const streams = ranges.map((range) => table.createReadStream(rangesReadOptions([range])));
-  const stopAll = () => streams.forEach((stream) => stream.destroy());
+export function forEachRow(
+  table: Table,
+  ranges: RowRange[],
+  onRow: (row: ReadRow) => void,
+): Promise<void> {
+  const streams = ranges.map(range =>
+    table.createReadStream(rangesReadOptions([range])),
+  );
+  const stopAll = () => streams.forEach(stream => stream.destroy());
   return Promise.all(
     streams.map(
-      (stream) =>
+      stream =>
         new Promise<void>((resolve, reject) => {
           stream.on('data', (row: ReadRow) => {
             try {
@@ -52,7 +72,7 @@ export function forEachRow(table: Table, ranges: RowRange[], onRow: (row: ReadRo
               stopAll();
             }
           });
-          stream.once('error', (error) => {
+          stream.once('error', error => {
             reject(error);
             stopAll();
           });

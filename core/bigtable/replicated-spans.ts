@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { Table } from '@google-cloud/bigtable';
-import type { StateTableSchema } from '../resources';
-import { NEWEST_CELL, newestText } from './read-rows';
+import {randomBytes} from 'node:crypto';
+import type {Table} from '@google-cloud/bigtable';
+import type {StateTableSchema} from '../resources';
+import {NEWEST_CELL, newestText} from './read-rows';
 
 /**
  * Spans of `occurred_at` that replication wrote and the publisher has not yet taken into account,
@@ -20,28 +20,53 @@ export interface ReplicatedSpan {
   last: Date;
 }
 
-export async function recordReplicatedSpan(state: Table, schema: StateTableSchema, first: Date, last: Date): Promise<void> {
+export async function recordReplicatedSpan(
+  state: Table,
+  schema: StateTableSchema,
+  first: Date,
+  last: Date,
+): Promise<void> {
   const timestamp = new Date();
   await state.insert([
     {
       key: `${SPAN_PREFIX}${first.toISOString()}#${randomBytes(4).toString('hex')}`,
-      data: { [schema.families.state]: { [FIRST]: { value: first.toISOString(), timestamp }, [LAST]: { value: last.toISOString(), timestamp } } },
+      data: {
+        [schema.families.state]: {
+          [FIRST]: {value: first.toISOString(), timestamp},
+          [LAST]: {value: last.toISOString(), timestamp},
+        },
+      },
     },
   ]);
 }
 
-export async function readReplicatedSpans(state: Table, schema: StateTableSchema): Promise<ReplicatedSpan[]> {
-  const [rows] = await state.getRows({ prefix: SPAN_PREFIX, filter: NEWEST_CELL });
-  return rows.flatMap((row) => {
+export async function readReplicatedSpans(
+  state: Table,
+  schema: StateTableSchema,
+): Promise<ReplicatedSpan[]> {
+  const [rows] = await state.getRows({
+    prefix: SPAN_PREFIX,
+    filter: NEWEST_CELL,
+  });
+  return rows.flatMap(row => {
     const family = row.data?.[schema.families.state];
     const first = new Date(newestText(family, FIRST) ?? '');
     const last = new Date(newestText(family, LAST) ?? '');
     if (Number.isNaN(first.getTime())) return [];
-    return [{ key: row.id as string, first, last: Number.isNaN(last.getTime()) ? first : last }];
+    return [
+      {
+        key: row.id as string,
+        first,
+        last: Number.isNaN(last.getTime()) ? first : last,
+      },
+    ];
   });
 }
 
-export async function deleteReplicatedSpans(state: Table, spans: readonly ReplicatedSpan[]): Promise<void> {
+export async function deleteReplicatedSpans(
+  state: Table,
+  spans: readonly ReplicatedSpan[],
+): Promise<void> {
   if (spans.length === 0) return;
-  await state.mutate(spans.map((span) => ({ key: span.key, method: 'delete' })));
+  await state.mutate(spans.map(span => ({key: span.key, method: 'delete'})));
 }

@@ -1,7 +1,7 @@
-import { type Day, dayOf, parseDay } from '../day';
-import { fnv1a } from '../fnv1a';
-import type { RowRange } from './read-rows';
-import { ID_PATTERN } from '../transaction';
+import {type Day, dayOf, parseDay} from '../day';
+import {fnv1a} from '../fnv1a';
+import type {RowRange} from './read-rows';
+import {ID_PATTERN} from '../transaction';
 
 /**
  * Row keys of `txn_tbl`: `<salt>#<yyyy-mm-dd>#<hh:mm:ss.SSS>#<transaction id>`.
@@ -39,25 +39,40 @@ function saltText(salt: number): string {
 }
 
 export function encodeRowKey(id: string, occurredAt: Date): string {
-  if (!ID_PATTERN.test(id)) throw new RowKeyError(`transaction id "${id}" must match ${ID_PATTERN}`);
+  if (!ID_PATTERN.test(id))
+    throw new RowKeyError(`transaction id "${id}" must match ${ID_PATTERN}`);
   const iso = occurredAt.toISOString(); // yyyy-mm-ddThh:mm:ss.SSSZ, fixed width for years 0000-9999
-  if (iso.length !== 24) throw new RowKeyError(`occurredAt ${iso} is outside the years 0000-9999`);
+  if (iso.length !== 24)
+    throw new RowKeyError(`occurredAt ${iso} is outside the years 0000-9999`);
   return `${saltText(saltOf(id))}#${iso.slice(0, 10)}#${iso.slice(11, 23)}#${id}`;
 }
 
-const KEY_PATTERN = /^(\d{2})#(\d{4}-\d{2}-\d{2})#(\d{2}:\d{2}:\d{2}\.\d{3})#([A-Za-z0-9_-]{1,64})$/;
+const KEY_PATTERN =
+  /^(\d{2})#(\d{4}-\d{2}-\d{2})#(\d{2}:\d{2}:\d{2}\.\d{3})#([A-Za-z0-9_-]{1,64})$/;
 
 export function decodeRowKey(key: string): DecodedRowKey {
   const match = KEY_PATTERN.exec(key);
-  if (!match) throw new RowKeyError(`"${key}" is not a txn_tbl row key (salt#day#time#id)`);
-  const [, saltPart, dayPart, timePart, id] = match as unknown as [string, string, string, string, string];
+  if (!match)
+    throw new RowKeyError(
+      `"${key}" is not a txn_tbl row key (salt#day#time#id)`,
+    );
+  const [, saltPart, dayPart, timePart, id] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const salt = Number(saltPart);
   const occurredAt = new Date(`${dayPart}T${timePart}Z`);
   if (Number.isNaN(occurredAt.getTime()) || dayOf(occurredAt) !== dayPart) {
     throw new RowKeyError(`"${key}" has an invalid date or time`);
   }
-  if (salt !== saltOf(id)) throw new RowKeyError(`"${key}" has salt ${salt}, expected ${saltOf(id)} for its id`);
-  return { salt, day: dayPart, occurredAt, id };
+  if (salt !== saltOf(id))
+    throw new RowKeyError(
+      `"${key}" has salt ${salt}, expected ${saltOf(id)} for its id`,
+    );
+  return {salt, day: dayPart, occurredAt, id};
 }
 
 /**
@@ -68,7 +83,10 @@ export function dayRanges(day: Day): RowRange[] {
   parseDay(day);
   const ranges: RowRange[] = [];
   for (let salt = 0; salt < SALT_BUCKETS; salt++) {
-    ranges.push({ start: `${saltText(salt)}#${day}#`, end: `${saltText(salt)}#${day}$` });
+    ranges.push({
+      start: `${saltText(salt)}#${day}#`,
+      end: `${saltText(salt)}#${day}$`,
+    });
   }
   return ranges;
 }

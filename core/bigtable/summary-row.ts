@@ -7,12 +7,12 @@
  * `threshold_signal` (from the TOTAL,ALL count). Family `sum`: the same group and per-currency
  * total columns, values exact decimal strings in the currency's minor digits.
  */
-import { startOfDay } from '../day';
-import { formatMinor } from '../money';
-import type { SummaryTableSchema } from '../resources';
-import type { SummaryRow } from '../summary-csv';
-import { type CellEntry, type RawEntry, toRawEntry } from './mutate-entries';
-import { newestText, type ReadRow } from './read-rows';
+import {startOfDay} from '../day';
+import {formatMinor} from '../money';
+import type {SummaryTableSchema} from '../resources';
+import type {SummaryRow} from '../summary-csv';
+import {type CellEntry, type RawEntry, toRawEntry} from './mutate-entries';
+import {newestText, type ReadRow} from './read-rows';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
 /** In the `count` family too: the version of the summary file the row was loaded from. */
@@ -39,12 +39,17 @@ export function summaryColumnOf(row: SummaryRow): string {
 }
 
 /** The cells of one date's rows (each column once), with the threshold signal when there is one. */
-export function summaryCellsOf(date: string, rows: readonly SummaryRow[], signal: string | undefined): SummaryCells {
-  const cells: SummaryCells = { key: date, count: {}, sum: {} };
+export function summaryCellsOf(
+  date: string,
+  rows: readonly SummaryRow[],
+  signal: string | undefined,
+): SummaryCells {
+  const cells: SummaryCells = {key: date, count: {}, sum: {}};
   for (const row of rows) {
     const column = summaryColumnOf(row);
     cells.count[column] = String(row.count);
-    if (row.kind !== 'grand-total') cells.sum[column] = formatMinor(row.sumMinor, row.currency);
+    if (row.kind !== 'grand-total')
+      cells.sum[column] = formatMinor(row.sumMinor, row.currency);
   }
   if (signal !== undefined) cells.count[SIGNAL_COLUMN] = signal;
   return cells;
@@ -56,21 +61,47 @@ export function summaryCellsOf(date: string, rows: readonly SummaryRow[], signal
  * The entry clears both families before writing the file's cells, in order, so reloading a
  * corrected file leaves no column of the old one behind, and a reader never sees a half-written date.
  */
-export function summaryRowEntry(cells: SummaryCells, schema: SummaryTableSchema): RawEntry {
+export function summaryRowEntry(
+  cells: SummaryCells,
+  schema: SummaryTableSchema,
+): RawEntry {
   const timestamp = startOfDay(cells.key);
   const family = (values: Record<string, string>) =>
-    Object.fromEntries(Object.entries(values).map(([column, value]) => [column, { value, timestamp }]));
-  const entry: CellEntry = { key: cells.key, data: { [schema.families.count]: family(cells.count), [schema.families.sum]: family(cells.sum) } };
+    Object.fromEntries(
+      Object.entries(values).map(([column, value]) => [
+        column,
+        {value, timestamp},
+      ]),
+    );
+  const entry: CellEntry = {
+    key: cells.key,
+    data: {
+      [schema.families.count]: family(cells.count),
+      [schema.families.sum]: family(cells.sum),
+    },
+  };
   return toRawEntry(entry, [schema.families.count, schema.families.sum]);
 }
 
 /** A stored row back as cells (the newest cell of each column). */
-export function decodeSummaryRow(row: ReadRow, schema: SummaryTableSchema): SummaryCells {
+export function decodeSummaryRow(
+  row: ReadRow,
+  schema: SummaryTableSchema,
+): SummaryCells {
   const family = (name: string) => {
     const columns = row.data[name] ?? {};
-    return Object.fromEntries(Object.keys(columns).map((column) => [column, newestText(columns, column)!]));
+    return Object.fromEntries(
+      Object.keys(columns).map(column => [
+        column,
+        newestText(columns, column)!,
+      ]),
+    );
   };
-  return { key: row.id, count: family(schema.families.count), sum: family(schema.families.sum) };
+  return {
+    key: row.id,
+    count: family(schema.families.count),
+    sum: family(schema.families.sum),
+  };
 }
 
 /**
@@ -79,11 +110,21 @@ export function decodeSummaryRow(row: ReadRow, schema: SummaryTableSchema): Summ
  * entry, so one with its signal holds a whole file's cells), loaded from that file version.
  */
 export function loadedDateFilter(schema: SummaryTableSchema) {
-  return [{ family: schema.families.count }, { column: new RegExp(`^(${SIGNAL_COLUMN}|${SOURCE_VERSION_COLUMN})$`) }, { column: { cellLimit: 1 } }];
+  return [
+    {family: schema.families.count},
+    {column: new RegExp(`^(${SIGNAL_COLUMN}|${SOURCE_VERSION_COLUMN})$`)},
+    {column: {cellLimit: 1}},
+  ];
 }
 
 /** What loadedDateFilter kept of a row: whether the date is loaded, and from which file version. */
-export function loadedDateOf(row: ReadRow, schema: SummaryTableSchema): { loaded: boolean; version: string | undefined } {
+export function loadedDateOf(
+  row: ReadRow,
+  schema: SummaryTableSchema,
+): {loaded: boolean; version: string | undefined} {
   const columns = row.data[schema.families.count];
-  return { loaded: newestText(columns, SIGNAL_COLUMN) !== undefined, version: newestText(columns, SOURCE_VERSION_COLUMN) };
+  return {
+    loaded: newestText(columns, SIGNAL_COLUMN) !== undefined,
+    version: newestText(columns, SOURCE_VERSION_COLUMN),
+  };
 }

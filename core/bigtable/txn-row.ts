@@ -1,9 +1,14 @@
-import { isCurrency } from '../money';
-import { type CellEntry, RawEntry, type RawMutation } from './mutate-entries';
-import { type ReadRow, newestText } from './read-rows';
-import { decodeRowKey, encodeRowKey } from './row-key';
-import type { TxnTableSchema } from '../resources';
-import { type Transaction, TransactionError, isTransactionType, validateTransaction } from '../transaction';
+import {isCurrency} from '../money';
+import {type CellEntry, RawEntry, type RawMutation} from './mutate-entries';
+import {type ReadRow, newestText} from './read-rows';
+import {decodeRowKey, encodeRowKey} from './row-key';
+import type {TxnTableSchema} from '../resources';
+import {
+  type Transaction,
+  TransactionError,
+  isTransactionType,
+  validateTransaction,
+} from '../transaction';
 
 /**
  * How a Transaction is stored as a `txn_tbl` row.
@@ -31,23 +36,38 @@ export const DELIVERY_COLUMNS = {
 export type TxnRowEntry = CellEntry;
 
 /** The row's cells: family (by its role in the schema), qualifier, the value from the transaction. */
-const TXN_CELLS: ReadonlyArray<readonly [family: keyof TxnTableSchema['families'], qualifier: string, value: (txn: Transaction) => string]> = [
-  ['transaction', TXN_COLUMNS.accountId, (txn) => txn.accountId],
-  ['transaction', TXN_COLUMNS.merchant, (txn) => txn.merchant],
-  ['transaction', TXN_COLUMNS.merchantCategory, (txn) => txn.merchantCategory],
-  ['transaction', TXN_COLUMNS.type, (txn) => txn.type],
-  ['transaction', TXN_COLUMNS.amountMinor, (txn) => txn.amountMinor.toString()],
-  ['transaction', TXN_COLUMNS.currency, (txn) => txn.currency],
-  ['delivery', DELIVERY_COLUMNS.batchId, (txn) => txn.batchId],
+const TXN_CELLS: ReadonlyArray<
+  readonly [
+    family: keyof TxnTableSchema['families'],
+    qualifier: string,
+    value: (txn: Transaction) => string,
+  ]
+> = [
+  ['transaction', TXN_COLUMNS.accountId, txn => txn.accountId],
+  ['transaction', TXN_COLUMNS.merchant, txn => txn.merchant],
+  ['transaction', TXN_COLUMNS.merchantCategory, txn => txn.merchantCategory],
+  ['transaction', TXN_COLUMNS.type, txn => txn.type],
+  ['transaction', TXN_COLUMNS.amountMinor, txn => txn.amountMinor.toString()],
+  ['transaction', TXN_COLUMNS.currency, txn => txn.currency],
+  ['delivery', DELIVERY_COLUMNS.batchId, txn => txn.batchId],
 ];
-const QUALIFIER_BYTES = TXN_CELLS.map(([, qualifier]) => Buffer.from(qualifier));
+const QUALIFIER_BYTES = TXN_CELLS.map(([, qualifier]) =>
+  Buffer.from(qualifier),
+);
 
-export function toRowEntry(txn: Transaction, schema: TxnTableSchema): TxnRowEntry {
+export function toRowEntry(
+  txn: Transaction,
+  schema: TxnTableSchema,
+): TxnRowEntry {
   validateTransaction(txn);
   const timestamp = txn.occurredAt;
   const data: TxnRowEntry['data'] = {};
-  for (const [family, qualifier, value] of TXN_CELLS) (data[schema.families[family]] ??= {})[qualifier] = { value: value(txn), timestamp };
-  return { key: encodeRowKey(txn.id, txn.occurredAt), data };
+  for (const [family, qualifier, value] of TXN_CELLS)
+    (data[schema.families[family]] ??= {})[qualifier] = {
+      value: value(txn),
+      timestamp,
+    };
+  return {key: encodeRowKey(txn.id, txn.occurredAt), data};
 }
 
 /**
@@ -57,7 +77,10 @@ export function toRowEntry(txn: Transaction, schema: TxnTableSchema): TxnRowEntr
  * a row, was most of the encoding's CPU). Text beyond ASCII has more bytes than characters, so such
  * a batch is encoded text by text instead.
  */
-export function toTxnRawEntries(txns: readonly Transaction[], schema: TxnTableSchema): RawEntry[] {
+export function toTxnRawEntries(
+  txns: readonly Transaction[],
+  schema: TxnTableSchema,
+): RawEntry[] {
   const texts: string[] = [];
   for (const txn of txns) {
     validateTransaction(txn);
@@ -71,15 +94,24 @@ export function toTxnRawEntries(txns: readonly Transaction[], schema: TxnTableSc
   let next = 0;
   const bytesOf = () => {
     const text = texts[next++]!;
-    return ascii ? all.subarray(offset, (offset += text.length)) : Buffer.from(text);
+    return ascii
+      ? all.subarray(offset, (offset += text.length))
+      : Buffer.from(text);
   };
   const families = TXN_CELLS.map(([family]) => schema.families[family]);
-  return txns.map((txn) => {
+  return txns.map(txn => {
     const rowKey = bytesOf();
     const timestampMicros = txn.occurredAt.getTime() * 1000;
     const mutations: RawMutation[] = new Array(TXN_CELLS.length);
     for (let i = 0; i < TXN_CELLS.length; i++) {
-      mutations[i] = { setCell: { familyName: families[i]!, columnQualifier: QUALIFIER_BYTES[i]!, timestampMicros, value: bytesOf() } };
+      mutations[i] = {
+        setCell: {
+          familyName: families[i]!,
+          columnQualifier: QUALIFIER_BYTES[i]!,
+          timestampMicros,
+          value: bytesOf(),
+        },
+      };
     }
     return new RawEntry(rowKey, mutations);
   });
@@ -97,7 +129,8 @@ export class MalformedRowError extends Error {
 
 function newestValue(row: ReadRow, family: string, qualifier: string): string {
   const value = newestText(row.data[family], qualifier);
-  if (value === undefined) throw new MalformedRowError(row.id, `missing ${family}:${qualifier}`);
+  if (value === undefined)
+    throw new MalformedRowError(row.id, `missing ${family}:${qualifier}`);
   return value;
 }
 
@@ -116,12 +149,22 @@ export function fromRow(row: ReadRow, schema: TxnTableSchema): Transaction {
   const type = get(TXN_COLUMNS.type);
   const currency = get(TXN_COLUMNS.currency);
   const amount = get(TXN_COLUMNS.amountMinor);
-  if (!isTransactionType(type)) throw new MalformedRowError(row.id, `unknown type "${type}"`);
-  if (!isCurrency(currency)) throw new MalformedRowError(row.id, `unknown currency "${currency}"`);
-  if (!MINOR_PATTERN.test(amount)) throw new MalformedRowError(row.id, `amount_minor "${amount}" is not a positive integer`);
+  if (!isTransactionType(type))
+    throw new MalformedRowError(row.id, `unknown type "${type}"`);
+  if (!isCurrency(currency))
+    throw new MalformedRowError(row.id, `unknown currency "${currency}"`);
+  if (!MINOR_PATTERN.test(amount))
+    throw new MalformedRowError(
+      row.id,
+      `amount_minor "${amount}" is not a positive integer`,
+    );
   const txn: Transaction = {
     id: decodedKey.id,
-    batchId: newestValue(row, schema.families.delivery, DELIVERY_COLUMNS.batchId),
+    batchId: newestValue(
+      row,
+      schema.families.delivery,
+      DELIVERY_COLUMNS.batchId,
+    ),
     occurredAt: decodedKey.occurredAt,
     accountId: get(TXN_COLUMNS.accountId),
     merchant: get(TXN_COLUMNS.merchant),
@@ -133,7 +176,8 @@ export function fromRow(row: ReadRow, schema: TxnTableSchema): Transaction {
   try {
     return validateTransaction(txn);
   } catch (error) {
-    if (error instanceof TransactionError) throw new MalformedRowError(row.id, error.message);
+    if (error instanceof TransactionError)
+      throw new MalformedRowError(row.id, error.message);
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import {createHash} from 'node:crypto';
 
 /**
  * Where change records live in the archive: `yyyy-mm-dd/hh/<batch>.avro` by the hour of their
@@ -14,7 +14,10 @@ export function hourOf(commitMicros: number): string {
 }
 
 /** The object name of a batch's records of one hour; the identities in any order. */
-export function batchObjectName(hour: string, identities: readonly string[]): string {
+export function batchObjectName(
+  hour: string,
+  identities: readonly string[],
+): string {
   const digest = createHash('sha256');
   for (const identity of [...identities].sort()) digest.update(identity);
   return `${hour}${digest.digest('hex').slice(0, 40)}.avro`;
@@ -23,7 +26,12 @@ export function batchObjectName(hour: string, identities: readonly string[]): st
 /** The start of every hour partition from `from`'s hour to `to`'s hour, both included. */
 export function hoursBetween(from: Date, to: Date): string[] {
   const hours: string[] = [];
-  for (let t = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; t <= to.getTime(); t += HOUR_MS) hours.push(hourOf(t * 1000));
+  for (
+    let t = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+    t <= to.getTime();
+    t += HOUR_MS
+  )
+    hours.push(hourOf(t * 1000));
   return hours;
 }
 

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
-import { Type } from 'avsc';
-import { readChangelogEntryAvsc } from '../avro/schemas';
+import {createHash} from 'node:crypto';
+import {Type} from 'avsc';
+import {readChangelogEntryAvsc} from '../avro/schemas';
 
 /**
  * One change of a Bigtable row: Google's change-stream template's ChangelogEntryMessage, as avsc
@@ -25,11 +25,18 @@ export interface ChangeRecord {
   value: Buffer | null;
 }
 
-export const MOD_TYPES = ['SET_CELL', 'DELETE_FAMILY', 'DELETE_CELLS', 'UNKNOWN'] as const;
+export const MOD_TYPES = [
+  'SET_CELL',
+  'DELETE_FAMILY',
+  'DELETE_CELLS',
+  'UNKNOWN',
+] as const;
 export type ModType = (typeof MOD_TYPES)[number];
 
 /** The template's AVRO type, from the same .avsc the topic enforces. */
-export const CHANGE_RECORD_TYPE = Type.forSchema(JSON.parse(readChangelogEntryAvsc()));
+export const CHANGE_RECORD_TYPE = Type.forSchema(
+  JSON.parse(readChangelogEntryAvsc()),
+);
 
 export class MalformedChangeError extends Error {
   readonly code = 'CHANGE_MALFORMED';
@@ -41,17 +48,28 @@ const LATEST_MICROS = Date.UTC(10000, 0, 1) * 1000;
 
 /** A record well-formed beyond what the schema can say, or MalformedChangeError naming what is off. */
 export function validateChange(record: ChangeRecord): ChangeRecord {
-  if (record.rowKey.length === 0) throw new MalformedChangeError('rowKey is empty');
-  if (record.columnFamily === '') throw new MalformedChangeError('columnFamily is empty');
-  if (!(record.commitTimestamp >= EARLIEST_MICROS && record.commitTimestamp < LATEST_MICROS)) {
-    throw new MalformedChangeError(`commitTimestamp ${record.commitTimestamp} is not microseconds between 2000 and 9999`);
+  if (record.rowKey.length === 0)
+    throw new MalformedChangeError('rowKey is empty');
+  if (record.columnFamily === '')
+    throw new MalformedChangeError('columnFamily is empty');
+  if (!(
+    record.commitTimestamp >= EARLIEST_MICROS &&
+    record.commitTimestamp < LATEST_MICROS
+  )) {
+    throw new MalformedChangeError(
+      `commitTimestamp ${record.commitTimestamp} is not microseconds between 2000 and 9999`,
+    );
   }
   if (record.modType === 'SET_CELL') {
-    if (record.column === null) throw new MalformedChangeError('SET_CELL without a column');
-    if (record.timestamp === null) throw new MalformedChangeError('SET_CELL without a timestamp');
-    if (record.value === null) throw new MalformedChangeError('SET_CELL without a value');
+    if (record.column === null)
+      throw new MalformedChangeError('SET_CELL without a column');
+    if (record.timestamp === null)
+      throw new MalformedChangeError('SET_CELL without a timestamp');
+    if (record.value === null)
+      throw new MalformedChangeError('SET_CELL without a value');
   }
-  if (record.modType === 'DELETE_CELLS' && record.column === null) throw new MalformedChangeError('DELETE_CELLS without a column');
+  if (record.modType === 'DELETE_CELLS' && record.column === null)
+    throw new MalformedChangeError('DELETE_CELLS without a column');
   return record;
 }
 
@@ -62,7 +80,9 @@ export function decodeChange(data: Buffer): ChangeRecord {
   try {
     record = CHANGE_RECORD_TYPE.fromBuffer(data) as ChangeRecord;
   } catch (error) {
-    throw new MalformedChangeError(`not a BINARY ChangelogEntryMessage: ${(error as Error).message}`);
+    throw new MalformedChangeError(
+      `not a BINARY ChangelogEntryMessage: ${(error as Error).message}`,
+    );
   }
   return validateChange(record);
 }

@@ -3,8 +3,8 @@
  * are all derived from the slot (or from an explicit idempotency key), so a retried request
  * produces the very same batch id and the database refuses a second copy.
  */
-import { fnv1a } from '../fnv1a';
-import { HOUR_MS, floorToHour } from '../time';
+import {fnv1a} from '../fnv1a';
+import {HOUR_MS, floorToHour} from '../time';
 
 /** The hour before the scheduler's schedule time (or before now): the hour that just ended. */
 export function defaultSlot(scheduleTime: Date | undefined, now: Date): Date {
@@ -14,10 +14,13 @@ export function defaultSlot(scheduleTime: Date | undefined, now: Date): Date {
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{1,40}$/;
 
 /** The batch id of a scheduled slot lives with the batches: the watermark rule asks which slots have theirs. */
-export { batchIdForSlot } from '../sql/generation-batches';
+export {batchIdForSlot} from '../sql/generation-batches';
 
 export function batchIdForKey(key: string): string {
-  if (!IDEMPOTENCY_KEY.test(key)) throw new RangeError(`idempotency key "${key}" must match ${IDEMPOTENCY_KEY}`);
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new RangeError(
+      `idempotency key "${key}" must match ${IDEMPOTENCY_KEY}`,
+    );
   return `key-${key}`;
 }
 

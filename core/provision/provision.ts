@@ -1,13 +1,13 @@
-import type { Bigtable } from '@google-cloud/bigtable';
-import type { PubSub } from '@google-cloud/pubsub';
-import type { Storage } from '@google-cloud/storage';
-import type { Pool } from 'mysql2/promise';
-import type { Resources } from '../resources';
-import { provisionBigtable } from './bigtable';
-import { provisionPubsub, type PubsubProvisionOptions } from './pubsub';
-import { provisionSql } from './sql';
-import { provisionStorage, type BucketOptions } from './storage';
-import { readTransactionAvsc } from '../avro/schemas';
+import type {Bigtable} from '@google-cloud/bigtable';
+import type {PubSub} from '@google-cloud/pubsub';
+import type {Storage} from '@google-cloud/storage';
+import type {Pool} from 'mysql2/promise';
+import type {Resources} from '../resources';
+import {provisionBigtable} from './bigtable';
+import {provisionPubsub, type PubsubProvisionOptions} from './pubsub';
+import {provisionSql} from './sql';
+import {provisionStorage, type BucketOptions} from './storage';
+import {readTransactionAvsc} from '../avro/schemas';
 
 /** The clients to provision through; a service whose client is left out is skipped. */
 export interface ProvisionClients {
@@ -24,15 +24,22 @@ export interface ProvisionOptions {
 }
 
 /** Everything the pipeline needs, in parallel, idempotently (see each provisionX). */
-export async function provisionAll(clients: ProvisionClients, resources: Resources, options: ProvisionOptions = {}): Promise<void> {
+export async function provisionAll(
+  clients: ProvisionClients,
+  resources: Resources,
+  options: ProvisionOptions = {},
+): Promise<void> {
   const pubsubOptions: PubsubProvisionOptions = {
     ...options.pubsub,
-    avroSchemaDefinition: options.pubsub?.avroSchemaDefinition ?? readTransactionAvsc(),
+    avroSchemaDefinition:
+      options.pubsub?.avroSchemaDefinition ?? readTransactionAvsc(),
   };
   await Promise.all([
     clients.bigtable && provisionBigtable(clients.bigtable, resources.bigtable),
-    clients.pubsub && provisionPubsub(clients.pubsub, resources.pubsub, pubsubOptions),
-    clients.storage && provisionStorage(clients.storage, resources.storage, options.bucket),
+    clients.pubsub &&
+      provisionPubsub(clients.pubsub, resources.pubsub, pubsubOptions),
+    clients.storage &&
+      provisionStorage(clients.storage, resources.storage, options.bucket),
     clients.sqlPool && provisionSql(clients.sqlPool, resources.sql),
   ]);
 }

@@ -1,7 +1,7 @@
-import type { PubSub, SubscriptionMetadata } from '@google-cloud/pubsub';
-import type { Resources } from '../resources';
-import { readChangelogEntryAvsc } from '../avro/schemas';
-import { createIfAbsent } from './already-exists';
+import type {PubSub, SubscriptionMetadata} from '@google-cloud/pubsub';
+import type {Resources} from '../resources';
+import {readChangelogEntryAvsc} from '../avro/schemas';
+import {createIfAbsent} from './already-exists';
 
 export type AvroEncoding = 'JSON' | 'BINARY';
 
@@ -43,19 +43,36 @@ function sameJson(a: string, b: string): boolean {
  * policies, the AVRO schema and the schema-enforced topic. The PubSub client must carry its projectId. Safe to repeat: what
  * exists is kept, and the replicate subscription's policies are set to what is asked.
  */
-export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubsub'], options: PubsubProvisionOptions): Promise<void> {
+export async function provisionPubsub(
+  pubsub: PubSub,
+  resources: Resources['pubsub'],
+  options: PubsubProvisionOptions,
+): Promise<void> {
   const generated = pubsub.topic(resources.generatedTopic);
   const deadLetter = pubsub.topic(resources.generatedDeadLetterTopic);
   await Promise.all([
     createIfAbsent(() => pubsub.createTopic(resources.generatedTopic)),
-    createIfAbsent(() => pubsub.createTopic(resources.generatedDeadLetterTopic)),
+    createIfAbsent(() =>
+      pubsub.createTopic(resources.generatedDeadLetterTopic),
+    ),
     createIfAbsent(() => pubsub.createTopic(resources.replicatedTopic)),
-    createIfAbsent(() => pubsub.createTopic(resources.replicatedDeadLetterTopic)),
-    provisionSchemaTopic(pubsub, resources.avroSchema, options.avroSchemaDefinition, resources.avroTopic, options.avroEncoding ?? 'JSON'),
+    createIfAbsent(() =>
+      pubsub.createTopic(resources.replicatedDeadLetterTopic),
+    ),
+    provisionSchemaTopic(
+      pubsub,
+      resources.avroSchema,
+      options.avroSchemaDefinition,
+      resources.avroTopic,
+      options.avroEncoding ?? 'JSON',
+    ),
     provisionChanges(pubsub, resources.changes, options),
   ]);
   await Promise.all(
-    [resources.generatedDeadLetterTopic, resources.replicatedDeadLetterTopic].map((name) =>
+    [
+      resources.generatedDeadLetterTopic,
+      resources.replicatedDeadLetterTopic,
+    ].map(name =>
       createIfAbsent(() => pubsub.topic(name).createSubscription(name)),
     ),
   );
@@ -63,13 +80,21 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
 
   const policies: SubscriptionMetadata = {
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
-    deadLetterPolicy: { deadLetterTopic: deadLetter.name, maxDeliveryAttempts: resources.maxDeliveryAttempts },
-    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+    deadLetterPolicy: {
+      deadLetterTopic: deadLetter.name,
+      maxDeliveryAttempts: resources.maxDeliveryAttempts,
+    },
+    retryPolicy: {minimumBackoff: {seconds: 1}, maximumBackoff: {seconds: 60}},
   };
-  const pushConfig = options.pushEndpoint ? { pushEndpoint: options.pushEndpoint } : {};
+  const pushConfig = options.pushEndpoint
+    ? {pushEndpoint: options.pushEndpoint}
+    : {};
   const subscription = pubsub.subscription(resources.replicateSubscription);
   const created = await createIfAbsent(() =>
-    generated.createSubscription(resources.replicateSubscription, { ...policies, pushConfig }),
+    generated.createSubscription(resources.replicateSubscription, {
+      ...policies,
+      pushConfig,
+    }),
   );
   if (created === 'existed') {
     await subscription.setMetadata(policies);
@@ -82,10 +107,16 @@ export async function provisionPubsub(pubsub: PubSub, resources: Resources['pubs
  * created from it (reviseSchema), and the topic accepts every revision, so messages written with
  * an older one still decode.
  */
-async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition: string, topic: string, encoding: AvroEncoding): Promise<void> {
-  const name = await reviseSchema(pubsub, schemaId, definition, { create: true });
-  const schemaSettings = { schema: name, encoding };
-  await createIfAbsent(() => pubsub.createTopic({ name: topic, schemaSettings }));
+async function provisionSchemaTopic(
+  pubsub: PubSub,
+  schemaId: string,
+  definition: string,
+  topic: string,
+  encoding: AvroEncoding,
+): Promise<void> {
+  const name = await reviseSchema(pubsub, schemaId, definition, {create: true});
+  const schemaSettings = {schema: name, encoding};
+  await createIfAbsent(() => pubsub.createTopic({name: topic, schemaSettings}));
 }
 
 /**
@@ -94,15 +125,27 @@ async function provisionSchemaTopic(pubsub: PubSub, schemaId: string, definition
  * at most 20 revisions). Returns the schema's full name. Without `create` it needs only
  * `pubsub.schemas.get` and `pubsub.schemas.commit`, which is what a deploy is given.
  */
-export async function reviseSchema(pubsub: PubSub, schemaId: string, definition: string, options: { create: boolean }): Promise<string> {
+export async function reviseSchema(
+  pubsub: PubSub,
+  schemaId: string,
+  definition: string,
+  options: {create: boolean},
+): Promise<string> {
   const schema = pubsub.schema(schemaId);
-  const created = options.create ? await createIfAbsent(() => pubsub.createSchema(schemaId, 'AVRO', definition)) : 'existed';
+  const created = options.create
+    ? await createIfAbsent(() =>
+        pubsub.createSchema(schemaId, 'AVRO', definition),
+      )
+    : 'existed';
   const name = await schema.getName();
   if (created === 'existed') {
     const newest = await schema.get('FULL');
     if (!sameJson(newest.definition ?? '', definition)) {
       const client = await pubsub.getSchemaClient();
-      await client.commitSchema({ name, schema: { name, type: 'AVRO', definition } });
+      await client.commitSchema({
+        name,
+        schema: {name, type: 'AVRO', definition},
+      });
     }
   }
   return name;
@@ -113,12 +156,29 @@ export async function reviseSchema(pubsub: PubSub, schemaId: string, definition:
  * The archiver acknowledges only after a batch is written, so the ack deadline is how long a batch
  * may take before Pub/Sub hands it out again.
  */
-async function provisionChanges(pubsub: PubSub, changes: Resources['pubsub']['changes'], options: PubsubProvisionOptions): Promise<void> {
-  await provisionSchemaTopic(pubsub, changes.schema, options.changesSchemaDefinition ?? readChangelogEntryAvsc(), changes.topic, 'BINARY');
+async function provisionChanges(
+  pubsub: PubSub,
+  changes: Resources['pubsub']['changes'],
+  options: PubsubProvisionOptions,
+): Promise<void> {
+  await provisionSchemaTopic(
+    pubsub,
+    changes.schema,
+    options.changesSchemaDefinition ?? readChangelogEntryAvsc(),
+    changes.topic,
+    'BINARY',
+  );
   const metadata: SubscriptionMetadata = {
     ackDeadlineSeconds: options.changesAckDeadlineSeconds ?? 60,
-    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+    retryPolicy: {minimumBackoff: {seconds: 1}, maximumBackoff: {seconds: 60}},
   };
-  const created = await createIfAbsent(() => pubsub.topic(changes.topic).createSubscription(changes.archiverSubscription, metadata));
-  if (created === 'existed') await pubsub.subscription(changes.archiverSubscription).setMetadata(metadata);
+  const created = await createIfAbsent(() =>
+    pubsub
+      .topic(changes.topic)
+      .createSubscription(changes.archiverSubscription, metadata),
+  );
+  if (created === 'existed')
+    await pubsub
+      .subscription(changes.archiverSubscription)
+      .setMetadata(metadata);
 }

@@ -1,1 +1,1 @@
-export { readChangelogEntryAvsc, readTransactionAvsc } from '../avro/schemas';
+export {readChangelogEntryAvsc, readTransactionAvsc} from '../avro/schemas';

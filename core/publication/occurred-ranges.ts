@@ -1,6 +1,6 @@
-import { dayOf, daysBetween } from '../day';
-import type { RowRange } from '../bigtable/read-rows';
-import { SALT_BUCKETS, dayRanges } from '../bigtable/row-key';
+import {dayOf, daysBetween} from '../day';
+import type {RowRange} from '../bigtable/read-rows';
+import {SALT_BUCKETS, dayRanges} from '../bigtable/row-key';
 
 /**
  * The `txn_tbl` row ranges that hold exactly the transactions that occurred in [from, to), per
@@ -8,7 +8,7 @@ import { SALT_BUCKETS, dayRanges } from '../bigtable/row-key';
  * time on the first day and at `to`'s time on the last. Nothing outside the span is read.
  */
 export function occurredRanges(from: Date, to: Date): RowRange[][] {
-  const bySalt: RowRange[][] = Array.from({ length: SALT_BUCKETS }, () => []);
+  const bySalt: RowRange[][] = Array.from({length: SALT_BUCKETS}, () => []);
   if (to.getTime() <= from.getTime()) return bySalt;
   const firstDay = dayOf(from);
   const lastDay = dayOf(new Date(to.getTime() - 1));
@@ -16,9 +16,10 @@ export function occurredRanges(from: Date, to: Date): RowRange[][] {
   for (const day of daysBetween(firstDay, lastDay)) {
     dayRanges(day).forEach((range, salt) => {
       // range.start is the day's prefix `NN#yyyy-mm-dd#`: a key `prefix + hh:mm:ss.SSS#id` sorts by its time.
-      const start = day === firstDay ? `${range.start}${timeOf(from)}` : range.start;
+      const start =
+        day === firstDay ? `${range.start}${timeOf(from)}` : range.start;
       const end = day === dayOf(to) ? `${range.start}${timeOf(to)}` : range.end;
-      bySalt[salt]!.push({ start, end });
+      bySalt[salt]!.push({start, end});
     });
   }
   return bySalt;

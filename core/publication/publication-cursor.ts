@@ -1,6 +1,10 @@
-import type { Table } from '@google-cloud/bigtable';
-import { type StateCursor, readInstantCursor, writeInstantCursor } from '../bigtable/pipeline-state';
-import type { StateTableSchema } from '../resources';
+import type {Table} from '@google-cloud/bigtable';
+import {
+  type StateCursor,
+  readInstantCursor,
+  writeInstantCursor,
+} from '../bigtable/pipeline-state';
+import type {StateTableSchema} from '../resources';
 
 /**
  * The publication cursor in `pipeline_state`: every transaction that occurred before it has been
@@ -8,12 +12,22 @@ import type { StateTableSchema } from '../resources';
  * watermark it read, so the cursor never passes the watermark; when the watermark moves back, or a
  * replicated span starts before the cursor (a backfilled hour), the run starts from there instead.
  */
-export const PUBLICATION_CURSOR: StateCursor = { row: 'publication_cursor', column: 'cursor' };
+export const PUBLICATION_CURSOR: StateCursor = {
+  row: 'publication_cursor',
+  column: 'cursor',
+};
 
-export function writePublicationCursor(state: Table, schema: StateTableSchema, cursor: Date): Promise<void> {
+export function writePublicationCursor(
+  state: Table,
+  schema: StateTableSchema,
+  cursor: Date,
+): Promise<void> {
   return writeInstantCursor(state, schema, PUBLICATION_CURSOR, cursor);
 }
 
-export function readPublicationCursor(state: Table, schema: StateTableSchema): Promise<Date | undefined> {
+export function readPublicationCursor(
+  state: Table,
+  schema: StateTableSchema,
+): Promise<Date | undefined> {
   return readInstantCursor(state, schema, PUBLICATION_CURSOR);
 }

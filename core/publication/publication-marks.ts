@@ -1,11 +1,15 @@
-import type { Table } from '@google-cloud/bigtable';
-import { type RawEntry, mutateEntries, toRawEntry } from '../bigtable/mutate-entries';
-import { DELIVERY_COLUMNS } from '../bigtable/txn-row';
-import type { TxnTableSchema } from '../resources';
+import type {Table} from '@google-cloud/bigtable';
+import {
+  type RawEntry,
+  mutateEntries,
+  toRawEntry,
+} from '../bigtable/mutate-entries';
+import {DELIVERY_COLUMNS} from '../bigtable/txn-row';
+import type {TxnTableSchema} from '../resources';
 
 /** What `delivery:passed_to_pub_sub` holds. */
 export function passedToPubSubValue(at: Date, messageId: string): string {
-  return JSON.stringify({ at: at.toISOString(), messageId });
+  return JSON.stringify({at: at.toISOString(), messageId});
 }
 
 export interface AckedRow {
@@ -41,8 +45,16 @@ export class PublicationMarks {
   add(rows: readonly AckedRow[], ackedAt: Date): void {
     const family = this.schema.families.delivery;
     for (const row of rows) {
-      const cell = { value: passedToPubSubValue(ackedAt, row.messageId), timestamp: ackedAt };
-      this.pending.push(toRawEntry({ key: row.rowKey, data: { [family]: { [DELIVERY_COLUMNS.passedToPubSub]: cell } } }));
+      const cell = {
+        value: passedToPubSubValue(ackedAt, row.messageId),
+        timestamp: ackedAt,
+      };
+      this.pending.push(
+        toRawEntry({
+          key: row.rowKey,
+          data: {[family]: {[DELIVERY_COLUMNS.passedToPubSub]: cell}},
+        }),
+      );
     }
     if (this.pending.length >= this.batchSize) this.write();
   }

@@ -1,19 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import type { Table } from '@google-cloud/bigtable';
-import { deleteReplicatedSpans, readReplicatedSpans } from '../bigtable/replicated-spans';
-import type { Logger } from '../log';
-import type { AvroCodec } from '../pubsub/avro-codec';
-import { AvroRecordError } from '../pubsub/avro-codec';
-import type { MessagePublisher } from '../pubsub/message-publisher';
-import type { StateTableSchema, TxnTableSchema } from '../resources';
-import { type ReadRow, type RowRange, rangesReadOptions } from '../bigtable/read-rows';
-import { DELIVERY_COLUMNS, MalformedRowError, fromRow } from '../bigtable/txn-row';
-import { readWatermark } from '../bigtable/pipeline-state';
-import { occurredRanges } from './occurred-ranges';
-import { PublicationMarks } from './publication-marks';
-import { readPublicationCursor, writePublicationCursor } from './publication-cursor';
-import { type QuarantinedRow, recordQuarantine } from './quarantine';
-import { SaltLeases } from './salt-lease';
+import {randomBytes} from 'node:crypto';
+import type {Table} from '@google-cloud/bigtable';
+import {
+  deleteReplicatedSpans,
+  readReplicatedSpans,
+} from '../bigtable/replicated-spans';
+import type {Logger} from '../log';
+import type {AvroCodec} from '../pubsub/avro-codec';
+import {AvroRecordError} from '../pubsub/avro-codec';
+import type {MessagePublisher} from '../pubsub/message-publisher';
+import type {StateTableSchema, TxnTableSchema} from '../resources';
+import {
+  type ReadRow,
+  type RowRange,
+  rangesReadOptions,
+} from '../bigtable/read-rows';
+import {
+  DELIVERY_COLUMNS,
+  MalformedRowError,
+  fromRow,
+} from '../bigtable/txn-row';
+import {readWatermark} from '../bigtable/pipeline-state';
+import {occurredRanges} from './occurred-ranges';
+import {PublicationMarks} from './publication-marks';
+import {
+  readPublicationCursor,
+  writePublicationCursor,
+} from './publication-cursor';
+import {type QuarantinedRow, recordQuarantine} from './quarantine';
+import {SaltLeases} from './salt-lease';
 
 /**
  * Publishes the transactions of `txn_tbl` to the AVRO topic, each once at least, and marks each
@@ -77,11 +91,21 @@ interface Outgoing {
 
 const QUARANTINE_LOGGED = 100;
 
-export async function publishTransactions(deps: PublicationDeps, options: PublicationOptions): Promise<PublicationReport> {
+export async function publishTransactions(
+  deps: PublicationDeps,
+  options: PublicationOptions,
+): Promise<PublicationReport> {
   const started = Date.now();
   const deadline = started + options.budgetMs;
-  const report: PublicationReport = { rowsRead: 0, published: 0, alreadyPublished: 0, quarantined: [], complete: false, elapsedMs: 0 };
-  const finish = () => ({ ...report, elapsedMs: Date.now() - started });
+  const report: PublicationReport = {
+    rowsRead: 0,
+    published: 0,
+    alreadyPublished: 0,
+    quarantined: [],
+    complete: false,
+    elapsedMs: 0,
+  };
+  const finish = () => ({...report, elapsedMs: Date.now() - started});
 
   const [watermark, cursor, spans] = await Promise.all([
     readWatermark(deps.stateTable, deps.stateSchema),
@@ -92,19 +116,34 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
     deps.log.info('no replication watermark yet: nothing to publish');
     return finish();
   }
-  const starts = [watermark.getTime(), cursor?.getTime() ?? watermark.getTime() - options.initialLookbackMs, ...spans.map((s) => s.first.getTime())];
+  const starts = [
+    watermark.getTime(),
+    cursor?.getTime() ?? watermark.getTime() - options.initialLookbackMs,
+    ...spans.map(s => s.first.getTime()),
+  ];
   const from = new Date(Math.min(...starts));
   report.from = from;
   report.to = watermark;
 
-  const leases = new SaltLeases(deps.stateTable, deps.stateSchema, `run-${randomBytes(6).toString('hex')}`, options.leaseTtlMs);
+  const leases = new SaltLeases(
+    deps.stateTable,
+    deps.stateSchema,
+    `run-${randomBytes(6).toString('hex')}`,
+    options.leaseTtlMs,
+  );
   const marked = deps.txnSchema.families.delivery;
   const markColumn = DELIVERY_COLUMNS.passedToPubSub;
 
   const quarantine = async (rows: QuarantinedRow[]) => {
     if (rows.length === 0) return;
-    for (const row of rows.slice(0, Math.max(0, QUARANTINE_LOGGED - report.quarantined.length))) {
-      deps.log.error({ rowKey: row.rowKey, reason: row.reason }, 'row quarantined: it cannot be published');
+    for (const row of rows.slice(
+      0,
+      Math.max(0, QUARANTINE_LOGGED - report.quarantined.length),
+    )) {
+      deps.log.error(
+        {rowKey: row.rowKey, reason: row.reason},
+        'row quarantined: it cannot be published',
+      );
     }
     report.quarantined.push(...rows);
     await recordQuarantine(deps.stateTable, deps.stateSchema, rows);
@@ -113,16 +152,30 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
   /** Publishes a chunk and hands the acknowledged rows to `marks`; throws the first refusal. */
   const publishChunk = async (chunk: Outgoing[], marks: PublicationMarks) => {
     if (chunk.length === 0) return;
-    const outcomes = await Promise.allSettled(chunk.map((m) => deps.publisher.publish(m.data, { transactionId: m.transactionId })));
+    const outcomes = await Promise.allSettled(
+      chunk.map(m =>
+        deps.publisher.publish(m.data, {transactionId: m.transactionId}),
+      ),
+    );
     const ackedAt = new Date();
     const acked = chunk.flatMap((m, i) => {
       const outcome = outcomes[i]!;
-      return outcome.status === 'fulfilled' ? [{ rowKey: m.rowKey, transactionId: m.transactionId, messageId: outcome.value }] : [];
+      return outcome.status === 'fulfilled'
+        ? [
+            {
+              rowKey: m.rowKey,
+              transactionId: m.transactionId,
+              messageId: outcome.value,
+            },
+          ]
+        : [];
     });
-    await options.afterPublish?.(acked.map((a) => a.transactionId));
+    await options.afterPublish?.(acked.map(a => a.transactionId));
     marks.add(acked, ackedAt);
     report.published += acked.length;
-    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const refused = outcomes.find(
+      (o): o is PromiseRejectedResult => o.status === 'rejected',
+    );
     if (refused) throw refused.reason;
   };
 
@@ -130,22 +183,36 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
    * One bucket: its ranges in order, one chunk publishing while the next is read, the marks written
    * in large batches beside them. Every mark is written before this returns (and the lease goes).
    */
-  const publishBucket = async (salt: number, ranges: RowRange[]): Promise<boolean> => {
+  const publishBucket = async (
+    salt: number,
+    ranges: RowRange[],
+  ): Promise<boolean> => {
     if (ranges.length === 0) return true;
-    const marks = new PublicationMarks(deps.txnTable, deps.txnSchema, options.markBatchSize);
+    const marks = new PublicationMarks(
+      deps.txnTable,
+      deps.txnSchema,
+      options.markBatchSize,
+    );
     let publishing: Promise<void> = Promise.resolve();
     let failure: unknown;
     // The lease is renewed on a heartbeat, not per chunk: a chunk can wait long on a busy topic.
-    const heartbeat = setInterval(() => {
-      leases.renew(salt).catch((error: unknown) => {
-        failure ??= error;
-      });
-    }, Math.max(50, Math.floor(options.leaseTtlMs / 4)));
+    const heartbeat = setInterval(
+      () => {
+        leases.renew(salt).catch((error: unknown) => {
+          failure ??= error;
+        });
+      },
+      Math.max(50, Math.floor(options.leaseTtlMs / 4)),
+    );
     const send = (chunk: Outgoing[]) => {
       const previous = publishing;
-      publishing = previous.then(() => (failure === undefined ? publishChunk(chunk, marks) : undefined)).catch((error: unknown) => {
-        failure ??= error;
-      });
+      publishing = previous
+        .then(() =>
+          failure === undefined ? publishChunk(chunk, marks) : undefined,
+        )
+        .catch((error: unknown) => {
+          failure ??= error;
+        });
       return previous;
     };
     try {
@@ -168,7 +235,11 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
    * Reads a bucket's ranges, handing full chunks to `send` (the stream pauses until the chunk
    * before has been acknowledged); false when the budget ran out.
    */
-  const readBucket = async (ranges: RowRange[], send: (chunk: Outgoing[]) => Promise<void>, failed: () => unknown): Promise<boolean> => {
+  const readBucket = async (
+    ranges: RowRange[],
+    send: (chunk: Outgoing[]) => Promise<void>,
+    failed: () => unknown,
+  ): Promise<boolean> => {
     let chunk: Outgoing[] = [];
     let bad: QuarantinedRow[] = [];
     let inTime = true;
@@ -198,10 +269,24 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
         }
         try {
           const txn = fromRow(row, deps.txnSchema);
-          chunk.push({ rowKey: row.id, transactionId: txn.id, data: deps.codec.encode(deps.codec.complete({ ...txn })) });
+          chunk.push({
+            rowKey: row.id,
+            transactionId: txn.id,
+            data: deps.codec.encode(deps.codec.complete({...txn})),
+          });
         } catch (error) {
-          if (!(error instanceof MalformedRowError) && !(error instanceof AvroRecordError)) return stop(error);
-          bad.push({ rowKey: row.id, reason: error instanceof MalformedRowError ? error.message : `row ${row.id}: ${error.message}` });
+          if (
+            !(error instanceof MalformedRowError) &&
+            !(error instanceof AvroRecordError)
+          )
+            return stop(error);
+          bad.push({
+            rowKey: row.id,
+            reason:
+              error instanceof MalformedRowError
+                ? error.message
+                : `row ${row.id}: ${error.message}`,
+          });
         }
         if (chunk.length < options.chunkSize) return;
         stream.pause();
@@ -228,24 +313,41 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
   const done: number[] = [];
   const failures: unknown[] = [];
   while (waiting.length > 0 && failures.length === 0 && Date.now() < deadline) {
-    const attempts = await Promise.all(waiting.map(async (salt) => ({ salt, held: await leases.acquire(salt) })));
-    const mine = attempts.filter((a) => a.held).map((a) => a.salt);
-    waiting = attempts.filter((a) => !a.held).map((a) => a.salt);
+    const attempts = await Promise.all(
+      waiting.map(async salt => ({salt, held: await leases.acquire(salt)})),
+    );
+    const mine = attempts.filter(a => a.held).map(a => a.salt);
+    waiting = attempts.filter(a => !a.held).map(a => a.salt);
     await Promise.all(
-      mine.map(async (salt) => {
+      mine.map(async salt => {
         try {
           if (await publishBucket(salt, bySalt[salt]!)) done.push(salt);
         } catch (error) {
           failures.push(error);
         } finally {
-          await leases.release(salt).catch((error: unknown) => deps.log.warn({ err: error, salt }, 'could not release a publication lease: it expires'));
+          await leases
+            .release(salt)
+            .catch((error: unknown) =>
+              deps.log.warn(
+                {err: error, salt},
+                'could not release a publication lease: it expires',
+              ),
+            );
         }
       }),
     );
-    if (mine.length === 0 && waiting.length > 0) await new Promise((resolve) => setTimeout(resolve, options.leasePollMs));
+    if (mine.length === 0 && waiting.length > 0)
+      await new Promise(resolve => setTimeout(resolve, options.leasePollMs));
   }
   if (failures.length > 0) {
-    deps.log.error({ err: failures[0], failures: failures.length, published: report.published }, 'publication failed');
+    deps.log.error(
+      {
+        err: failures[0],
+        failures: failures.length,
+        published: report.published,
+      },
+      'publication failed',
+    );
     throw failures[0];
   }
   report.complete = done.length === bySalt.length;
@@ -264,7 +366,9 @@ export async function publishTransactions(deps: PublicationDeps, options: Public
       quarantined: result.quarantined.length,
       elapsedMs: result.elapsedMs,
     },
-    result.complete ? 'publication complete' : 'publication budget spent: the next signal continues',
+    result.complete
+      ? 'publication complete'
+      : 'publication budget spent: the next signal continues',
   );
   return result;
 }

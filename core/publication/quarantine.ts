@@ -1,6 +1,6 @@
-import type { Table } from '@google-cloud/bigtable';
-import { NEWEST_CELL, newestText } from '../bigtable/read-rows';
-import type { StateTableSchema } from '../resources';
+import type {Table} from '@google-cloud/bigtable';
+import {NEWEST_CELL, newestText} from '../bigtable/read-rows';
+import type {StateTableSchema} from '../resources';
 
 /**
  * Rows that cannot become a valid record (a malformed cell, a value the schema refuses) are set
@@ -14,20 +14,35 @@ export interface QuarantinedRow {
   reason: string;
 }
 
-export async function recordQuarantine(state: Table, schema: StateTableSchema, rows: readonly QuarantinedRow[]): Promise<void> {
+export async function recordQuarantine(
+  state: Table,
+  schema: StateTableSchema,
+  rows: readonly QuarantinedRow[],
+): Promise<void> {
   if (rows.length === 0) return;
   const timestamp = new Date();
   await state.insert(
-    rows.map((row) => ({
+    rows.map(row => ({
       key: `${QUARANTINE_PREFIX}${row.rowKey}`,
-      data: { [schema.families.state]: { reason: { value: row.reason, timestamp }, at: { value: timestamp.toISOString(), timestamp } } },
+      data: {
+        [schema.families.state]: {
+          reason: {value: row.reason, timestamp},
+          at: {value: timestamp.toISOString(), timestamp},
+        },
+      },
     })),
   );
 }
 
-export async function readQuarantine(state: Table, schema: StateTableSchema): Promise<QuarantinedRow[]> {
-  const [rows] = await state.getRows({ prefix: QUARANTINE_PREFIX, filter: NEWEST_CELL });
-  return rows.map((row) => ({
+export async function readQuarantine(
+  state: Table,
+  schema: StateTableSchema,
+): Promise<QuarantinedRow[]> {
+  const [rows] = await state.getRows({
+    prefix: QUARANTINE_PREFIX,
+    filter: NEWEST_CELL,
+  });
+  return rows.map(row => ({
     rowKey: String(row.id).slice(QUARANTINE_PREFIX.length),
     reason: newestText(row.data?.[schema.families.state], 'reason') ?? '',
   }));

@@ -25,7 +25,8 @@ export class AvroRecordError extends Error {
 const MIN_LONG = -(2n ** 63n);
 const MAX_LONG = 2n ** 63n - 1n;
 
-const toBigInt = (value: unknown): bigint => (typeof value === 'bigint' ? value : BigInt(value as number));
+const toBigInt = (value: unknown): bigint =>
+  typeof value === 'bigint' ? value : BigInt(value as number);
 
 const BigLong = avro.types.LongType.__with({
   fromBuffer: (buffer: Buffer) => buffer.readBigInt64LE(),
@@ -35,8 +36,12 @@ const BigLong = avro.types.LongType.__with({
     return buffer;
   },
   fromJSON: toBigInt,
-  toJSON: (value: bigint) => (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON(value.toString()),
-  isValid: (value: unknown) => typeof value === 'bigint' && value >= MIN_LONG && value <= MAX_LONG,
+  toJSON: (value: bigint) =>
+    (JSON as unknown as {rawJSON(text: string): unknown}).rawJSON(
+      value.toString(),
+    ),
+  isValid: (value: unknown) =>
+    typeof value === 'bigint' && value >= MIN_LONG && value <= MAX_LONG,
   compare: (a: bigint, b: bigint) => (a < b ? -1 : a > b ? 1 : 0),
 });
 
@@ -46,10 +51,13 @@ class TimestampMillis extends avro.types.LogicalType {
     return new Date(Number(value));
   }
   override _toValue(value: unknown): number | undefined {
-    return value instanceof Date && !Number.isNaN(value.getTime()) ? value.getTime() : undefined;
+    return value instanceof Date && !Number.isNaN(value.getTime())
+      ? value.getTime()
+      : undefined;
   }
   override _resolve(type: avro.Type) {
-    if (avro.Type.isType(type, 'long', 'logical:timestamp-millis')) return (value: unknown) => value;
+    if (avro.Type.isType(type, 'long', 'logical:timestamp-millis'))
+      return (value: unknown) => value;
     return undefined;
   }
 }
@@ -68,17 +76,31 @@ export interface AvroCodec {
 /** A type of the schema text, with bigint longs and Date timestamps. */
 export function avroType(definition: string): avro.Type {
   return avro.Type.forSchema(JSON.parse(definition) as avro.Schema, {
-    registry: { long: BigLong },
-    logicalTypes: { 'timestamp-millis': TimestampMillis },
+    registry: {long: BigLong},
+    logicalTypes: {'timestamp-millis': TimestampMillis},
   });
 }
 
-function integersExact(this: unknown, _key: string, value: unknown, context?: { source?: string }): unknown {
-  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value) && context?.source) return BigInt(context.source);
+function integersExact(
+  this: unknown,
+  _key: string,
+  value: unknown,
+  context?: {source?: string},
+): unknown {
+  if (
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    !Number.isSafeInteger(value) &&
+    context?.source
+  )
+    return BigInt(context.source);
   return value;
 }
 
-export function avroCodec(definition: string, encoding: AvroEncoding): AvroCodec {
+export function avroCodec(
+  definition: string,
+  encoding: AvroEncoding,
+): AvroCodec {
   const type = avroType(definition);
   const name = type.name ?? 'the schema';
   const fields = (type as avro.types.RecordType).fields;
@@ -87,7 +109,8 @@ export function avroCodec(definition: string, encoding: AvroEncoding): AvroCodec
   const validate = (record: Record<string, unknown>) => {
     const problems: string[] = [];
     type.isValid(record, {
-      errorHook: (path, value) => problems.push(`${path.join('.') || '(record)'} = ${describe(value)}`),
+      errorHook: (path, value) =>
+        problems.push(`${path.join('.') || '(record)'} = ${describe(value)}`),
     });
     if (problems.length > 0) throw new AvroRecordError(problems, name);
   };
@@ -97,20 +120,34 @@ export function avroCodec(definition: string, encoding: AvroEncoding): AvroCodec
     type,
     encode(record) {
       validate(record);
-      return encoding === 'BINARY' ? type.toBuffer(record) : Buffer.from(type.toString(record), 'utf8');
+      return encoding === 'BINARY'
+        ? type.toBuffer(record)
+        : Buffer.from(type.toString(record), 'utf8');
     },
     decode(data, as = encoding) {
-      if (as === 'BINARY') return type.fromBuffer(data) as Record<string, unknown>;
+      if (as === 'BINARY')
+        return type.fromBuffer(data) as Record<string, unknown>;
       // What type.fromString does, with a JSON.parse that keeps large integers exact.
-      const parsed = (JSON.parse as (text: string, reviver: typeof integersExact) => unknown)(data.toString('utf8'), integersExact);
-      return (type as unknown as { _copy(value: unknown, options: { coerce: number }): Record<string, unknown> })._copy(parsed, { coerce: 2 });
+      const parsed = (
+        JSON.parse as (text: string, reviver: typeof integersExact) => unknown
+      )(data.toString('utf8'), integersExact);
+      return (
+        type as unknown as {
+          _copy(
+            value: unknown,
+            options: {coerce: number},
+          ): Record<string, unknown>;
+        }
+      )._copy(parsed, {coerce: 2});
     },
     complete(values) {
       const record: Record<string, unknown> = {};
       const missing: string[] = [];
       for (const field of fields) {
-        if (values[field.name] !== undefined) record[field.name] = values[field.name];
-        else if (field.defaultValue() !== undefined) record[field.name] = field.defaultValue();
+        if (values[field.name] !== undefined)
+          record[field.name] = values[field.name];
+        else if (field.defaultValue() !== undefined)
+          record[field.name] = field.defaultValue();
         else missing.push(`${field.name} is missing and has no default`);
       }
       if (missing.length > 0) throw new AvroRecordError(missing, name);
@@ -121,7 +158,12 @@ export function avroCodec(definition: string, encoding: AvroEncoding): AvroCodec
 
 function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
+  if (value instanceof Date)
+    return `Date(${Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString()})`;
   const text = JSON.stringify(value);
-  return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return text === undefined
+    ? String(value)
+    : text.length > 80
+      ? `${text.slice(0, 77)}...`
+      : text;
 }

@@ -1,4 +1,8 @@
-import { type PubSubMessage, type PubSubRestTarget, publishMessages } from './rest-publisher';
+import {
+  type PubSubMessage,
+  type PubSubRestTarget,
+  publishMessages,
+} from './rest-publisher';
 
 /**
  * Publishes many messages to one topic, batched here (up to `maxMessages` per request or
@@ -22,7 +26,12 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-export function batchedPublisher(target: PubSubRestTarget, project: string, topicName: string, options: BatchingOptions): MessagePublisher {
+export function batchedPublisher(
+  target: PubSubRestTarget,
+  project: string,
+  topicName: string,
+  options: BatchingOptions,
+): MessagePublisher {
   const maxMessages = options.maxMessages ?? 500;
   const maxMilliseconds = options.maxMilliseconds ?? 5;
   let batch: Pending[] = [];
@@ -36,17 +45,17 @@ export function batchedPublisher(target: PubSubRestTarget, project: string, topi
       target,
       project,
       topicName,
-      sent.map((p) => p.message),
+      sent.map(p => p.message),
       options.timeoutMs,
     ).then(
-      (ids) => sent.forEach((p, i) => p.resolve(ids[i]!)),
-      (error: unknown) => sent.forEach((p) => p.reject(error)),
+      ids => sent.forEach((p, i) => p.resolve(ids[i]!)),
+      (error: unknown) => sent.forEach(p => p.reject(error)),
     );
   };
   return {
     publish: (data, attributes) =>
       new Promise<string>((resolve, reject) => {
-        batch.push({ message: { data, attributes }, resolve, reject });
+        batch.push({message: {data, attributes}, resolve, reject});
         if (batch.length >= maxMessages) flush();
         else timer ??= setTimeout(flush, maxMilliseconds);
       }),

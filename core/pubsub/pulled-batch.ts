@@ -1,4 +1,4 @@
-import { type PubSub, v1 } from '@google-cloud/pubsub';
+import {type PubSub, v1} from '@google-cloud/pubsub';
 
 /** One message as a synchronous pull hands it out. */
 export interface PulledMessage {
@@ -36,7 +36,10 @@ export interface ReceivedMessage {
     messageId?: string | null;
     data?: Uint8Array | string | null;
     attributes?: Record<string, string> | null;
-    publishTime?: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null;
+    publishTime?: {
+      seconds?: number | string | {toString(): string} | null;
+      nanos?: number | null;
+    } | null;
   } | null;
 }
 
@@ -48,30 +51,47 @@ export function pulledMessage(received: ReceivedMessage): PulledMessage {
   return {
     ackId: received.ackId ?? '',
     messageId: message.messageId ?? '',
-    data: typeof message.data === 'string' ? Buffer.from(message.data, 'base64') : Buffer.from(message.data ?? []),
-    attributes: { ...(message.attributes ?? {}) },
+    data:
+      typeof message.data === 'string'
+        ? Buffer.from(message.data, 'base64')
+        : Buffer.from(message.data ?? []),
+    attributes: {...(message.attributes ?? {})},
     publishTime: new Date(seconds * 1000 + Math.floor(nanos / 1e6)),
     deliveryAttempt: received.deliveryAttempt ?? 0,
   };
 }
 
 /** Acknowledges many messages in as few calls as the request size allows; resolves once Pub/Sub has answered each. */
-export async function acknowledge(client: v1.SubscriberClient, subscription: string, ackIds: readonly string[]): Promise<void> {
+export async function acknowledge(
+  client: v1.SubscriberClient,
+  subscription: string,
+  ackIds: readonly string[],
+): Promise<void> {
   for (let i = 0; i < ackIds.length; i += ACK_CHUNK) {
-    await client.acknowledge({ subscription, ackIds: ackIds.slice(i, i + ACK_CHUNK) });
+    await client.acknowledge({
+      subscription,
+      ackIds: ackIds.slice(i, i + ACK_CHUNK),
+    });
   }
 }
 
 /** A BatchSubscriber over Pub/Sub's synchronous Pull (the emulator or Google's, as the client is configured). */
-export async function batchSubscriber(pubsub: PubSub, subscriptionName: string, pullTimeoutMs = 10_000): Promise<BatchSubscriber> {
-  const client = new v1.SubscriberClient({ ...(await pubsub.getClientConfig()) });
+export async function batchSubscriber(
+  pubsub: PubSub,
+  subscriptionName: string,
+  pullTimeoutMs = 10_000,
+): Promise<BatchSubscriber> {
+  const client = new v1.SubscriberClient({...(await pubsub.getClientConfig())});
   const subscription = pubsub.subscription(subscriptionName).name;
   return {
     async pull(max) {
-      const [response] = await client.pull({ subscription, maxMessages: Math.min(max, MAX_PULL) }, { timeout: pullTimeoutMs });
+      const [response] = await client.pull(
+        {subscription, maxMessages: Math.min(max, MAX_PULL)},
+        {timeout: pullTimeoutMs},
+      );
       return (response.receivedMessages ?? []).map(pulledMessage);
     },
-    ack: (ackIds) => acknowledge(client, subscription, ackIds),
+    ack: ackIds => acknowledge(client, subscription, ackIds),
     close: () => client.close(),
   };
 }

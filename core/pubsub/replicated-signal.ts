@@ -1,4 +1,4 @@
-import type { PubSubMessage } from './rest-publisher';
+import type {PubSubMessage} from './rest-publisher';
 
 /**
  * The message pubsubReplicate publishes on the replicated topic after a run that wrote rows: the
@@ -13,7 +13,9 @@ export interface ReplicatedSignal {
   lastOccurredAt: Date;
 }
 
-export function replicatedSignalAttributes(signal: ReplicatedSignal): Record<string, string> {
+export function replicatedSignalAttributes(
+  signal: ReplicatedSignal,
+): Record<string, string> {
   return {
     rows: String(signal.rows),
     firstOccurredAt: signal.firstOccurredAt.toISOString(),
@@ -22,11 +24,16 @@ export function replicatedSignalAttributes(signal: ReplicatedSignal): Record<str
 }
 
 export function encodeReplicatedSignal(signal: ReplicatedSignal): Buffer {
-  return Buffer.from(JSON.stringify(replicatedSignalAttributes(signal)), 'utf8');
+  return Buffer.from(
+    JSON.stringify(replicatedSignalAttributes(signal)),
+    'utf8',
+  );
 }
 
 /** The signal in a message body, or undefined for anything else (a sweep, a stray message). */
-export function decodeReplicatedSignal(data: Buffer | undefined): ReplicatedSignal | undefined {
+export function decodeReplicatedSignal(
+  data: Buffer | undefined,
+): ReplicatedSignal | undefined {
   if (!data || data.length === 0) return undefined;
   let body: unknown;
   try {
@@ -35,18 +42,36 @@ export function decodeReplicatedSignal(data: Buffer | undefined): ReplicatedSign
     return undefined;
   }
   if (typeof body !== 'object' || body === null) return undefined;
-  const { rows, firstOccurredAt, lastOccurredAt } = body as Record<string, unknown>;
-  if (typeof rows !== 'string' || !/^\d+$/.test(rows) || typeof firstOccurredAt !== 'string' || typeof lastOccurredAt !== 'string') return undefined;
+  const {rows, firstOccurredAt, lastOccurredAt} = body as Record<
+    string,
+    unknown
+  >;
+  if (
+    typeof rows !== 'string' ||
+    !/^\d+$/.test(rows) ||
+    typeof firstOccurredAt !== 'string' ||
+    typeof lastOccurredAt !== 'string'
+  )
+    return undefined;
   const first = new Date(firstOccurredAt);
   const last = new Date(lastOccurredAt);
-  if (Number.isNaN(first.getTime()) || Number.isNaN(last.getTime())) return undefined;
-  return { rows: Number(rows), firstOccurredAt: first, lastOccurredAt: last };
+  if (Number.isNaN(first.getTime()) || Number.isNaN(last.getTime()))
+    return undefined;
+  return {rows: Number(rows), firstOccurredAt: first, lastOccurredAt: last};
 }
 
 /** The signal as the message published (./rest-publisher publishes it at once). */
-export function replicatedSignalMessage(signal: ReplicatedSignal): PubSubMessage {
-  return { data: encodeReplicatedSignal(signal), attributes: replicatedSignalAttributes(signal) };
+export function replicatedSignalMessage(
+  signal: ReplicatedSignal,
+): PubSubMessage {
+  return {
+    data: encodeReplicatedSignal(signal),
+    attributes: replicatedSignalAttributes(signal),
+  };
 }
 
 /** What the hourly Cloud Scheduler sweep publishes on the replicated topic (README, deploy). */
-export const HOURLY_SWEEP = { data: '{"sweep":"hourly"}', attributes: { sweep: 'hourly' } } as const;
+export const HOURLY_SWEEP = {
+  data: '{"sweep":"hourly"}',
+  attributes: {sweep: 'hourly'},
+} as const;

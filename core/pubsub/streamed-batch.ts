@@ -1,5 +1,11 @@
-import { type PubSub, v1 } from '@google-cloud/pubsub';
-import { type BatchSubscriber, type PulledMessage, type ReceivedMessage, acknowledge, pulledMessage } from './pulled-batch';
+import {type PubSub, v1} from '@google-cloud/pubsub';
+import {
+  type BatchSubscriber,
+  type PulledMessage,
+  type ReceivedMessage,
+  acknowledge,
+  pulledMessage,
+} from './pulled-batch';
 
 /**
  * A BatchSubscriber over Pub/Sub's StreamingPull: `streams` open streams deliver into one buffer
@@ -32,8 +38,12 @@ interface Waiter {
   wake: () => void;
 }
 
-export async function streamedBatchSubscriber(pubsub: PubSub, subscriptionName: string, options: StreamedBatchOptions): Promise<BatchSubscriber> {
-  const client = new v1.SubscriberClient({ ...(await pubsub.getClientConfig()) });
+export async function streamedBatchSubscriber(
+  pubsub: PubSub,
+  subscriptionName: string,
+  options: StreamedBatchOptions,
+): Promise<BatchSubscriber> {
+  const client = new v1.SubscriberClient({...(await pubsub.getClientConfig())});
   const subscription = pubsub.subscription(subscriptionName).name;
   const buffer: PulledMessage[] = [];
   const waiters = new Set<Waiter>();
@@ -44,12 +54,15 @@ export async function streamedBatchSubscriber(pubsub: PubSub, subscriptionName: 
     for (const waiter of waiters) waiter.wake();
   };
 
-  const perStream = Math.max(1, Math.ceil(options.maxOutstanding / options.streams));
+  const perStream = Math.max(
+    1,
+    Math.ceil(options.maxOutstanding / options.streams),
+  );
   const start = (index: number) => {
     const stream = client.streamingPull();
     open.add(stream);
     let ended = false;
-    const reopen = (error?: Error & { code?: number }) => {
+    const reopen = (error?: Error & {code?: number}) => {
       if (ended) return;
       ended = true;
       open.delete(stream);
@@ -61,10 +74,14 @@ export async function streamedBatchSubscriber(pubsub: PubSub, subscriptionName: 
       }
       setTimeout(() => closing || start(index), REOPEN_DELAY_MS).unref();
     };
-    stream.on('data', (response: { receivedMessages?: ReceivedMessage[] | null }) => {
-      for (const received of response.receivedMessages ?? []) buffer.push(pulledMessage(received));
-      wakeAll();
-    });
+    stream.on(
+      'data',
+      (response: {receivedMessages?: ReceivedMessage[] | null}) => {
+        for (const received of response.receivedMessages ?? [])
+          buffer.push(pulledMessage(received));
+        wakeAll();
+      },
+    );
     stream.on('error', reopen);
     stream.on('end', () => reopen());
     stream.write({
@@ -77,7 +94,7 @@ export async function streamedBatchSubscriber(pubsub: PubSub, subscriptionName: 
   for (let i = 0; i < options.streams; i++) start(i);
 
   const waitForMessages = (waitMs: number) =>
-    new Promise<void>((resolve) => {
+    new Promise<void>(resolve => {
       const waiter: Waiter = {
         wake: () => {
           clearTimeout(timer);
@@ -96,17 +113,21 @@ export async function streamedBatchSubscriber(pubsub: PubSub, subscriptionName: 
       if (failure) throw failure;
       return buffer.splice(0, max);
     },
-    ack: (ackIds) => acknowledge(client, subscription, ackIds),
+    ack: ackIds => acknowledge(client, subscription, ackIds),
     async close() {
       closing = true;
       wakeAll();
       for (const stream of open) stream.cancel();
       open.clear();
-      const unread = buffer.splice(0).map((m) => m.ackId);
+      const unread = buffer.splice(0).map(m => m.ackId);
       try {
         // Handed back at once rather than after the deadline; if this fails they come back anyway.
         for (let i = 0; i < unread.length; i += 2_500) {
-          await client.modifyAckDeadline({ subscription, ackIds: unread.slice(i, i + 2_500), ackDeadlineSeconds: 0 });
+          await client.modifyAckDeadline({
+            subscription,
+            ackIds: unread.slice(i, i + 2_500),
+            ackDeadlineSeconds: 0,
+          });
         }
       } finally {
         await client.close();

@@ -1,5 +1,5 @@
-import { type BatchSignal, encodeSignal, signalAttributes } from './batch-signal';
-import { type PubSubRestTarget, restTopicPublisher } from './rest-publisher';
+import {type BatchSignal, encodeSignal, signalAttributes} from './batch-signal';
+import {type PubSubRestTarget, restTopicPublisher} from './rest-publisher';
 
 export interface SignalPublisher {
   /** Resolves with the message id once Pub/Sub has accepted the message. */
@@ -7,7 +7,18 @@ export interface SignalPublisher {
 }
 
 /** Publishes batch signals to a topic at once, one message per call (./rest-publisher). */
-export function topicPublisher(target: PubSubRestTarget, project: string, topicName: string, timeoutMs: number): SignalPublisher {
+export function topicPublisher(
+  target: PubSubRestTarget,
+  project: string,
+  topicName: string,
+  timeoutMs: number,
+): SignalPublisher {
   const publish = restTopicPublisher(target, project, topicName, timeoutMs);
-  return { publish: (signal) => publish({ data: encodeSignal(signal), attributes: signalAttributes(signal) }) };
+  return {
+    publish: signal =>
+      publish({
+        data: encodeSignal(signal),
+        attributes: signalAttributes(signal),
+      }),
+  };
 }

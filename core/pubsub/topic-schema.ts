@@ -1,5 +1,9 @@
-import { type AvroCodec, type AvroEncoding, avroCodec } from './avro-codec';
-import { type PubSubRestTarget, pubsubRestCall, topicPath } from './rest-publisher';
+import {type AvroCodec, type AvroEncoding, avroCodec} from './avro-codec';
+import {
+  type PubSubRestTarget,
+  pubsubRestCall,
+  topicPath,
+} from './rest-publisher';
 
 /**
  * What an AVRO-schema topic enforces, read from Pub/Sub itself (REST: topics.get, then
@@ -20,7 +24,11 @@ export class TopicSchemaError extends Error {
 }
 
 interface TopicResource {
-  schemaSettings?: { schema?: string; encoding?: string; lastRevisionId?: string };
+  schemaSettings?: {
+    schema?: string;
+    encoding?: string;
+    lastRevisionId?: string;
+  };
 }
 
 interface SchemaResource {
@@ -31,15 +39,40 @@ interface SchemaResource {
 
 const TIMEOUT_MS = 30_000;
 
-export async function readTopicSchema(target: PubSubRestTarget, project: string, topicName: string): Promise<TopicSchema> {
-  const metadata = (await pubsubRestCall(target, `reading topic ${topicName}`, topicPath(project, topicName), TIMEOUT_MS)) as TopicResource;
+export async function readTopicSchema(
+  target: PubSubRestTarget,
+  project: string,
+  topicName: string,
+): Promise<TopicSchema> {
+  const metadata = (await pubsubRestCall(
+    target,
+    `reading topic ${topicName}`,
+    topicPath(project, topicName),
+    TIMEOUT_MS,
+  )) as TopicResource;
   const settings = metadata.schemaSettings;
-  if (!settings?.schema) throw new TopicSchemaError(`topic ${topicName} has no schema: provision it (scripts/provision.ts) before publishing`);
+  if (!settings?.schema)
+    throw new TopicSchemaError(
+      `topic ${topicName} has no schema: provision it (scripts/provision.ts) before publishing`,
+    );
   const encoding = String(settings.encoding);
-  if (encoding !== 'JSON' && encoding !== 'BINARY') throw new TopicSchemaError(`topic ${topicName} has encoding ${encoding}; expected JSON or BINARY`);
-  const revision = settings.lastRevisionId ? `${settings.schema}@${settings.lastRevisionId}` : settings.schema;
-  const schema = (await pubsubRestCall(target, `reading schema ${revision}`, `${revision}?view=FULL`, TIMEOUT_MS)) as SchemaResource;
-  if (String(schema.type) !== 'AVRO' || !schema.definition) throw new TopicSchemaError(`schema ${settings.schema} of topic ${topicName} is not an AVRO schema`);
+  if (encoding !== 'JSON' && encoding !== 'BINARY')
+    throw new TopicSchemaError(
+      `topic ${topicName} has encoding ${encoding}; expected JSON or BINARY`,
+    );
+  const revision = settings.lastRevisionId
+    ? `${settings.schema}@${settings.lastRevisionId}`
+    : settings.schema;
+  const schema = (await pubsubRestCall(
+    target,
+    `reading schema ${revision}`,
+    `${revision}?view=FULL`,
+    TIMEOUT_MS,
+  )) as SchemaResource;
+  if (String(schema.type) !== 'AVRO' || !schema.definition)
+    throw new TopicSchemaError(
+      `schema ${settings.schema} of topic ${topicName} is not an AVRO schema`,
+    );
   return {
     schemaName: settings.schema,
     revisionId: schema.revisionId ?? '',

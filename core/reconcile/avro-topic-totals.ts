@@ -1,9 +1,9 @@
-import type { Day } from '../day';
-import { dayOf } from '../day';
-import { isCurrency } from '../money';
-import type { AvroCodec, AvroEncoding } from '../pubsub/avro-codec';
-import type { BatchSubscriber } from '../pubsub/pulled-batch';
-import { type StoreDay, addTo } from './day-totals';
+import type {Day} from '../day';
+import {dayOf} from '../day';
+import {isCurrency} from '../money';
+import type {AvroCodec, AvroEncoding} from '../pubsub/avro-codec';
+import type {BatchSubscriber} from '../pubsub/pulled-batch';
+import {type StoreDay, addTo} from './day-totals';
 
 /** The AVRO topic's view of one day: each transaction once (by its `transactionId` attribute). */
 export interface AvroTopicDay extends StoreDay {
@@ -25,7 +25,11 @@ const PROBLEMS_KEPT = 10;
 
 function dayEntry(tally: AvroTopicTally, day: Day): AvroTopicDay {
   let entry = tally.days.get(day);
-  if (!entry) tally.days.set(day, (entry = { count: 0, currencies: new Map(), duplicates: 0, problems: [] }));
+  if (!entry)
+    tally.days.set(
+      day,
+      (entry = {count: 0, currencies: new Map(), duplicates: 0, problems: []}),
+    );
   return entry;
 }
 
@@ -34,8 +38,14 @@ function dayEntry(tally: AvroTopicTally, day: Day): AvroTopicDay {
  * schema (in the encoding its `googclient_schemaencoding` attribute names), grouped by the UTC day
  * of `occurredAt`, each `transactionId` counted once and the repeats counted as duplicates.
  */
-export function avroTopicTally(): { add(message: { data: Buffer; attributes: Record<string, string> }, codec: AvroCodec): void; tally: AvroTopicTally } {
-  const tally: AvroTopicTally = { days: new Map(), messages: 0, undated: [] };
+export function avroTopicTally(): {
+  add(
+    message: {data: Buffer; attributes: Record<string, string>},
+    codec: AvroCodec,
+  ): void;
+  tally: AvroTopicTally;
+} {
+  const tally: AvroTopicTally = {days: new Map(), messages: 0, undated: []};
   const seen = new Set<string>();
   const note = (list: string[], problem: string) => {
     if (list.length < PROBLEMS_KEPT) list.push(problem);
@@ -45,24 +55,43 @@ export function avroTopicTally(): { add(message: { data: Buffer; attributes: Rec
     add(message, codec) {
       tally.messages += 1;
       const id = message.attributes.transactionId;
-      const encoding = (message.attributes.googclient_schemaencoding ?? codec.encoding) as AvroEncoding;
+      const encoding = (message.attributes.googclient_schemaencoding ??
+        codec.encoding) as AvroEncoding;
       let record: Record<string, unknown>;
       try {
         record = codec.decode(message.data, encoding);
       } catch (error) {
-        note(tally.undated, `message of ${id ?? 'no transactionId'} does not decode: ${(error as Error).message}`);
+        note(
+          tally.undated,
+          `message of ${id ?? 'no transactionId'} does not decode: ${(error as Error).message}`,
+        );
         return;
       }
       const occurredAt = record.occurredAt;
       if (!(occurredAt instanceof Date) || Number.isNaN(occurredAt.getTime())) {
-        note(tally.undated, `message of ${id ?? 'no transactionId'} has no occurredAt`);
+        note(
+          tally.undated,
+          `message of ${id ?? 'no transactionId'} has no occurredAt`,
+        );
         return;
       }
       const day = dayEntry(tally, dayOf(occurredAt));
-      if (!id) return note(day.problems, `a message without a transactionId attribute (record ${String(record.id)})`);
-      if (record.id !== id) return note(day.problems, `message of ${id} carries record ${String(record.id)}`);
+      if (!id)
+        return note(
+          day.problems,
+          `a message without a transactionId attribute (record ${String(record.id)})`,
+        );
+      if (record.id !== id)
+        return note(
+          day.problems,
+          `message of ${id} carries record ${String(record.id)}`,
+        );
       const currency = String(record.currency);
-      if (!isCurrency(currency) || typeof record.amountMinor !== 'bigint') return note(day.problems, `record ${id}: currency ${currency}, amountMinor ${String(record.amountMinor)}`);
+      if (!isCurrency(currency) || typeof record.amountMinor !== 'bigint')
+        return note(
+          day.problems,
+          `record ${id}: currency ${currency}, amountMinor ${String(record.amountMinor)}`,
+        );
       if (seen.has(id)) {
         day.duplicates += 1;
         return;
@@ -81,7 +110,7 @@ export async function drainAvroTopic(
   subscriber: BatchSubscriber,
   codec: AvroCodec,
   counter: ReturnType<typeof avroTopicTally>,
-  options: { emptyPulls?: number; onBatch?: (messages: number) => void } = {},
+  options: {emptyPulls?: number; onBatch?: (messages: number) => void} = {},
 ): Promise<void> {
   let empty = 0;
   while (empty < (options.emptyPulls ?? 2)) {
@@ -92,7 +121,7 @@ export async function drainAvroTopic(
     }
     empty = 0;
     for (const message of batch) counter.add(message, codec);
-    await subscriber.ack(batch.map((m) => m.ackId));
+    await subscriber.ack(batch.map(m => m.ackId));
     options.onBatch?.(batch.length);
   }
 }

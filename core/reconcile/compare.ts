@@ -1,6 +1,11 @@
-import type { Day } from '../day';
-import { type Currency, CURRENCIES, formatMinor } from '../money';
-import { type DayStores, type StoreDay, type StoreName, storesOf } from './day-totals';
+import type {Day} from '../day';
+import {type Currency, CURRENCIES, formatMinor} from '../money';
+import {
+  type DayStores,
+  type StoreDay,
+  type StoreName,
+  storesOf,
+} from './day-totals';
 
 export interface DayReconciliation {
   day: Day;
@@ -28,29 +33,52 @@ export interface DayInputs {
 export function compareDay(inputs: DayInputs): DayReconciliation {
   const differences: string[] = [];
   const stores = storesOf(inputs.stores);
-  for (const store of stores) for (const problem of inputs.problems[store] ?? []) differences.push(`${store}: ${problem}`);
+  for (const store of stores)
+    for (const problem of inputs.problems[store] ?? [])
+      differences.push(`${store}: ${problem}`);
   const truth = inputs.stores.sql;
   if (!truth) differences.push('sql: no figures for the day');
   for (const store of stores.slice(1)) {
     const view = inputs.stores[store];
     if (!view) {
-      differences.push(`${store}: missing (${store === 'csv' ? 'no summary file' : store === 'summary_table' ? 'no row' : 'no rows'})`);
+      differences.push(
+        `${store}: missing (${store === 'csv' ? 'no summary file' : store === 'summary_table' ? 'no row' : 'no rows'})`,
+      );
       continue;
     }
     if (truth) differences.push(...differencesOf(store, view, truth));
   }
-  return { day: inputs.day, stores: inputs.stores, thresholdSignal: inputs.thresholdSignal, differences, ok: differences.length === 0 };
+  return {
+    day: inputs.day,
+    stores: inputs.stores,
+    thresholdSignal: inputs.thresholdSignal,
+    differences,
+    ok: differences.length === 0,
+  };
 }
 
-function differencesOf(store: StoreName, view: StoreDay, truth: StoreDay): string[] {
+function differencesOf(
+  store: StoreName,
+  view: StoreDay,
+  truth: StoreDay,
+): string[] {
   const found: string[] = [];
-  if (view.count !== truth.count) found.push(`${store}: ${view.count} transactions, sql ${truth.count}`);
-  const currencies = CURRENCIES.filter((c) => view.currencies.has(c) || truth.currencies.has(c));
+  if (view.count !== truth.count)
+    found.push(`${store}: ${view.count} transactions, sql ${truth.count}`);
+  const currencies = CURRENCIES.filter(
+    c => view.currencies.has(c) || truth.currencies.has(c),
+  );
   for (const currency of currencies) {
-    const mine = view.currencies.get(currency) ?? { count: 0, sumMinor: 0n };
-    const theirs = truth.currencies.get(currency) ?? { count: 0, sumMinor: 0n };
-    if (mine.count !== theirs.count) found.push(`${store}: ${currency} count ${mine.count}, sql ${theirs.count}`);
-    if (mine.sumMinor !== theirs.sumMinor) found.push(`${store}: ${currency} sum ${money(mine.sumMinor, currency)}, sql ${money(theirs.sumMinor, currency)}`);
+    const mine = view.currencies.get(currency) ?? {count: 0, sumMinor: 0n};
+    const theirs = truth.currencies.get(currency) ?? {count: 0, sumMinor: 0n};
+    if (mine.count !== theirs.count)
+      found.push(
+        `${store}: ${currency} count ${mine.count}, sql ${theirs.count}`,
+      );
+    if (mine.sumMinor !== theirs.sumMinor)
+      found.push(
+        `${store}: ${currency} sum ${money(mine.sumMinor, currency)}, sql ${money(theirs.sumMinor, currency)}`,
+      );
   }
   return found;
 }

@@ -1,8 +1,8 @@
-import { type Env, readConfig } from '../config';
-import { readFunctionProject } from '../function-entry';
-import { readBigtableNames } from '../resource-config';
-import type { Resources } from '../resources';
-import { type SqlConnection, readSqlConnection } from '../sql/connection-config';
+import {type Env, readConfig} from '../config';
+import {readFunctionProject} from '../function-entry';
+import {readBigtableNames} from '../resource-config';
+import type {Resources} from '../resources';
+import {type SqlConnection, readSqlConnection} from '../sql/connection-config';
 
 /**
  * Where reconciliation reads, from the same variables the parts themselves use: the functions'
@@ -19,13 +19,15 @@ export interface ReconcileConfig {
 }
 
 export function readReconcileConfig(env: Env): ReconcileConfig {
-  return readConfig(env, (read) => {
-    const { project, resources } = readFunctionProject(read);
+  return readConfig(env, read => {
+    const {project, resources} = readFunctionProject(read);
     return {
       project,
-      sql: readSqlConnection(read, { database: resources.sql.database }),
+      sql: readSqlConnection(read, {database: resources.sql.database}),
       bigtable: readBigtableNames(read, resources.bigtable),
-      outputUri: read.string('OUTPUT_URI', { default: `gs://${resources.storage.bucket}/${resources.storage.summariesPrefix}` }),
+      outputUri: read.string('OUTPUT_URI', {
+        default: `gs://${resources.storage.bucket}/${resources.storage.summariesPrefix}`,
+      }),
       storageApiEndpoint: read.optionalString('STORAGE_API_ENDPOINT'),
     };
   });

@@ -1,28 +1,48 @@
-import { CURRENCIES, formatMinor } from '../money';
-import type { DayReconciliation } from './compare';
-import { AVRO_STORE, type StoreDay, storesOf } from './day-totals';
-import type { Reconciliation } from './reconcile';
+import {CURRENCIES, formatMinor} from '../money';
+import type {DayReconciliation} from './compare';
+import {AVRO_STORE, type StoreDay, storesOf} from './day-totals';
+import type {Reconciliation} from './reconcile';
 
 const WIDTH = 24;
 
-function cell(view: StoreDay | undefined, currency?: (typeof CURRENCIES)[number]): string {
+function cell(
+  view: StoreDay | undefined,
+  currency?: (typeof CURRENCIES)[number],
+): string {
   if (!view) return '-';
   if (!currency) return String(view.count);
   const bucket = view.currencies.get(currency);
-  return bucket ? `${bucket.count} ${formatMinor(bucket.sumMinor, currency)}` : '0';
+  return bucket
+    ? `${bucket.count} ${formatMinor(bucket.sumMinor, currency)}`
+    : '0';
 }
 
 /** One day as a table: a line per currency (count and exact sum), a column per store. */
 export function formatDay(day: DayReconciliation): string {
   const verdict = day.ok ? 'ok' : 'DIFFERS';
-  const signal = day.thresholdSignal ? `  threshold_signal ${day.thresholdSignal}` : '';
+  const signal = day.thresholdSignal
+    ? `  threshold_signal ${day.thresholdSignal}`
+    : '';
   const stores = storesOf(day.stores);
-  const lines = [`${day.day}  ${verdict}${signal}`, `  ${'currency'.padEnd(9)}${stores.map((s) => s.padStart(WIDTH)).join('')}`];
-  const currencies = CURRENCIES.filter((c) => stores.some((s) => day.stores[s]?.currencies.has(c)));
-  lines.push(`  ${'ALL'.padEnd(9)}${stores.map((s) => cell(day.stores[s]).padStart(WIDTH)).join('')}`);
-  for (const currency of currencies) lines.push(`  ${currency.padEnd(9)}${stores.map((s) => cell(day.stores[s], currency).padStart(WIDTH)).join('')}`);
+  const lines = [
+    `${day.day}  ${verdict}${signal}`,
+    `  ${'currency'.padEnd(9)}${stores.map(s => s.padStart(WIDTH)).join('')}`,
+  ];
+  const currencies = CURRENCIES.filter(c =>
+    stores.some(s => day.stores[s]?.currencies.has(c)),
+  );
+  lines.push(
+    `  ${'ALL'.padEnd(9)}${stores.map(s => cell(day.stores[s]).padStart(WIDTH)).join('')}`,
+  );
+  for (const currency of currencies)
+    lines.push(
+      `  ${currency.padEnd(9)}${stores.map(s => cell(day.stores[s], currency).padStart(WIDTH)).join('')}`,
+    );
   const avro = day.stores[AVRO_STORE];
-  if (avro) lines.push(`  ${AVRO_STORE}: ${avro.duplicates} duplicates delivered (dropped by transactionId)`);
+  if (avro)
+    lines.push(
+      `  ${AVRO_STORE}: ${avro.duplicates} duplicates delivered (dropped by transactionId)`,
+    );
   for (const difference of day.differences) lines.push(`  ! ${difference}`);
   return lines.join('\n');
 }
@@ -43,19 +63,29 @@ export function reconciliationJson(result: Reconciliation) {
     to: result.to,
     ok: result.ok,
     differing: result.differing,
-    days: result.days.map((day) => ({
+    days: result.days.map(day => ({
       day: day.day,
       ok: day.ok,
       thresholdSignal: day.thresholdSignal ?? null,
       differences: day.differences,
-      ...(day.stores[AVRO_STORE] ? { avroDuplicates: day.stores[AVRO_STORE].duplicates } : {}),
+      ...(day.stores[AVRO_STORE]
+        ? {avroDuplicates: day.stores[AVRO_STORE].duplicates}
+        : {}),
       stores: Object.fromEntries(
-        storesOf(day.stores).map((store) => {
+        storesOf(day.stores).map(store => {
           const view = day.stores[store];
           return [
             store,
             view
-              ? { count: view.count, currencies: Object.fromEntries([...view.currencies].map(([c, b]) => [c, { count: b.count, sumMinor: b.sumMinor.toString() }])) }
+              ? {
+                  count: view.count,
+                  currencies: Object.fromEntries(
+                    [...view.currencies].map(([c, b]) => [
+                      c,
+                      {count: b.count, sumMinor: b.sumMinor.toString()},
+                    ]),
+                  ),
+                }
               : null,
           ];
         }),

@@ -1,8 +1,12 @@
-import type { Table } from '@google-cloud/bigtable';
-import type { TxnTableSchema } from '../resources';
-import type { Transaction } from '../transaction';
-import { type RawEntry, isPartialFailure, mutateEntries } from '../bigtable/mutate-entries';
-import { toTxnRawEntries } from '../bigtable/txn-row';
+import type {Table} from '@google-cloud/bigtable';
+import type {TxnTableSchema} from '../resources';
+import type {Transaction} from '../transaction';
+import {
+  type RawEntry,
+  isPartialFailure,
+  mutateEntries,
+} from '../bigtable/mutate-entries';
+import {toTxnRawEntries} from '../bigtable/txn-row';
 
 /**
  * Writes transactions to `txn_tbl` and says exactly which were accepted. MutateRows can fail in
@@ -31,30 +35,48 @@ export interface EncodedTransactions {
  * Encoded apart from the write, so a replicator encodes a claim before it takes a write slot and
  * a slot is busy only while its request is.
  */
-export function encodeTransactions(txns: readonly Transaction[], schema: TxnTableSchema): EncodedTransactions {
-  return { ids: txns.map((t) => t.id), entries: toTxnRawEntries(txns, schema) };
+export function encodeTransactions(
+  txns: readonly Transaction[],
+  schema: TxnTableSchema,
+): EncodedTransactions {
+  return {ids: txns.map(t => t.id), entries: toTxnRawEntries(txns, schema)};
 }
 
-export async function writeEncoded(table: Table, { ids, entries }: EncodedTransactions, timeoutMs: number): Promise<WriteResult> {
-  if (ids.length === 0) return { accepted: [], failed: [] };
+export async function writeEncoded(
+  table: Table,
+  {ids, entries}: EncodedTransactions,
+  timeoutMs: number,
+): Promise<WriteResult> {
+  if (ids.length === 0) return {accepted: [], failed: []};
   try {
     await mutateEntries(table, entries, timeoutMs);
-    return { accepted: ids, failed: [] };
+    return {accepted: ids, failed: []};
   } catch (error) {
     // A PartialFailureError lists the entries that failed, unless the RPC itself also failed
     // (its message then ends with the RPC error), in which case rows may be unaccounted for.
-    if (isPartialFailure(error) && !error.message.includes('Request failed with')) {
-      const idByKey = new Map(entries.map((entry, i) => [entry.rowKey.toString('utf8'), ids[i]!]));
+    if (
+      isPartialFailure(error) &&
+      !error.message.includes('Request failed with')
+    ) {
+      const idByKey = new Map(
+        entries.map((entry, i) => [entry.rowKey.toString('utf8'), ids[i]!]),
+      );
       const failedSet = new Set<string>();
       for (const detail of error.errors) {
         const key = detail.entry?.rowKey;
-        const id = idByKey.get(Buffer.isBuffer(key) ? key.toString('utf8') : String(key));
+        const id = idByKey.get(
+          Buffer.isBuffer(key) ? key.toString('utf8') : String(key),
+        );
         // An error we cannot map to a row makes the whole batch unaccounted for.
-        if (id === undefined) return { accepted: [], failed: ids, error };
+        if (id === undefined) return {accepted: [], failed: ids, error};
         failedSet.add(id);
       }
-      return { accepted: ids.filter((id) => !failedSet.has(id)), failed: [...failedSet], error };
+      return {
+        accepted: ids.filter(id => !failedSet.has(id)),
+        failed: [...failedSet],
+        error,
+      };
     }
-    return { accepted: [], failed: ids, error: error as Error };
+    return {accepted: [], failed: ids, error: error as Error};
   }
 }

@@ -1,13 +1,24 @@
-import type { Table } from '@google-cloud/bigtable';
+import type {Table} from '@google-cloud/bigtable';
 import pLimit from 'p-limit';
-import type { Logger } from '../log';
-import type { StateTableSchema, TxnTableSchema } from '../resources';
-import type { SqlPool } from '../sql/connect';
-import { claimUnsent, markSentAndCommit } from '../sql/transactions';
-import { recordReplicatedSpan } from '../bigtable/replicated-spans';
-import { readStoredWatermark, replaceWatermark } from '../bigtable/pipeline-state';
-import { BigtableWriteError, encodeTransactions, writeEncoded } from './bigtable-writer';
-import { type WatermarkRule, readWatermarkInputs, watermarkOf } from './watermark-rule';
+import type {Logger} from '../log';
+import type {StateTableSchema, TxnTableSchema} from '../resources';
+import type {SqlPool} from '../sql/connect';
+import {claimUnsent, markSentAndCommit} from '../sql/transactions';
+import {recordReplicatedSpan} from '../bigtable/replicated-spans';
+import {
+  readStoredWatermark,
+  replaceWatermark,
+} from '../bigtable/pipeline-state';
+import {
+  BigtableWriteError,
+  encodeTransactions,
+  writeEncoded,
+} from './bigtable-writer';
+import {
+  type WatermarkRule,
+  readWatermarkInputs,
+  watermarkOf,
+} from './watermark-rule';
 
 /**
  * Moves unsent transactions from Cloud SQL to Bigtable. Each claim is one SQL transaction on a
@@ -54,7 +65,7 @@ export interface ReplicationReport {
   drained: boolean;
   watermark: Date;
   /** The span of occurred_at this run wrote (none when it wrote nothing). */
-  span?: { first: Date; last: Date };
+  span?: {first: Date; last: Date};
   elapsedMs: number;
 }
 
@@ -63,7 +74,7 @@ const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
 
 function isLockConflict(error: unknown): boolean {
-  const errno = (error as { errno?: number }).errno;
+  const errno = (error as {errno?: number}).errno;
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
 }
 
@@ -74,25 +85,48 @@ const WATERMARK_ATTEMPTS = 10;
  * generation lowers the watermark after that (its lease already committed, so possibly after our
  * snapshot), the compare-and-set fails and we compute again from a snapshot that sees the lease.
  */
-async function recordNewWatermark(deps: ReplicationDeps, options: ReplicationOptions): Promise<Date> {
+async function recordNewWatermark(
+  deps: ReplicationDeps,
+  options: ReplicationOptions,
+): Promise<Date> {
   for (let attempt = 1; attempt <= WATERMARK_ATTEMPTS; attempt++) {
     const stored = await readStoredWatermark(deps.stateTable, deps.stateSchema);
-    const inputs = await readWatermarkInputs(deps.sql, options.watermark, options.now?.() ?? new Date());
+    const inputs = await readWatermarkInputs(
+      deps.sql,
+      options.watermark,
+      options.now?.() ?? new Date(),
+    );
     const watermark = watermarkOf(inputs);
-    if (!(await replaceWatermark(deps.stateTable, deps.stateSchema, stored, watermark))) continue;
+    if (
+      !(await replaceWatermark(
+        deps.stateTable,
+        deps.stateSchema,
+        stored,
+        watermark,
+      ))
+    )
+      continue;
     if (inputs.passedSlots.length > 0) {
       deps.log.warn(
-        { passedSlots: inputs.passedSlots.map((slot) => slot.toISOString()), missedSlotMinutes: options.watermark.missedSlotMs / 60_000 },
-        `scheduled slot(s) ${inputs.passedSlots.map((slot) => slot.toISOString()).join(', ')} never got a batch: the watermark passed them; ` +
+        {
+          passedSlots: inputs.passedSlots.map(slot => slot.toISOString()),
+          missedSlotMinutes: options.watermark.missedSlotMs / 60_000,
+        },
+        `scheduled slot(s) ${inputs.passedSlots.map(slot => slot.toISOString()).join(', ')} never got a batch: the watermark passed them; ` +
           'if the scheduler missed them, backfill each with {"hour": SLOT} and the daily job restates its day',
       );
     }
     return watermark;
   }
-  throw new Error(`the watermark changed under ${WATERMARK_ATTEMPTS} attempts in a row to record it: the next signal records it`);
+  throw new Error(
+    `the watermark changed under ${WATERMARK_ATTEMPTS} attempts in a row to record it: the next signal records it`,
+  );
 }
 
-export async function replicateUnsent(deps: ReplicationDeps, options: ReplicationOptions): Promise<ReplicationReport> {
+export async function replicateUnsent(
+  deps: ReplicationDeps,
+  options: ReplicationOptions,
+): Promise<ReplicationReport> {
   const started = Date.now();
   const deadline = started + options.budgetMs;
   let replicated = 0;
@@ -126,15 +160,20 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
           drained = true;
           return;
         }
-        for (const txn of claimed) if (resumeFrom === undefined || txn.occurredAt > resumeFrom) resumeFrom = txn.occurredAt;
+        for (const txn of claimed)
+          if (resumeFrom === undefined || txn.occurredAt > resumeFrom)
+            resumeFrom = txn.occurredAt;
         const encoded = encodeTransactions(claimed, deps.txnSchema);
-        const result = await writes(() => writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs));
+        const result = await writes(() =>
+          writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs),
+        );
         await options.afterBigtableWrite?.(result.accepted);
         await markSentAndCommit(connection, result.accepted);
-        const accepted = result.failed.length === 0 ? undefined : new Set(result.accepted);
+        const accepted =
+          result.failed.length === 0 ? undefined : new Set(result.accepted);
         for (const txn of claimed) {
           if (accepted && !accepted.has(txn.id)) continue;
-          if (!span) span = { first: txn.occurredAt, last: txn.occurredAt };
+          if (!span) span = {first: txn.occurredAt, last: txn.occurredAt};
           else if (txn.occurredAt < span.first) span.first = txn.occurredAt;
           else if (txn.occurredAt > span.last) span.last = txn.occurredAt;
         }
@@ -142,10 +181,18 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         claims++;
         if (result.error) {
           // The client's message lists every failed row: keep the first line only.
-          const reason = result.error.message.split('\n').find((line) => /\S/.test(line) && !line.startsWith('Multiple errors')) ?? '';
-          throw new BigtableWriteError(`${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`, {
-            cause: result.error,
-          });
+          const reason =
+            result.error.message
+              .split('\n')
+              .find(
+                line => /\S/.test(line) && !line.startsWith('Multiple errors'),
+              ) ?? '';
+          throw new BigtableWriteError(
+            `${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`,
+            {
+              cause: result.error,
+            },
+          );
         }
       } catch (error) {
         await connection.rollback().catch(() => {
@@ -153,7 +200,10 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
         });
         // A deadlock or lock timeout victim just claims again (what it wrote is safe to write again).
         if (isLockConflict(error) && ++lockConflicts <= MAX_LOCK_CONFLICTS) {
-          deps.log.warn({ err: error }, 'claim lost a lock conflict: claiming again');
+          deps.log.warn(
+            {err: error},
+            'claim lost a lock conflict: claiming again',
+          );
           continue;
         }
         failed = true;
@@ -165,31 +215,66 @@ export async function replicateUnsent(deps: ReplicationDeps, options: Replicatio
     }
   };
 
-  const outcomes = await Promise.allSettled(Array.from({ length: options.workers }, worker));
+  const outcomes = await Promise.allSettled(
+    Array.from({length: options.workers}, worker),
+  );
   // One more pass by a single worker once the others have stopped. A worker calls the range drained
   // when its claim comes back empty, but SKIP LOCKED also passes over rows another claim holds at
   // that moment, and a claim that then rolls back (a lock conflict here, a crashed replicator whose
   // connection the server has not reaped yet) releases them unsent. The sweep takes them now
   // instead of leaving them to the next signal.
-  if (drained && !failed && !outcomes.some((o) => o.status === 'rejected') && Date.now() < deadline) {
+  if (
+    drained &&
+    !failed &&
+    !outcomes.some(o => o.status === 'rejected') &&
+    Date.now() < deadline
+  ) {
     drained = false;
     outcomes.push(...(await Promise.allSettled([worker()])));
   }
-  const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
+  const errors = outcomes.flatMap(o =>
+    o.status === 'rejected' ? [o.reason as Error] : [],
+  );
   if (errors.length > 0) {
-    deps.log.error({ err: errors[0], failures: errors.length, replicated }, 'replication failed');
+    deps.log.error(
+      {err: errors[0], failures: errors.length, replicated},
+      'replication failed',
+    );
     throw errors[0];
   }
   const now = options.now?.() ?? new Date();
   const watermark = await recordNewWatermark(deps, options);
   // For the publisher: a span older than its cursor (a backfilled hour) is published too.
-  if (span) await recordReplicatedSpan(deps.stateTable, deps.stateSchema, span.first, span.last);
-  const report = { replicated, claims, drained, watermark, ...(span ? { span } : {}), elapsedMs: Date.now() - started };
+  if (span)
+    await recordReplicatedSpan(
+      deps.stateTable,
+      deps.stateSchema,
+      span.first,
+      span.last,
+    );
+  const report = {
+    replicated,
+    claims,
+    drained,
+    watermark,
+    ...(span ? {span} : {}),
+    elapsedMs: Date.now() - started,
+  };
   // watermarkLagSeconds feeds the log-based metric of the lag alert (scripts/alerts/).
-  const watermarkLagSeconds = Math.round((now.getTime() - watermark.getTime()) / 1000);
+  const watermarkLagSeconds = Math.round(
+    (now.getTime() - watermark.getTime()) / 1000,
+  );
   deps.log[drained ? 'info' : 'warn'](
-    { replicated, claims, watermark: watermark.toISOString(), watermarkLagSeconds, elapsedMs: report.elapsedMs },
-    drained ? 'replication complete' : 'replication budget spent with rows left: the next signal continues',
+    {
+      replicated,
+      claims,
+      watermark: watermark.toISOString(),
+      watermarkLagSeconds,
+      elapsedMs: report.elapsedMs,
+    },
+    drained
+      ? 'replication complete'
+      : 'replication budget spent with rows left: the next signal continues',
   );
   return report;
 }

@@ -1,6 +1,10 @@
-import type { SqlPool } from '../sql/connect';
-import { type PendingFloors, committedScheduledSlots, readPendingFloors } from '../sql/watermark-inputs';
-import { HOUR_MS, floorToHour } from '../time';
+import type {SqlPool} from '../sql/connect';
+import {
+  type PendingFloors,
+  committedScheduledSlots,
+  readPendingFloors,
+} from '../sql/watermark-inputs';
+import {HOUR_MS, floorToHour} from '../time';
 
 /**
  * The replication watermark W: every transaction with occurred_at < W is in Bigtable.
@@ -38,7 +42,10 @@ export interface WatermarkRule {
  * The deployed scheduler retries a slot for up to about 45 minutes (5 attempts, 320 s deadline,
  * backoff from 30 s, see scripts/deploy.sh): after two hours its run will not come.
  */
-export const DEFAULT_WATERMARK_RULE: WatermarkRule = { missedSlotMs: 120 * 60_000, leaseTtlMs: 60 * 60_000 };
+export const DEFAULT_WATERMARK_RULE: WatermarkRule = {
+  missedSlotMs: 120 * 60_000,
+  leaseTtlMs: 60 * 60_000,
+};
 
 /** Missed slots are reported for a day after they are passed, then forgotten. */
 const PASSED_REPORT_MS = 24 * HOUR_MS;
@@ -50,37 +57,68 @@ export interface WatermarkInputs extends PendingFloors {
 }
 
 /** The scheduled slots (hour starts) that `now` may still see generated or reported: oldest first. */
-export function slotWindow(now: Date, missedSlotMs: number): { from: Date; to: Date } {
+export function slotWindow(
+  now: Date,
+  missedSlotMs: number,
+): {from: Date; to: Date} {
   const to = floorToHour(now);
-  return { from: floorToHour(new Date(now.getTime() - HOUR_MS - missedSlotMs - PASSED_REPORT_MS)), to };
+  return {
+    from: floorToHour(
+      new Date(now.getTime() - HOUR_MS - missedSlotMs - PASSED_REPORT_MS),
+    ),
+    to,
+  };
 }
 
 /** The horizon, given which scheduled slots of `slotWindow(now)` have a committed batch. */
-export function schedulingHorizon(now: Date, missedSlotMs: number, committed: readonly Date[]): { horizon: Date; passedSlots: Date[] } {
-  const done = new Set(committed.map((slot) => slot.getTime()));
-  const { from, to } = slotWindow(now, missedSlotMs);
+export function schedulingHorizon(
+  now: Date,
+  missedSlotMs: number,
+  committed: readonly Date[],
+): {horizon: Date; passedSlots: Date[]} {
+  const done = new Set(committed.map(slot => slot.getTime()));
+  const {from, to} = slotWindow(now, missedSlotMs);
   let horizon = to;
   const passedSlots: Date[] = [];
-  for (let slot = to.getTime() - HOUR_MS; slot >= from.getTime(); slot -= HOUR_MS) {
+  for (
+    let slot = to.getTime() - HOUR_MS;
+    slot >= from.getTime();
+    slot -= HOUR_MS
+  ) {
     if (done.has(slot)) continue;
     const dueAt = slot + HOUR_MS;
     if (now.getTime() < dueAt + missedSlotMs) horizon = new Date(slot);
     else passedSlots.unshift(new Date(slot));
   }
-  return { horizon, passedSlots };
+  return {horizon, passedSlots};
 }
 
 export function watermarkOf(inputs: WatermarkInputs): Date {
-  const candidates = [inputs.horizon, inputs.oldestUnsent, inputs.oldestLeaseSlot].filter((d): d is Date => d !== null);
-  return new Date(Math.min(...candidates.map((d) => d.getTime())));
+  const candidates = [
+    inputs.horizon,
+    inputs.oldestUnsent,
+    inputs.oldestLeaseSlot,
+  ].filter((d): d is Date => d !== null);
+  return new Date(Math.min(...candidates.map(d => d.getTime())));
 }
 
-export async function readWatermarkInputs(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<WatermarkInputs> {
+export async function readWatermarkInputs(
+  sql: SqlPool,
+  rule: WatermarkRule,
+  now: Date,
+): Promise<WatermarkInputs> {
   const window = slotWindow(now, rule.missedSlotMs);
   const committed = await committedScheduledSlots(sql, window.from, window.to);
-  return { ...(await readPendingFloors(sql, rule.leaseTtlMs)), ...schedulingHorizon(now, rule.missedSlotMs, committed) };
+  return {
+    ...(await readPendingFloors(sql, rule.leaseTtlMs)),
+    ...schedulingHorizon(now, rule.missedSlotMs, committed),
+  };
 }
 
-export async function computeWatermark(sql: SqlPool, rule: WatermarkRule, now: Date): Promise<Date> {
+export async function computeWatermark(
+  sql: SqlPool,
+  rule: WatermarkRule,
+  now: Date,
+): Promise<Date> {
   return watermarkOf(await readWatermarkInputs(sql, rule, now));
 }

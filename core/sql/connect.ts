@@ -1,21 +1,31 @@
-import type { Socket } from 'node:net';
-import { createPool, type Pool, type PoolConnection, type PoolOptions } from 'mysql2/promise';
-import type { SecretSource } from '../secrets';
-import type { IpType, SqlConnection } from './connection-config';
+import type {Socket} from 'node:net';
+import {
+  createPool,
+  type Pool,
+  type PoolConnection,
+  type PoolOptions,
+} from 'mysql2/promise';
+import type {SecretSource} from '../secrets';
+import type {IpType, SqlConnection} from './connection-config';
 
 export * from './connection-config';
 
 /** The part of the Cloud SQL connector used here, so a test can stand in for the TLS handshake. */
 export interface SqlConnector {
-  getOptions(options: { instanceConnectionName: string; ipType: IpType; authType: 'IAM' | 'PASSWORD' }): Promise<{ stream: () => Socket }>;
+  getOptions(options: {
+    instanceConnectionName: string;
+    ipType: IpType;
+    authType: 'IAM' | 'PASSWORD';
+  }): Promise<{stream: () => Socket}>;
   close(): void;
 }
 
 async function cloudSqlConnector(): Promise<SqlConnector> {
-  const { Connector, IpAddressTypes, AuthTypes } = await import('@google-cloud/cloud-sql-connector');
+  const {Connector, IpAddressTypes, AuthTypes} =
+    await import('@google-cloud/cloud-sql-connector');
   const connector = new Connector();
   return {
-    getOptions: (o) =>
+    getOptions: o =>
       connector.getOptions({
         instanceConnectionName: o.instanceConnectionName,
         ipType: IpAddressTypes[o.ipType],
@@ -65,18 +75,30 @@ function baseOptions(connection: SqlConnection): PoolOptions {
  */
 export async function openSqlPool(
   connection: SqlConnection,
-  deps: { secrets?: () => SecretSource; connector?: () => Promise<SqlConnector> } = {},
+  deps: {
+    secrets?: () => SecretSource;
+    connector?: () => Promise<SqlConnector>;
+  } = {},
 ): Promise<SqlPool> {
   let options: PoolOptions;
   let onClose = () => {};
   if (connection.kind === 'tcp') {
-    options = { ...baseOptions(connection), host: connection.host, port: connection.port, user: connection.user, password: connection.password };
+    options = {
+      ...baseOptions(connection),
+      host: connection.host,
+      port: connection.port,
+      user: connection.user,
+      password: connection.password,
+    };
   } else {
-    if (!deps.secrets) throw new Error('a Cloud SQL connection needs a secret source');
+    if (!deps.secrets)
+      throw new Error('a Cloud SQL connection needs a secret source');
     const secrets = deps.secrets();
     const [user, password] = await Promise.all([
       secrets.read(connection.userSecret),
-      connection.iamAuth ? Promise.resolve(undefined) : secrets.read(connection.passwordSecret),
+      connection.iamAuth
+        ? Promise.resolve(undefined)
+        : secrets.read(connection.passwordSecret),
     ]);
     const connector = await (deps.connector ?? cloudSqlConnector)();
     const driver = await connector.getOptions({
@@ -84,19 +106,24 @@ export async function openSqlPool(
       ipType: connection.ipType,
       authType: connection.iamAuth ? 'IAM' : 'PASSWORD',
     });
-    options = { ...baseOptions(connection), ...driver, user: user.trim(), ...(password === undefined ? {} : { password: password.trim() }) };
+    options = {
+      ...baseOptions(connection),
+      ...driver,
+      user: user.trim(),
+      ...(password === undefined ? {} : {password: password.trim()}),
+    };
     onClose = () => connector.close();
   }
   const pool = createPool(options);
-  pool.pool.on('connection', (raw) => {
+  pool.pool.on('connection', raw => {
     raw.query(UTC_SESSION);
   });
   // Opened at the first claim: only replication claims, and a pool opens no connection until asked.
   let claimPool: Pool | undefined;
   const claims = () => {
     if (!claimPool) {
-      claimPool = createPool({ ...options, multipleStatements: true });
-      claimPool.pool.on('connection', (raw) => {
+      claimPool = createPool({...options, multipleStatements: true});
+      claimPool.pool.on('connection', raw => {
         raw.query(`${UTC_SESSION}; ${CLAIM_SESSION}`);
       });
     }
@@ -105,7 +132,8 @@ export async function openSqlPool(
   return {
     pool,
     acquire: () => acquireWithin(pool, connection.limits.acquireTimeoutMs),
-    acquireClaimSession: () => acquireWithin(claims(), connection.limits.acquireTimeoutMs),
+    acquireClaimSession: () =>
+      acquireWithin(claims(), connection.limits.acquireTimeoutMs),
     close: async () => {
       await Promise.all([pool.end(), claimPool?.end()]);
       onClose();
@@ -124,24 +152,39 @@ const UTC_SESSION = "SET time_zone = '+00:00'";
  * trip (multiple statements, accepted on this pool only; every value still goes in as a
  * placeholder). A claim's round trips fell from five to two.
  */
-const CLAIM_SESSION = 'SET autocommit = 0; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
+const CLAIM_SESSION =
+  'SET autocommit = 0; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED';
 
-async function acquireWithin(pool: Pool, timeoutMs: number): Promise<PoolConnection> {
+async function acquireWithin(
+  pool: Pool,
+  timeoutMs: number,
+): Promise<PoolConnection> {
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   const pending = pool.getConnection();
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       timedOut = true;
-      reject(new SqlUnavailableError(`no database connection within ${timeoutMs} ms`));
+      reject(
+        new SqlUnavailableError(
+          `no database connection within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
   });
   try {
     return await Promise.race([pending, timeout]);
   } catch (error) {
-    if (timedOut) pending.then((late) => late.release(), () => {});
+    if (timedOut)
+      pending.then(
+        late => late.release(),
+        () => {},
+      );
     if (error instanceof SqlUnavailableError) throw error;
-    throw new SqlUnavailableError(`cannot connect to the database: ${(error as Error).message}`, { cause: error });
+    throw new SqlUnavailableError(
+      `cannot connect to the database: ${(error as Error).message}`,
+      {cause: error},
+    );
   } finally {
     clearTimeout(timer);
   }

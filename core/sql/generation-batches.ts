@@ -1,8 +1,8 @@
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { Transaction } from '../transaction';
-import type { SqlPool } from './connect';
-import { deleteGenerationLease } from './generation-leases';
-import { insertTransactions } from './transactions';
+import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
+import type {Transaction} from '../transaction';
+import type {SqlPool} from './connect';
+import {deleteGenerationLease} from './generation-leases';
+import {insertTransactions} from './transactions';
 
 /**
  * One generation batch = one `generation_batches` row + its transactions, committed together, so a
@@ -31,17 +31,30 @@ export function batchIdForSlot(slotStart: Date): string {
   return `slot-${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}`;
 }
 
-function summarize(batchId: string, slotStart: Date, txns: readonly Transaction[]): BatchSummary {
+function summarize(
+  batchId: string,
+  slotStart: Date,
+  txns: readonly Transaction[],
+): BatchSummary {
   let first: Date | null = null;
   let last: Date | null = null;
   for (const txn of txns) {
     if (first === null || txn.occurredAt < first) first = txn.occurredAt;
     if (last === null || txn.occurredAt > last) last = txn.occurredAt;
   }
-  return { batchId, slotStart, rowCount: txns.length, firstOccurredAt: first, lastOccurredAt: last };
+  return {
+    batchId,
+    slotStart,
+    rowCount: txns.length,
+    firstOccurredAt: first,
+    lastOccurredAt: last,
+  };
 }
 
-export async function readBatchSummary(connection: PoolConnection, batchId: string): Promise<BatchSummary | undefined> {
+export async function readBatchSummary(
+  connection: PoolConnection,
+  batchId: string,
+): Promise<BatchSummary | undefined> {
   const [rows] = await connection.query<RowDataPacket[]>(
     'SELECT batch_id, slot_start, row_count, first_occurred_at, last_occurred_at FROM generation_batches WHERE batch_id = ?',
     [batchId],
@@ -63,7 +76,12 @@ export async function readBatchSummary(connection: PoolConnection, batchId: stri
  */
 export async function insertBatch(
   sql: SqlPool,
-  batch: { batchId: string; slotStart: Date; transactions: readonly Transaction[]; leaseId?: string },
+  batch: {
+    batchId: string;
+    slotStart: Date;
+    transactions: readonly Transaction[];
+    leaseId?: string;
+  },
 ): Promise<BatchInsertResult> {
   const summary = summarize(batch.batchId, batch.slotStart, batch.transactions);
   const connection = await sql.acquire();
@@ -72,14 +90,23 @@ export async function insertBatch(
     try {
       await connection.query(
         'INSERT INTO generation_batches (batch_id, slot_start, row_count, first_occurred_at, last_occurred_at) VALUES (?, ?, ?, ?, ?)',
-        [summary.batchId, summary.slotStart, summary.rowCount, summary.firstOccurredAt, summary.lastOccurredAt],
+        [
+          summary.batchId,
+          summary.slotStart,
+          summary.rowCount,
+          summary.firstOccurredAt,
+          summary.lastOccurredAt,
+        ],
       );
     } catch (error) {
       await connection.rollback();
-      if ((error as { errno?: number }).errno !== ER_DUP_ENTRY) throw error;
+      if ((error as {errno?: number}).errno !== ER_DUP_ENTRY) throw error;
       const stored = await readBatchSummary(connection, batch.batchId);
-      if (!stored) throw new Error(`batch ${batch.batchId} reported as duplicate but not found`);
-      return { created: false, batch: stored };
+      if (!stored)
+        throw new Error(
+          `batch ${batch.batchId} reported as duplicate but not found`,
+        );
+      return {created: false, batch: stored};
     }
     try {
       await insertTransactions(connection, batch.transactions);
@@ -89,7 +116,7 @@ export async function insertBatch(
       await connection.rollback().catch(() => {});
       throw error;
     }
-    return { created: true, batch: summary };
+    return {created: true, batch: summary};
   } finally {
     connection.release();
   }

@@ -1,4 +1,4 @@
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import type {Pool, PoolConnection, RowDataPacket} from 'mysql2/promise';
 
 /**
  * The Cloud SQL schema, as numbered migrations. Applying them is safe to repeat and to run from two
@@ -67,19 +67,32 @@ const LOCK_NAME = 'finserv_schema_migrations';
 const LOCK_TIMEOUT_SECONDS = 60;
 
 function quoteIdentifier(name: string): string {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new RangeError(`"${name}" is not a safe database name`);
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(name))
+    throw new RangeError(`"${name}" is not a safe database name`);
   return `\`${name}\``;
 }
 
 /** Creates the database if absent and applies every migration not yet recorded. Returns the versions applied. */
-export async function applyMigrations(pool: Pool, database: string, migrations: Migration[] = MIGRATIONS): Promise<number[]> {
+export async function applyMigrations(
+  pool: Pool,
+  database: string,
+  migrations: Migration[] = MIGRATIONS,
+): Promise<number[]> {
   const db = quoteIdentifier(database);
   const connection = await pool.getConnection();
   try {
-    await connection.query(`CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
+    );
     await connection.query(`USE ${db}`);
-    const [locked] = await connection.query<RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS locked', [LOCK_NAME, LOCK_TIMEOUT_SECONDS]);
-    if (locked[0]?.locked !== 1) throw new Error(`could not take the migration lock ${LOCK_NAME} within ${LOCK_TIMEOUT_SECONDS}s`);
+    const [locked] = await connection.query<RowDataPacket[]>(
+      'SELECT GET_LOCK(?, ?) AS locked',
+      [LOCK_NAME, LOCK_TIMEOUT_SECONDS],
+    );
+    if (locked[0]?.locked !== 1)
+      throw new Error(
+        `could not take the migration lock ${LOCK_NAME} within ${LOCK_TIMEOUT_SECONDS}s`,
+      );
     try {
       return await applyLocked(connection, migrations);
     } finally {
@@ -90,20 +103,31 @@ export async function applyMigrations(pool: Pool, database: string, migrations: 
   }
 }
 
-async function applyLocked(connection: PoolConnection, migrations: Migration[]): Promise<number[]> {
+async function applyLocked(
+  connection: PoolConnection,
+  migrations: Migration[],
+): Promise<number[]> {
   await connection.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INT NOT NULL PRIMARY KEY,
     name VARCHAR(200) NOT NULL,
     applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
   ) ENGINE=InnoDB`);
-  const [rows] = await connection.query<RowDataPacket[]>('SELECT version FROM schema_migrations');
-  const applied = new Set(rows.map((row) => Number(row.version)));
+  const [rows] = await connection.query<RowDataPacket[]>(
+    'SELECT version FROM schema_migrations',
+  );
+  const applied = new Set(rows.map(row => Number(row.version)));
   const newlyApplied: number[] = [];
-  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+  for (const migration of [...migrations].sort(
+    (a, b) => a.version - b.version,
+  )) {
     if (applied.has(migration.version)) continue;
     // MySQL DDL commits implicitly, so each statement must be idempotent on its own.
-    for (const statement of migration.statements) await connection.query(statement);
-    await connection.query('INSERT INTO schema_migrations (version, name) VALUES (?, ?)', [migration.version, migration.name]);
+    for (const statement of migration.statements)
+      await connection.query(statement);
+    await connection.query(
+      'INSERT INTO schema_migrations (version, name) VALUES (?, ?)',
+      [migration.version, migration.name],
+    );
     newlyApplied.push(migration.version);
   }
   return newlyApplied;

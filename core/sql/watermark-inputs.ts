@@ -1,6 +1,6 @@
-import type { RowDataPacket } from 'mysql2/promise';
-import type { SqlPool } from './connect';
-import { batchIdForSlot } from './generation-batches';
+import type {RowDataPacket} from 'mysql2/promise';
+import type {SqlPool} from './connect';
+import {batchIdForSlot} from './generation-batches';
 
 /** What Cloud SQL holds back the replication watermark with (see core/replication/watermark-rule.ts). */
 export interface PendingFloors {
@@ -14,7 +14,10 @@ export interface PendingFloors {
  * Both floors in ONE statement, so they come from one consistent snapshot: a batch that commits
  * in between is seen either by its lease or by its rows, never by neither.
  */
-export async function readPendingFloors(sql: SqlPool, leaseTtlMs: number): Promise<PendingFloors> {
+export async function readPendingFloors(
+  sql: SqlPool,
+  leaseTtlMs: number,
+): Promise<PendingFloors> {
   const connection = await sql.acquire();
   try {
     const [rows] = await connection.query<RowDataPacket[]>(
@@ -25,21 +28,30 @@ export async function readPendingFloors(sql: SqlPool, leaseTtlMs: number): Promi
       [leaseTtlMs * 1000],
     );
     const row = rows[0];
-    return { oldestUnsent: row?.oldest_unsent ?? null, oldestLeaseSlot: row?.oldest_lease_slot ?? null };
+    return {
+      oldestUnsent: row?.oldest_unsent ?? null,
+      oldestLeaseSlot: row?.oldest_lease_slot ?? null,
+    };
   } finally {
     connection.release();
   }
 }
 
 /** The slots in [from, to) whose scheduled batch (not a keyed backfill) is committed. */
-export async function committedScheduledSlots(sql: SqlPool, from: Date, to: Date): Promise<Date[]> {
+export async function committedScheduledSlots(
+  sql: SqlPool,
+  from: Date,
+  to: Date,
+): Promise<Date[]> {
   const connection = await sql.acquire();
   try {
     const [rows] = await connection.query<RowDataPacket[]>(
       'SELECT batch_id, slot_start FROM generation_batches WHERE slot_start >= ? AND slot_start < ? ORDER BY slot_start',
       [from, to],
     );
-    return rows.filter((row) => row.batch_id === batchIdForSlot(row.slot_start)).map((row) => row.slot_start as Date);
+    return rows
+      .filter(row => row.batch_id === batchIdForSlot(row.slot_start))
+      .map(row => row.slot_start as Date);
   } finally {
     connection.release();
   }

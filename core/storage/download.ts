@@ -1,6 +1,6 @@
-import type { EventEmitter } from 'node:events';
-import { buffer } from 'node:stream/consumers';
-import type { File } from '@google-cloud/storage';
+import type {EventEmitter} from 'node:events';
+import {buffer} from 'node:stream/consumers';
+import type {File} from '@google-cloud/storage';
 
 // The client's `file.download()` (and `createReadStream()`) pipes each response body twice: into
 // its hash validator, and (teeny-request) into the request stream it returns; with node-fetch's
@@ -13,6 +13,8 @@ const RESPONSE_BODY_LISTENERS = 16;
 /** The content of a Cloud Storage object, as `file.download()` gives it, without the warnings. */
 export async function download(file: File): Promise<Buffer> {
   const stream = file.createReadStream();
-  stream.once('response', (body: EventEmitter) => body.setMaxListeners(RESPONSE_BODY_LISTENERS));
+  stream.once('response', (body: EventEmitter) =>
+    body.setMaxListeners(RESPONSE_BODY_LISTENERS),
+  );
   return buffer(stream);
 }

@@ -1,9 +1,9 @@
-import type { Bucket } from '@google-cloud/storage';
-import { download } from './download';
-import type { ObjectStore, VersionedName } from './object-store';
+import type {Bucket} from '@google-cloud/storage';
+import {download} from './download';
+import type {ObjectStore, VersionedName} from './object-store';
 
 function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
+  const code = (error as {code?: unknown}).code;
   return typeof code === 'number' ? code : undefined;
 }
 
@@ -19,8 +19,11 @@ export class GcsStore implements ObjectStore {
   }
 
   async list(prefix = ''): Promise<string[]> {
-    const [files] = await this.bucket.getFiles({ prefix: this.prefix + prefix, autoPaginate: true });
-    return files.map((file) => file.name.slice(this.prefix.length)).sort();
+    const [files] = await this.bucket.getFiles({
+      prefix: this.prefix + prefix,
+      autoPaginate: true,
+    });
+    return files.map(file => file.name.slice(this.prefix.length)).sort();
   }
 
   async read(name: string): Promise<Buffer> {
@@ -28,27 +31,42 @@ export class GcsStore implements ObjectStore {
   }
 
   async write(name: string, data: string | Buffer): Promise<void> {
-    await this.bucket.file(this.prefix + name).save(data, { resumable: false });
+    await this.bucket.file(this.prefix + name).save(data, {resumable: false});
   }
 
   async listVersions(prefix = ''): Promise<VersionedName[]> {
-    const [files] = await this.bucket.getFiles({ prefix: this.prefix + prefix, autoPaginate: true });
+    const [files] = await this.bucket.getFiles({
+      prefix: this.prefix + prefix,
+      autoPaginate: true,
+    });
     return files
-      .map((file) => ({ name: file.name.slice(this.prefix.length), version: String(file.metadata.generation) }))
+      .map(file => ({
+        name: file.name.slice(this.prefix.length),
+        version: String(file.metadata.generation),
+      }))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  async readVersioned(name: string): Promise<{ data: Buffer; version: string }> {
+  async readVersioned(name: string): Promise<{data: Buffer; version: string}> {
     const [metadata] = await this.bucket.file(this.prefix + name).getMetadata();
     const version = String(metadata.generation);
     // Downloading that generation: the content is the version's even if it is replaced meanwhile.
-    const data = await download(this.bucket.file(this.prefix + name, { generation: Number(version) }));
-    return { data, version };
+    const data = await download(
+      this.bucket.file(this.prefix + name, {generation: Number(version)}),
+    );
+    return {data, version};
   }
 
-  async replaceIfVersion(name: string, version: string, data: string | Buffer): Promise<boolean> {
+  async replaceIfVersion(
+    name: string,
+    version: string,
+    data: string | Buffer,
+  ): Promise<boolean> {
     try {
-      await this.bucket.file(this.prefix + name).save(data, { resumable: false, preconditionOpts: { ifGenerationMatch: Number(version) } });
+      await this.bucket.file(this.prefix + name).save(data, {
+        resumable: false,
+        preconditionOpts: {ifGenerationMatch: Number(version)},
+      });
       return true;
     } catch (error) {
       if (statusOf(error) === 412) return false;
@@ -60,7 +78,7 @@ export class GcsStore implements ObjectStore {
     try {
       await this.bucket.file(this.prefix + name).save(data, {
         resumable: false,
-        preconditionOpts: { ifGenerationMatch: 0 },
+        preconditionOpts: {ifGenerationMatch: 0},
       });
       return true;
     } catch (error) {

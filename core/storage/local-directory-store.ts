@@ -1,7 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {promises as fs} from 'node:fs';
 import * as path from 'node:path';
-import { type ObjectStore, ObjectStoreError, type VersionedName } from './object-store';
+import {
+  type ObjectStore,
+  ObjectStoreError,
+  type VersionedName,
+} from './object-store';
 
 /** An ObjectStore over a local directory (local runs and tests). Names may contain `/`. */
 export class LocalDirectoryStore implements ObjectStore {
@@ -13,7 +17,10 @@ export class LocalDirectoryStore implements ObjectStore {
 
   private pathOf(name: string): string {
     const full = path.resolve(this.location, name);
-    if (!full.startsWith(this.location + path.sep)) throw new ObjectStoreError(`object name "${name}" escapes ${this.location}`);
+    if (!full.startsWith(this.location + path.sep))
+      throw new ObjectStoreError(
+        `object name "${name}" escapes ${this.location}`,
+      );
     return full;
   }
 
@@ -22,7 +29,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const walk = async (dir: string): Promise<void> => {
       let entries;
       try {
-        entries = await fs.readdir(dir, { withFileTypes: true });
+        entries = await fs.readdir(dir, {withFileTypes: true});
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
         throw error;
@@ -31,7 +38,10 @@ export class LocalDirectoryStore implements ObjectStore {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
         else if (entry.isFile() && !entry.name.startsWith('.tmp-')) {
-          const name = path.relative(this.location, full).split(path.sep).join('/');
+          const name = path
+            .relative(this.location, full)
+            .split(path.sep)
+            .join('/');
           if (name.startsWith(prefix)) names.push(name);
         }
       }
@@ -44,9 +54,15 @@ export class LocalDirectoryStore implements ObjectStore {
     return fs.readFile(this.pathOf(name));
   }
 
-  private async writeTemp(target: string, data: string | Buffer): Promise<string> {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = path.join(path.dirname(target), `.tmp-${randomBytes(8).toString('hex')}`);
+  private async writeTemp(
+    target: string,
+    data: string | Buffer,
+  ): Promise<string> {
+    await fs.mkdir(path.dirname(target), {recursive: true});
+    const temp = path.join(
+      path.dirname(target),
+      `.tmp-${randomBytes(8).toString('hex')}`,
+    );
     await fs.writeFile(temp, data);
     return temp;
   }
@@ -58,15 +74,23 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   async listVersions(prefix = ''): Promise<VersionedName[]> {
-    return Promise.all((await this.list(prefix)).map(async (name) => ({ name, version: versionOf(await fs.stat(this.pathOf(name), { bigint: true })) })));
+    return Promise.all(
+      (await this.list(prefix)).map(async name => ({
+        name,
+        version: versionOf(await fs.stat(this.pathOf(name), {bigint: true})),
+      })),
+    );
   }
 
-  async readVersioned(name: string): Promise<{ data: Buffer; version: string }> {
+  async readVersioned(name: string): Promise<{data: Buffer; version: string}> {
     // One open file: its content and its inode are the same version, whatever replaces the name.
     const handle = await fs.open(this.pathOf(name), 'r');
     try {
-      const [data, stat] = await Promise.all([handle.readFile(), handle.stat({ bigint: true })]);
-      return { data, version: versionOf(stat) };
+      const [data, stat] = await Promise.all([
+        handle.readFile(),
+        handle.stat({bigint: true}),
+      ]);
+      return {data, version: versionOf(stat)};
     } finally {
       await handle.close();
     }
@@ -77,10 +101,17 @@ export class LocalDirectoryStore implements ObjectStore {
    * checked again and the new file renamed over the name: of the callers holding one version, only
    * the one that takes its lock can replace, and only if nobody replaced it before.
    */
-  async replaceIfVersion(name: string, version: string, data: string | Buffer): Promise<boolean> {
+  async replaceIfVersion(
+    name: string,
+    version: string,
+    data: string | Buffer,
+  ): Promise<boolean> {
     const target = this.pathOf(name);
     const temp = await this.writeTemp(target, data);
-    const lock = path.join(path.dirname(target), `.tmp-lock-${path.basename(target)}-${version}`);
+    const lock = path.join(
+      path.dirname(target),
+      `.tmp-lock-${path.basename(target)}-${version}`,
+    );
     try {
       try {
         await fs.link(temp, lock);
@@ -89,15 +120,15 @@ export class LocalDirectoryStore implements ObjectStore {
         throw error;
       }
       try {
-        const current = versionOf(await fs.stat(target, { bigint: true }));
+        const current = versionOf(await fs.stat(target, {bigint: true}));
         if (current !== version) return false;
         await fs.rename(temp, target);
         return true;
       } finally {
-        await fs.rm(lock, { force: true });
+        await fs.rm(lock, {force: true});
       }
     } finally {
-      await fs.rm(temp, { force: true });
+      await fs.rm(temp, {force: true});
     }
   }
 
@@ -112,12 +143,12 @@ export class LocalDirectoryStore implements ObjectStore {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
     } finally {
-      await fs.rm(temp, { force: true });
+      await fs.rm(temp, {force: true});
     }
   }
 }
 
 /** A replaced file is a new inode; a rewritten one has a new mtime. */
-function versionOf(stat: { ino: bigint; mtimeNs: bigint }): string {
+function versionOf(stat: {ino: bigint; mtimeNs: bigint}): string {
   return `${stat.ino}-${stat.mtimeNs}`;
 }

@@ -22,12 +22,16 @@ export interface ObjectStore {
    */
   listVersions(prefix?: string): Promise<VersionedName[]>;
   /** An object's content and the version that content belongs to (read together, consistently). */
-  readVersioned(name: string): Promise<{ data: Buffer; version: string }>;
+  readVersioned(name: string): Promise<{data: Buffer; version: string}>;
   /**
    * Replaces an object only if its version is still `version`; false (and nothing written) if it
    * was replaced meanwhile. Atomic like createIfAbsent: of two callers with the same version, one wins.
    */
-  replaceIfVersion(name: string, version: string, data: string | Buffer): Promise<boolean>;
+  replaceIfVersion(
+    name: string,
+    version: string,
+    data: string | Buffer,
+  ): Promise<boolean>;
 }
 
 export interface VersionedName {

@@ -1,7 +1,7 @@
-import type { Day } from '../day';
-import { CURRENCIES } from '../money';
-import type { SummaryRow } from '../summary-csv';
-import { type Transaction, TRANSACTION_TYPES } from '../transaction';
+import type {Day} from '../day';
+import {CURRENCIES} from '../money';
+import type {SummaryRow} from '../summary-csv';
+import {type Transaction, TRANSACTION_TYPES} from '../transaction';
 
 interface Bucket {
   count: number;
@@ -25,13 +25,14 @@ export class DayTotals {
 
   add(txn: Pick<Transaction, 'type' | 'currency' | 'amountMinor'>): void {
     let byCurrency = this.groups.get(txn.type);
-    if (byCurrency === undefined) this.groups.set(txn.type, (byCurrency = new Map()));
+    if (byCurrency === undefined)
+      this.groups.set(txn.type, (byCurrency = new Map()));
     const bucket = byCurrency.get(txn.currency);
     if (bucket) {
       bucket.count += 1;
       bucket.sumMinor += txn.amountMinor;
     } else {
-      byCurrency.set(txn.currency, { count: 1, sumMinor: txn.amountMinor });
+      byCurrency.set(txn.currency, {count: 1, sumMinor: txn.amountMinor});
     }
     this.total += 1;
   }
@@ -50,12 +51,30 @@ export class DayTotals {
       for (const type of TRANSACTION_TYPES) {
         const bucket = this.groups.get(type)?.get(currency);
         if (!bucket) continue;
-        rows.push({ kind: 'group', date: this.day, type, currency, count: bucket.count, sumMinor: bucket.sumMinor });
+        rows.push({
+          kind: 'group',
+          date: this.day,
+          type,
+          currency,
+          count: bucket.count,
+          sumMinor: bucket.sumMinor,
+        });
         count += bucket.count;
         sumMinor += bucket.sumMinor;
       }
-      if (count > 0) totals.push({ kind: 'currency-total', date: this.day, currency, count, sumMinor });
+      if (count > 0)
+        totals.push({
+          kind: 'currency-total',
+          date: this.day,
+          currency,
+          count,
+          sumMinor,
+        });
     }
-    return [...rows, ...totals, { kind: 'grand-total', date: this.day, count: this.total }];
+    return [
+      ...rows,
+      ...totals,
+      {kind: 'grand-total', date: this.day, count: this.total},
+    ];
   }
 }

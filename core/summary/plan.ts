@@ -1,4 +1,12 @@
-import { addDays, type Day, dayOf, daysBetween, daysSpanned, endOfDay, epochDayOf } from '../day';
+import {
+  addDays,
+  type Day,
+  dayOf,
+  daysBetween,
+  daysSpanned,
+  endOfDay,
+  epochDayOf,
+} from '../day';
 
 /**
  * Which days a run of the daily job looks at, and what it does with each.
@@ -23,7 +31,7 @@ export type DayScope =
       /** How many days back from yesterday are candidates. */
       lookbackDays: number;
     }
-  | { kind: 'range'; from: Day; to: Day };
+  | {kind: 'range'; from: Day; to: Day};
 
 /** A share of the days for one task of a Cloud Run job execution (index in 0..count-1). */
 export interface TaskShare {
@@ -39,7 +47,10 @@ export interface PlanInput {
   /** Days that already have a summary file. */
   written: ReadonlySet<Day>;
   /** Per day: the latest change token and the one its summary covers (core/day-changes.ts). */
-  changes: ReadonlyMap<Day, { changed: string | undefined; summarized: string | undefined }>;
+  changes: ReadonlyMap<
+    Day,
+    {changed: string | undefined; summarized: string | undefined}
+  >;
   task: TaskShare;
 }
 
@@ -65,15 +76,22 @@ export function daysInScope(scope: DayScope, now: Date): Day[] {
   let last: Day;
   if (scope.kind === 'range') {
     [first, last] = [scope.from, scope.to];
-    if (first > last) throw new PlanError(`backfill range is empty: --from ${first} is after --to ${last}`);
+    if (first > last)
+      throw new PlanError(
+        `backfill range is empty: --from ${first} is after --to ${last}`,
+      );
   } else {
     last = addDays(dayOf(now), -1);
     first = addDays(last, -(scope.lookbackDays - 1));
-    if (scope.firstDay !== undefined && scope.firstDay > first) first = scope.firstDay;
+    if (scope.firstDay !== undefined && scope.firstDay > first)
+      first = scope.firstDay;
     if (first > last) return [];
   }
   const span = daysSpanned(first, last);
-  if (span > MAX_DAYS_IN_SCOPE) throw new PlanError(`${first}..${last} spans ${span} days, more than ${MAX_DAYS_IN_SCOPE}`);
+  if (span > MAX_DAYS_IN_SCOPE)
+    throw new PlanError(
+      `${first}..${last} spans ${span} days, more than ${MAX_DAYS_IN_SCOPE}`,
+    );
   return daysBetween(first, last);
 }
 
@@ -87,23 +105,49 @@ export function isTasksDay(day: Day, task: TaskShare): boolean {
 }
 
 export function isComplete(day: Day, watermark: Date | undefined): boolean {
-  return watermark !== undefined && watermark.getTime() >= endOfDay(day).getTime();
+  return (
+    watermark !== undefined && watermark.getTime() >= endOfDay(day).getTime()
+  );
 }
 
 export function planDays(input: PlanInput): DayPlan {
-  const { task } = input;
-  if (!Number.isInteger(task.count) || task.count < 1 || !Number.isInteger(task.index) || task.index < 0 || task.index >= task.count) {
-    throw new PlanError(`task ${task.index} of ${task.count} is not a valid task share`);
+  const {task} = input;
+  if (
+    !Number.isInteger(task.count) ||
+    task.count < 1 ||
+    !Number.isInteger(task.index) ||
+    task.index < 0 ||
+    task.index >= task.count
+  ) {
+    throw new PlanError(
+      `task ${task.index} of ${task.count} is not a valid task share`,
+    );
   }
-  const plan: DayPlan = { candidates: [], alreadyWritten: [], heldBack: [], toSummarize: [], toRestate: [], empty: [] };
+  const plan: DayPlan = {
+    candidates: [],
+    alreadyWritten: [],
+    heldBack: [],
+    toSummarize: [],
+    toRestate: [],
+    empty: [],
+  };
   for (const day of daysInScope(input.scope, input.now)) {
     if (!isTasksDay(day, task)) continue;
     plan.candidates.push(day);
-    const { changed, summarized } = input.changes.get(day) ?? { changed: undefined, summarized: undefined };
+    const {changed, summarized} = input.changes.get(day) ?? {
+      changed: undefined,
+      summarized: undefined,
+    };
     if (input.written.has(day)) {
-      if (changed !== undefined && changed !== summarized && isComplete(day, input.watermark)) plan.toRestate.push(day);
+      if (
+        changed !== undefined &&
+        changed !== summarized &&
+        isComplete(day, input.watermark)
+      )
+        plan.toRestate.push(day);
       else plan.alreadyWritten.push(day);
-    } else if (changed === undefined && input.scope.kind === 'recent') plan.empty.push(day);
+    } else if (changed === undefined && input.scope.kind === 'recent')
+      plan.empty.push(day);
     else if (!isComplete(day, input.watermark)) plan.heldBack.push(day);
     else plan.toSummarize.push(day);
   }

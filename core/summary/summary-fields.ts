@@ -1,9 +1,18 @@
-import { type Currency, isCurrency } from '../money';
-import type { TxnTableSchema } from '../resources';
-import { saltOf } from '../bigtable/row-key';
-import { MAX_AMOUNT_MINOR, type TransactionType, TRANSACTION_TYPES } from '../transaction';
-import { newestText, type ReadRow } from '../bigtable/read-rows';
-import { DELIVERY_COLUMNS, fromRow, MalformedRowError, TXN_COLUMNS } from '../bigtable/txn-row';
+import {type Currency, isCurrency} from '../money';
+import type {TxnTableSchema} from '../resources';
+import {saltOf} from '../bigtable/row-key';
+import {
+  MAX_AMOUNT_MINOR,
+  type TransactionType,
+  TRANSACTION_TYPES,
+} from '../transaction';
+import {newestText, type ReadRow} from '../bigtable/read-rows';
+import {
+  DELIVERY_COLUMNS,
+  fromRow,
+  MalformedRowError,
+  TXN_COLUMNS,
+} from '../bigtable/txn-row';
 
 /** What a summary needs of a transaction. */
 export interface SummaryFields {
@@ -13,7 +22,8 @@ export interface SummaryFields {
 }
 
 /** salt#yyyy-mm-dd#hh:mm:ss.SSS#id, fixed widths: the id starts at 27. */
-const KEY = /^\d{2}#\d{4}-\d{2}-\d{2}#(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}#[A-Za-z0-9_-]{1,64}$/;
+const KEY =
+  /^\d{2}#\d{4}-\d{2}-\d{2}#(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}#[A-Za-z0-9_-]{1,64}$/;
 const ID_START = 27;
 const BATCH_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MINOR = /^[1-9]\d{0,17}$/;
@@ -29,7 +39,11 @@ function isText(value: string | undefined): value is string {
  * Transaction, Dates or closures per row: the job decodes every row of a day, and this is most of
  * its own CPU. A row it refuses is handed to `fromRow` for the canonical reason.
  */
-export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: string): SummaryFields {
+export function summaryFieldsOf(
+  row: ReadRow,
+  schema: TxnTableSchema,
+  day: string,
+): SummaryFields {
   const key = row.id;
   const txn = row.data[schema.families.transaction];
   const type = newestText(txn, TXN_COLUMNS.type);
@@ -48,10 +62,16 @@ export function summaryFieldsOf(row: ReadRow, schema: TxnTableSchema, day: strin
     isText(newestText(txn, TXN_COLUMNS.accountId)) &&
     isText(newestText(txn, TXN_COLUMNS.merchant)) &&
     isText(newestText(txn, TXN_COLUMNS.merchantCategory)) &&
-    BATCH_ID.test(newestText(row.data[schema.families.delivery], DELIVERY_COLUMNS.batchId) ?? '')
+    BATCH_ID.test(
+      newestText(
+        row.data[schema.families.delivery],
+        DELIVERY_COLUMNS.batchId,
+      ) ?? '',
+    )
   ) {
     const amountMinor = BigInt(amount);
-    if (amountMinor < MAX_AMOUNT_MINOR) return { type: type as TransactionType, currency, amountMinor };
+    if (amountMinor < MAX_AMOUNT_MINOR)
+      return {type: type as TransactionType, currency, amountMinor};
   }
   fromRow(row, schema); // throws MalformedRowError with the reason
   throw new MalformedRowError(row.id, `not a transaction of ${day}`);

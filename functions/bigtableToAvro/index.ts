@@ -1,8 +1,8 @@
 import * as functions from '@google-cloud/functions-framework';
-import type { CloudEvent } from '@google-cloud/functions-framework';
-import { functionEntry } from '../../core/function-entry';
-import { decodeReplicatedSignal } from '../../core/pubsub/replicated-signal';
-import { readAvroPublishConfig } from './config';
+import type {CloudEvent} from '@google-cloud/functions-framework';
+import {functionEntry} from '../../core/function-entry';
+import {decodeReplicatedSignal} from '../../core/pubsub/replicated-signal';
+import {readAvroPublishConfig} from './config';
 
 /**
  * bigtableToAvro: behind an Eventarc Pub/Sub trigger on the replicated topic (pubsubReplicate's
@@ -10,7 +10,7 @@ import { readAvroPublishConfig } from './config';
  * from Bigtable. Returning acknowledges; throwing makes Pub/Sub redeliver. The clients and the
  * topic's schema (./runtime, a separate bundle) are read by the first event and reused after it.
  */
-const { log, runtime, inRequest } = functionEntry({
+const {log, runtime, inRequest} = functionEntry({
   name: 'bigtableToAvro',
   readConfig: readAvroPublishConfig,
   dir: __dirname,
@@ -21,14 +21,33 @@ const { log, runtime, inRequest } = functionEntry({
 
 // The framework copies the request's traceparent header into the event (as Eventarc's extension).
 functions.cloudEvent<unknown>('bigtableToAvro', (event: CloudEvent<unknown>) =>
-  inRequest({ traceparent: event.traceparent }, async () => {
-    const message = (event.data as { message?: { data?: unknown; messageId?: unknown } } | undefined)?.message;
-    const signal = typeof message?.data === 'string' ? decodeReplicatedSignal(Buffer.from(message.data, 'base64')) : undefined;
+  inRequest({traceparent: event.traceparent}, async () => {
+    const message = (
+      event.data as
+        {message?: {data?: unknown; messageId?: unknown}} | undefined
+    )?.message;
+    const signal =
+      typeof message?.data === 'string'
+        ? decodeReplicatedSignal(Buffer.from(message.data, 'base64'))
+        : undefined;
     log.info(
-      { messageId: message?.messageId ?? event.id, span: signal ? { first: signal.firstOccurredAt, last: signal.lastOccurredAt, rows: signal.rows } : 'sweep' },
+      {
+        messageId: message?.messageId ?? event.id,
+        span: signal
+          ? {
+              first: signal.firstOccurredAt,
+              last: signal.lastOccurredAt,
+              rows: signal.rows,
+            }
+          : 'sweep',
+      },
       'signal received',
     );
     const report = await (await runtime()).run();
-    if (report.quarantined.length > 0) log.error({ quarantined: report.quarantined.length }, 'rows quarantined in this run: see the quarantine records');
+    if (report.quarantined.length > 0)
+      log.error(
+        {quarantined: report.quarantined.length},
+        'rows quarantined in this run: see the quarantine records',
+      );
   }),
 );

@@ -1,13 +1,13 @@
 import * as functions from '@google-cloud/functions-framework';
-import { functionEntry } from '../../core/function-entry';
-import { answerGenerate } from '../../core/generation/http';
-import { readGenerateConfig } from './config';
+import {functionEntry} from '../../core/function-entry';
+import {answerGenerate} from '../../core/generation/http';
+import {readGenerateConfig} from './config';
 
 /**
  * httpGenerate: called hourly by Cloud Scheduler (POST). The clients, the pool and the generator
  * (./runtime, a separate bundle) are built on the first request and reused after it.
  */
-const { config, log, runtime, inRequest } = functionEntry({
+const {config, log, runtime, inRequest} = functionEntry({
   name: 'httpGenerate',
   readConfig: readGenerateConfig,
   dir: __dirname,
@@ -19,8 +19,13 @@ const { config, log, runtime, inRequest } = functionEntry({
 functions.http('httpGenerate', (req, res) =>
   inRequest(req.headers, async () => {
     const answer = await answerGenerate(
-      { method: req.method, headers: req.headers, query: req.query as Record<string, unknown>, rawBody: req.rawBody },
-      { limits: config.limits, log, resolve: runtime },
+      {
+        method: req.method,
+        headers: req.headers,
+        query: req.query as Record<string, unknown>,
+        rawBody: req.rawBody,
+      },
+      {limits: config.limits, log, resolve: runtime},
     );
     res.status(answer.status).json(answer.body);
   }),

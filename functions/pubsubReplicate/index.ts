@@ -1,9 +1,9 @@
 import * as functions from '@google-cloud/functions-framework';
-import type { CloudEvent } from '@google-cloud/functions-framework';
-import { functionEntry } from '../../core/function-entry';
-import { MalformedSignalError } from '../../core/pubsub/batch-signal';
-import { signalFromEvent } from '../../core/pubsub/cloud-event';
-import { readReplicateConfig } from './config';
+import type {CloudEvent} from '@google-cloud/functions-framework';
+import {functionEntry} from '../../core/function-entry';
+import {MalformedSignalError} from '../../core/pubsub/batch-signal';
+import {signalFromEvent} from '../../core/pubsub/cloud-event';
+import {readReplicateConfig} from './config';
 
 /**
  * pubsubReplicate: behind an Eventarc Pub/Sub trigger on the generated-batches topic. The message
@@ -11,7 +11,7 @@ import { readReplicateConfig } from './config';
  * makes Pub/Sub redeliver (and, after maxDeliveryAttempts, dead-letter) the signal. The pool and
  * clients (./runtime, a separate bundle) are built by the first event and reused after it.
  */
-const { log, runtime, inRequest } = functionEntry({
+const {log, runtime, inRequest} = functionEntry({
   name: 'pubsubReplicate',
   readConfig: readReplicateConfig,
   dir: __dirname,
@@ -22,16 +22,22 @@ const { log, runtime, inRequest } = functionEntry({
 
 // The framework copies the request's traceparent header into the event (as Eventarc's extension).
 functions.cloudEvent<unknown>('pubsubReplicate', (event: CloudEvent<unknown>) =>
-  inRequest({ traceparent: event.traceparent }, async () => {
+  inRequest({traceparent: event.traceparent}, async () => {
     let signal;
     try {
       signal = signalFromEvent(event);
     } catch (error) {
       if (!(error instanceof MalformedSignalError)) throw error;
-      log.warn({ eventId: event.id, reason: error.message }, 'malformed event acknowledged without work');
+      log.warn(
+        {eventId: event.id, reason: error.message},
+        'malformed event acknowledged without work',
+      );
       return;
     }
-    log.info({ batchId: signal.signal.batchId, messageId: signal.messageId }, 'signal received');
+    log.info(
+      {batchId: signal.signal.batchId, messageId: signal.messageId},
+      'signal received',
+    );
     await (await runtime()).run();
   }),
 );

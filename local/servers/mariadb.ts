@@ -3,13 +3,17 @@
  * directory, bound to 127.0.0.1. The system service is never used. An init file creates a TCP
  * user with a random password and every privilege, so clients never need root.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { spawnService, stopService, type ServiceProcess } from '../service-process';
-import { waitUntil } from '../wait-until';
-import { createDatadir } from './mariadb-datadir';
+import {randomBytes} from 'node:crypto';
+import {mkdirSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {createConnection} from 'mysql2/promise';
+import {
+  spawnService,
+  stopService,
+  type ServiceProcess,
+} from '../service-process';
+import {waitUntil} from '../wait-until';
+import {createDatadir} from './mariadb-datadir';
 
 export interface MysqlCredentials {
   host: string;
@@ -47,14 +51,18 @@ function runAsOptions(): string[] {
 }
 
 export async function startMariadb(
-  programs: { mariadbd: string; mariadbInstallDb: string },
+  programs: {mariadbd: string; mariadbInstallDb: string},
   dir: string,
   port: number,
-): Promise<{ service: ServiceProcess; credentials: MysqlCredentials }> {
+): Promise<{service: ServiceProcess; credentials: MysqlCredentials}> {
   const datadir = join(dir, 'mariadb-data');
   const tmpdir = join(dir, 'mariadb-tmp');
-  mkdirSync(tmpdir, { recursive: true });
-  await createDatadir(programs, datadir, [...runAsOptions(), ...SERVER_OPTIONS, INSTALL_LOG_SIZE]);
+  mkdirSync(tmpdir, {recursive: true});
+  await createDatadir(programs, datadir, [
+    ...runAsOptions(),
+    ...SERVER_OPTIONS,
+    INSTALL_LOG_SIZE,
+  ]);
 
   const credentials: MysqlCredentials = {
     host: '127.0.0.1',
@@ -67,17 +75,22 @@ export async function startMariadb(
     initFile,
     `CREATE USER IF NOT EXISTS '${credentials.user}'@'%' IDENTIFIED BY '${credentials.password}';\n` +
       `GRANT ALL PRIVILEGES ON *.* TO '${credentials.user}'@'%' WITH GRANT OPTION;\n`,
-    { mode: 0o600 },
+    {mode: 0o600},
   );
   const service = await runMariadbd(programs.mariadbd, dir, port, credentials);
-  return { service, credentials };
+  return {service, credentials};
 }
 
 /**
  * The server process on a prepared directory (datadir, init file): what a start and a restart run.
  * The init file is idempotent, so a restart on the same directory keeps data and account.
  */
-async function runMariadbd(mariadbd: string, dir: string, port: number, credentials: MysqlCredentials): Promise<ServiceProcess> {
+async function runMariadbd(
+  mariadbd: string,
+  dir: string,
+  port: number,
+  credentials: MysqlCredentials,
+): Promise<ServiceProcess> {
   const datadir = join(dir, 'mariadb-data');
   const tmpdir = join(dir, 'mariadb-tmp');
   const service = spawnService(
@@ -97,10 +110,13 @@ async function runMariadbd(mariadbd: string, dir: string, port: number, credenti
       ...SERVER_OPTIONS,
       SERVER_LOG_SIZE,
     ],
-    { dir },
+    {dir},
   );
   await waitUntil(service, 'answer to SELECT 1 as its TCP user', async () => {
-    const connection = await createConnection({ ...credentials, connectTimeout: 2000 });
+    const connection = await createConnection({
+      ...credentials,
+      connectTimeout: 2000,
+    });
     try {
       await connection.query('SELECT 1');
       return true;
@@ -112,7 +128,13 @@ async function runMariadbd(mariadbd: string, dir: string, port: number, credenti
 }
 
 /** Stops the server (SIGTERM: a clean shutdown) and starts it again on the same directory and port. */
-export async function restartMariadb(service: ServiceProcess, mariadbd: string, dir: string, port: number, credentials: MysqlCredentials): Promise<ServiceProcess> {
+export async function restartMariadb(
+  service: ServiceProcess,
+  mariadbd: string,
+  dir: string,
+  port: number,
+  credentials: MysqlCredentials,
+): Promise<ServiceProcess> {
   await stopService(service, 10_000);
   return runMariadbd(mariadbd, dir, port, credentials);
 }

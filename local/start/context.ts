@@ -1,16 +1,23 @@
-import type { Day } from '../../core/day';
-import type { AvroTopicTally, avroTopicTally } from '../../core/reconcile/avro-topic-totals';
-import type { Reconciliation } from '../../core/reconcile/reconcile';
-import type { Totals } from '../../core/summary/daily-summary';
-import type { Resources } from '../../core/resources';
-import type { Platform } from '../platform';
-import type { FunctionName, ServedFunction } from '../served-function';
-import type { StartOptions } from './options';
+import type {Day} from '../../core/day';
+import type {
+  AvroTopicTally,
+  avroTopicTally,
+} from '../../core/reconcile/avro-topic-totals';
+import type {Reconciliation} from '../../core/reconcile/reconcile';
+import type {Totals} from '../../core/summary/daily-summary';
+import type {Resources} from '../../core/resources';
+import type {Platform} from '../platform';
+import type {FunctionName, ServedFunction} from '../served-function';
+import type {StartOptions} from './options';
 
 /** A fault `--chaos` injected, for the report. */
 export interface InjectedFault {
   at: string;
-  kind: 'function-killed' | 'push-duplicated' | 'push-delayed' | 'mariadb-restarted';
+  kind:
+    | 'function-killed'
+    | 'push-duplicated'
+    | 'push-delayed'
+    | 'mariadb-restarted';
   detail: string;
 }
 

@@ -1,4 +1,4 @@
-import { parseFlags, UsageError } from '../../core/command-line';
+import {parseFlags, UsageError} from '../../core/command-line';
 
 /** What `npm start` was asked for, parsed once from its flags. */
 export interface StartOptions {
@@ -33,24 +33,36 @@ pass), the daily summary job, the flex template; then reconciles the four stores
   --help            print this text
 `;
 
-function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+function integer(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got "${value}"`);
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max)
+    throw new UsageError(
+      `--${name} must be an integer in ${min}..${max}, got "${value}"`,
+    );
   return Number(value);
 }
 
 export function parseStartOptions(argv: readonly string[]): StartOptions {
-  const { help, values } = parseFlags(argv, {
-    days: { type: 'string' },
-    'per-hour': { type: 'string' },
-    runner: { type: 'string' },
-    json: { type: 'boolean', default: false },
-    chaos: { type: 'boolean', default: false },
-    late: { type: 'string' },
-    report: { type: 'string' },
+  const {help, values} = parseFlags(argv, {
+    days: {type: 'string'},
+    'per-hour': {type: 'string'},
+    runner: {type: 'string'},
+    json: {type: 'boolean', default: false},
+    chaos: {type: 'boolean', default: false},
+    late: {type: 'string'},
+    report: {type: 'string'},
   });
   const runner = values.runner ?? 'direct';
-  if (runner !== 'direct' && runner !== 'portable') throw new UsageError(`--runner must be direct or portable, got "${runner}"`);
+  if (runner !== 'direct' && runner !== 'portable')
+    throw new UsageError(
+      `--runner must be direct or portable, got "${runner}"`,
+    );
   return {
     days: integer('days', values.days, 3, 1, 31),
     perHour: integer('per-hour', values['per-hour'], 1000, 1, 10_000),

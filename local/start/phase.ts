@@ -3,7 +3,7 @@
  * list (local/start/phases.ts): each phase reports what it processed, so the report can give its
  * time and rate.
  */
-import type { StartContext } from './context';
+import type {StartContext} from './context';
 
 export interface PhaseProgress {
   /** How many items the phase will process (shown as a bar); unknown otherwise. */
@@ -24,7 +24,10 @@ export interface Phase {
   name: string;
   /** The unit its progress counts in (bars show it). */
   unit?: string;
-  run(context: StartContext, progress: PhaseProgress): Promise<PhaseOutcome | void>;
+  run(
+    context: StartContext,
+    progress: PhaseProgress,
+  ): Promise<PhaseOutcome | void>;
 }
 
 export interface PhaseTiming {
@@ -47,9 +50,15 @@ export interface ProgressDisplay {
 export type Step = Phase | readonly Phase[];
 
 /** Runs the steps in order; the first failure stops the run (its error names the phase). */
-export async function runPhases(steps: readonly Step[], context: StartContext, display: ProgressDisplay): Promise<PhaseTiming[]> {
+export async function runPhases(
+  steps: readonly Step[],
+  context: StartContext,
+  display: ProgressDisplay,
+): Promise<PhaseTiming[]> {
   const timings: PhaseTiming[] = [];
-  const order = steps.flatMap((step) => (Array.isArray(step) ? step : [step as Phase])).map((p) => p.name);
+  const order = steps
+    .flatMap(step => (Array.isArray(step) ? step : [step as Phase]))
+    .map(p => p.name);
   const runOne = async (phase: Phase) => {
     const began = performance.now();
     const progress = display.start(phase);
@@ -66,7 +75,10 @@ export async function runPhases(steps: readonly Step[], context: StartContext, d
       ms,
       items,
       unit: outcome?.unit ?? phase.unit,
-      rate: items !== undefined && ms > 0 ? roundRate((items * 1000) / ms) : undefined,
+      rate:
+        items !== undefined && ms > 0
+          ? roundRate((items * 1000) / ms)
+          : undefined,
       detail: outcome?.detail,
     };
     timings.push(timing);
@@ -74,9 +86,13 @@ export async function runPhases(steps: readonly Step[], context: StartContext, d
   };
   try {
     for (const step of steps) {
-      const group: readonly Phase[] = Array.isArray(step) ? step : [step as Phase];
+      const group: readonly Phase[] = Array.isArray(step)
+        ? step
+        : [step as Phase];
       const settled = await Promise.allSettled(group.map(runOne));
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      const failed = settled.find(
+        (s): s is PromiseRejectedResult => s.status === 'rejected',
+      );
       if (failed) throw failed.reason;
     }
   } finally {
@@ -87,7 +103,9 @@ export async function runPhases(steps: readonly Step[], context: StartContext, d
 
 /** Whole items per second, or two decimals below 10 (a few days in seconds). */
 function roundRate(perSecond: number): number {
-  return perSecond >= 10 ? Math.round(perSecond) : Math.round(perSecond * 100) / 100;
+  return perSecond >= 10
+    ? Math.round(perSecond)
+    : Math.round(perSecond * 100) / 100;
 }
 
 export class PhaseError extends Error {
@@ -96,6 +114,6 @@ export class PhaseError extends Error {
     readonly phase: string,
     cause: unknown,
   ) {
-    super(`${phase}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(`${phase}: ${(cause as Error)?.message ?? String(cause)}`, {cause});
   }
 }

@@ -1,6 +1,6 @@
-import type { Reconciliation } from '../../core/reconcile/reconcile';
-import type { InjectedFault } from './context';
-import type { PhaseTiming } from './phase';
+import type {Reconciliation} from '../../core/reconcile/reconcile';
+import type {InjectedFault} from './context';
+import type {PhaseTiming} from './phase';
 
 export interface ChartDay {
   day: string;
@@ -11,11 +11,16 @@ export interface ChartDay {
 }
 
 export function chartDays(result: Reconciliation): ChartDay[] {
-  return result.days.map((d) => ({ day: d.day, count: d.stores.sql?.count ?? 0, thresholdSignal: d.thresholdSignal ?? null, ok: d.ok }));
+  return result.days.map(d => ({
+    day: d.day,
+    count: d.stores.sql?.count ?? 0,
+    thresholdSignal: d.thresholdSignal ?? null,
+    ok: d.ok,
+  }));
 }
 
 function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return text.replace(/[&<>"']/g, c => `&#${c.charCodeAt(0)};`);
 }
 
 /**
@@ -23,12 +28,23 @@ function escape(text: string): string {
  * above its bar, coloured LOW/NORMAL/HIGH), drawn as SVG by the page's script from the embedded
  * data, then the phase timings and the verdict.
  */
-export function renderReportHtml(input: { days: ChartDay[]; phases: PhaseTiming[]; faults: InjectedFault[]; verdict: string; title: string }): string {
+export function renderReportHtml(input: {
+  days: ChartDay[];
+  phases: PhaseTiming[];
+  faults: InjectedFault[];
+  verdict: string;
+  title: string;
+}): string {
   const data = JSON.stringify(input.days).replace(/</g, '\\u003c');
   const phases = input.phases
-    .map((p) => `<tr><td>${escape(p.name)}</td><td>${(p.ms / 1000).toFixed(1)} s</td><td>${p.items ?? ''} ${escape(p.unit ?? '')}</td><td>${p.rate ?? ''}${p.rate === undefined ? '' : '/s'}</td></tr>`)
+    .map(
+      p =>
+        `<tr><td>${escape(p.name)}</td><td>${(p.ms / 1000).toFixed(1)} s</td><td>${p.items ?? ''} ${escape(p.unit ?? '')}</td><td>${p.rate ?? ''}${p.rate === undefined ? '' : '/s'}</td></tr>`,
+    )
     .join('\n');
-  const faults = input.faults.map((f) => `<li>${escape(f.at)} ${escape(f.kind)}: ${escape(f.detail)}</li>`).join('\n');
+  const faults = input.faults
+    .map(f => `<li>${escape(f.at)} ${escape(f.kind)}: ${escape(f.detail)}</li>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(input.title)}</title>
 <style>

@@ -1,13 +1,13 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { lazyInstance } from '../../core/lazy-instance';
+import {lazyInstance} from '../../core/lazy-instance';
 
 test('concurrent first calls share one build; later calls reuse it', async () => {
   let builds = 0;
   const get = lazyInstance(async () => {
     builds++;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    return { id: builds };
+    await new Promise(resolve => setTimeout(resolve, 10));
+    return {id: builds};
   });
   const [a, b] = await Promise.all([get(), get()]);
   assert.is(a, b);

@@ -1,6 +1,12 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { CURRENCIES, MoneyError, formatMinor, parseDecimal, sumMinor } from '../../core/money';
+import {
+  CURRENCIES,
+  MoneyError,
+  formatMinor,
+  parseDecimal,
+  sumMinor,
+} from '../../core/money';
 
 /** Deterministic xorshift so a failure can be replayed. */
 function random(seed: number): () => number {
@@ -19,13 +25,15 @@ test('a million random amounts sum exactly, through decimal strings and back', (
   let reference = 0n;
   for (let i = 0; i < 1_000_000; i++) {
     // Up to 10^12 minor units, both signs, heavy-tailed like real money.
-    const magnitude = BigInt(Math.floor(next() * 10 ** Math.floor(next() * 12)));
+    const magnitude = BigInt(
+      Math.floor(next() * 10 ** Math.floor(next() * 12)),
+    );
     const minor = next() < 0.1 ? -magnitude : magnitude;
     reference += minor;
     const text = formatMinor(minor, 'USD');
     texts.push(text);
   }
-  const total = sumMinor(texts.map((text) => parseDecimal(text, 'USD')));
+  const total = sumMinor(texts.map(text => parseDecimal(text, 'USD')));
   assert.is(total, reference);
   assert.is(formatMinor(total, 'USD'), formatMinor(reference, 'USD'));
 });
@@ -35,10 +43,21 @@ test('amounts a float cannot hold parse, sum and format exactly', () => {
   assert.is(parseDecimal('90071992547409.93', 'USD'), 9_007_199_254_740_993n);
   assert.is(formatMinor(9_007_199_254_740_993n, 'USD'), '90071992547409.93');
   assert.is(parseDecimal('9007199254740993', 'JPY'), 9_007_199_254_740_993n);
-  assert.is(parseDecimal('-123456789012345678.91', 'EUR'), -12_345_678_901_234_567_891n);
+  assert.is(
+    parseDecimal('-123456789012345678.91', 'EUR'),
+    -12_345_678_901_234_567_891n,
+  );
   // Ten times 0.10 is 1.00 here (as doubles, 0.1 added ten times is 0.9999999999999999).
-  assert.is(formatMinor(sumMinor(Array.from({ length: 10 }, () => parseDecimal('0.10', 'USD'))), 'USD'), '1.00');
-  const large = ['90071992547409.93', '0.01', '0.01', '-0.03'].map((text) => parseDecimal(text, 'USD'));
+  assert.is(
+    formatMinor(
+      sumMinor(Array.from({length: 10}, () => parseDecimal('0.10', 'USD'))),
+      'USD',
+    ),
+    '1.00',
+  );
+  const large = ['90071992547409.93', '0.01', '0.01', '-0.03'].map(text =>
+    parseDecimal(text, 'USD'),
+  );
   assert.is(formatMinor(sumMinor(large), 'USD'), '90071992547409.92');
 });
 
@@ -56,7 +75,8 @@ test('parseDecimal round-trips every currency', () => {
   const next = random(7);
   for (const currency of CURRENCIES) {
     for (let i = 0; i < 1000; i++) {
-      const minor = BigInt(Math.floor(next() * 1e15)) * (next() < 0.5 ? -1n : 1n);
+      const minor =
+        BigInt(Math.floor(next() * 1e15)) * (next() < 0.5 ? -1n : 1n);
       assert.is(parseDecimal(formatMinor(minor, currency), currency), minor);
     }
   }
@@ -78,7 +98,11 @@ test('parseDecimal refuses anything but the strict form', () => {
     ['NaN', 'JPY'],
   ];
   for (const [text, currency] of bad) {
-    assert.throws(() => parseDecimal(text, currency), (error: unknown) => error instanceof MoneyError, `${text} ${currency}`);
+    assert.throws(
+      () => parseDecimal(text, currency),
+      (error: unknown) => error instanceof MoneyError,
+      `${text} ${currency}`,
+    );
   }
 });
 

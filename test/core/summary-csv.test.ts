@@ -1,28 +1,75 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { DayTotals } from '../../core/summary/day-totals';
-import { dayOfSummaryFile, decodeSummaryCsv, encodeSummaryCsv, summaryFileName, type SummaryRow } from '../../core/summary-csv';
-import { random } from './summary/fixtures';
-import { CURRENCIES } from '../../core/money';
-import { TRANSACTION_TYPES } from '../../core/transaction';
+import {DayTotals} from '../../core/summary/day-totals';
+import {
+  dayOfSummaryFile,
+  decodeSummaryCsv,
+  encodeSummaryCsv,
+  summaryFileName,
+  type SummaryRow,
+} from '../../core/summary-csv';
+import {random} from './summary/fixtures';
+import {CURRENCIES} from '../../core/money';
+import {TRANSACTION_TYPES} from '../../core/transaction';
 
 const HEADER = 'date,transaction_type,currency,transaction_count,amount_sum';
 
 test('file names carry the day, and only well-formed names give one back', () => {
-  assert.is(summaryFileName('2026-11-26'), 'Financial_transaction_daily_summary_2026-11-26.csv');
-  assert.is(dayOfSummaryFile('summaries/Financial_transaction_daily_summary_2026-11-26.csv'), '2026-11-26');
-  assert.is(dayOfSummaryFile('Financial_transaction_daily_summary_2026-02-30.csv'), undefined);
-  assert.is(dayOfSummaryFile('Financial_transaction_daily_summary_2026-11-26.csv.tmp'), undefined);
+  assert.is(
+    summaryFileName('2026-11-26'),
+    'Financial_transaction_daily_summary_2026-11-26.csv',
+  );
+  assert.is(
+    dayOfSummaryFile(
+      'summaries/Financial_transaction_daily_summary_2026-11-26.csv',
+    ),
+    '2026-11-26',
+  );
+  assert.is(
+    dayOfSummaryFile('Financial_transaction_daily_summary_2026-02-30.csv'),
+    undefined,
+  );
+  assert.is(
+    dayOfSummaryFile('Financial_transaction_daily_summary_2026-11-26.csv.tmp'),
+    undefined,
+  );
   assert.throws(() => summaryFileName('26-11-2026'));
 });
 
 test('the exact bytes of a small day', () => {
   const rows: SummaryRow[] = [
-    { kind: 'group', date: '2026-11-26', type: 'purchase', currency: 'USD', count: 2, sumMinor: 123456n },
-    { kind: 'group', date: '2026-11-26', type: 'refund', currency: 'JPY', count: 1, sumMinor: 1200n },
-    { kind: 'group', date: '2026-11-26', type: 'fee', currency: 'EUR', count: 1, sumMinor: 5n },
-    { kind: 'currency-total', date: '2026-11-26', currency: 'USD', count: 2, sumMinor: 123456n },
-    { kind: 'grand-total', date: '2026-11-26', count: 4 },
+    {
+      kind: 'group',
+      date: '2026-11-26',
+      type: 'purchase',
+      currency: 'USD',
+      count: 2,
+      sumMinor: 123456n,
+    },
+    {
+      kind: 'group',
+      date: '2026-11-26',
+      type: 'refund',
+      currency: 'JPY',
+      count: 1,
+      sumMinor: 1200n,
+    },
+    {
+      kind: 'group',
+      date: '2026-11-26',
+      type: 'fee',
+      currency: 'EUR',
+      count: 1,
+      sumMinor: 5n,
+    },
+    {
+      kind: 'currency-total',
+      date: '2026-11-26',
+      currency: 'USD',
+      count: 2,
+      sumMinor: 123456n,
+    },
+    {kind: 'grand-total', date: '2026-11-26', count: 4},
   ];
   assert.is(
     encodeSummaryCsv(rows),
@@ -53,8 +100,14 @@ test('round trip: what the job writes, the flex template reads back exactly', ()
     const rows = totals.toRows();
     const decoded = decodeSummaryCsv(encodeSummaryCsv(rows));
     assert.equal(decoded.rejected, []);
-    assert.equal(decoded.rows.map(({ line: _, ...row }) => row), rows);
-    assert.equal(decoded.rows.map((r) => r.line), rows.map((_, i) => i + 2));
+    assert.equal(
+      decoded.rows.map(({line: _, ...row}) => row),
+      rows,
+    );
+    assert.equal(
+      decoded.rows.map(r => r.line),
+      rows.map((_, i) => i + 2),
+    );
   }
 });
 
@@ -71,13 +124,21 @@ test('bad lines are rejected with their line numbers; good lines are kept', () =
     '2026-11-26,TOTAL,ALL,3,',
   ].join('\n');
   const decoded = decodeSummaryCsv(text);
-  assert.equal(decoded.rows.map((r) => r.line), [2, 9]);
-  assert.equal(decoded.rejected.map((r) => r.line), [3, 4, 5, 6, 7, 8]);
+  assert.equal(
+    decoded.rows.map(r => r.line),
+    [2, 9],
+  );
+  assert.equal(
+    decoded.rejected.map(r => r.line),
+    [3, 4, 5, 6, 7, 8],
+  );
   assert.match(decoded.rejected[0]!.reason, /exactly 2 fraction digits/);
 });
 
 test('a wrong header rejects the whole file', () => {
-  const decoded = decodeSummaryCsv('day,type,currency,count,sum\n2026-11-26,purchase,USD,2,1.00\n');
+  const decoded = decodeSummaryCsv(
+    'day,type,currency,count,sum\n2026-11-26,purchase,USD,2,1.00\n',
+  );
   assert.equal(decoded.rows, []);
   assert.is(decoded.rejected[0]!.line, 1);
 });
@@ -85,8 +146,14 @@ test('a wrong header rejects the whole file', () => {
 test('CRLF line ends, a byte-order mark and blank or whitespace-only lines keep line numbers right', () => {
   const text = `\ufeff${HEADER}\r\n2026-11-26,purchase,USD,2,1.00\r\n\r\n   \r\n2026-11-26,purchase,USD,x,1.00\r\n2026-11-26,TOTAL,ALL,2,\r\n`;
   const decoded = decodeSummaryCsv(text);
-  assert.equal(decoded.rows.map((r) => r.line), [2, 6]);
-  assert.equal(decoded.rejected.map((r) => r.line), [5]);
+  assert.equal(
+    decoded.rows.map(r => r.line),
+    [2, 6],
+  );
+  assert.equal(
+    decoded.rejected.map(r => r.line),
+    [5],
+  );
 });
 
 test('line numbers stay exact after a line of only commas and after a quoted newline', () => {
@@ -101,8 +168,14 @@ test('line numbers stay exact after a line of only commas and after a quoted new
     '2026-11-26,TOTAL,ALL,3,',
   ].join('\n');
   const decoded = decodeSummaryCsv(text);
-  assert.equal(decoded.rejected.map((r) => r.line), [4, 5, 7]);
-  assert.equal(decoded.rows.map((r) => r.line), [2, 8]);
+  assert.equal(
+    decoded.rejected.map(r => r.line),
+    [4, 5, 7],
+  );
+  assert.equal(
+    decoded.rows.map(r => r.line),
+    [2, 8],
+  );
 });
 
 test.run();

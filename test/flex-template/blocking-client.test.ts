@@ -1,11 +1,18 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import * as path from 'node:path';
-import { BlockingCallError, BlockingClient, ServiceThreadDeadError, closeSharedBlockingClients, sharedBlockingClient } from '../../flex-template/blocking-client';
-import type { FixtureService } from './blocking-service-fixture';
+import {
+  BlockingCallError,
+  BlockingClient,
+  ServiceThreadDeadError,
+  closeSharedBlockingClients,
+  sharedBlockingClient,
+} from '../../flex-template/blocking-client';
+import type {FixtureService} from './blocking-service-fixture';
 
 const fixture = path.join(__dirname, 'blocking-service-fixture.ts');
-const open = (greeting: string, timeoutMs?: number) => new BlockingClient<FixtureService>(fixture, { greeting }, { timeoutMs });
+const open = (greeting: string, timeoutMs?: number) =>
+  new BlockingClient<FixtureService>(fixture, {greeting}, {timeoutMs});
 
 test('a synchronous call returns the async result', () => {
   const client = open('hello');
@@ -21,7 +28,11 @@ test('a synchronous call returns the async result', () => {
 test('values cross the thread boundary by structured clone (bigint, nested, bytes)', () => {
   const client = open('x');
   try {
-    const value = { n: 12345678901234567890n, list: [1, 'a', null], bytes: new Uint8Array([1, 2, 3]) };
+    const value = {
+      n: 12345678901234567890n,
+      list: [1, 'a', null],
+      bytes: new Uint8Array([1, 2, 3]),
+    };
     assert.equal(client.service.echo(value), value);
   } finally {
     client.close();
@@ -39,7 +50,11 @@ test('a rejected promise becomes a thrown BlockingCallError with its code', () =
       assert.is((err as BlockingCallError).code, 'E_TEST');
       assert.match((err as Error).message, /fail: it failed/);
     }
-    assert.is(client.service.greet('again'), 'x, again', 'the client still works after a failure');
+    assert.is(
+      client.service.greet('again'),
+      'x, again',
+      'the client still works after a failure',
+    );
     const untyped = client.service as unknown as Record<string, () => unknown>;
     assert.throws(() => untyped.nope!(), /no method nope/);
   } finally {
@@ -79,7 +94,10 @@ test('waiting after a late reply sleeps instead of spinning a core', () => {
     const wallMs = Date.now() - started;
     const used = process.cpuUsage(cpu);
     const cpuMs = (used.user + used.system) / 1000;
-    assert.ok(cpuMs < wallMs * 0.2, `the wait used ${cpuMs.toFixed(0)} ms of CPU in ${wallMs} ms`);
+    assert.ok(
+      cpuMs < wallMs * 0.2,
+      `the wait used ${cpuMs.toFixed(0)} ms of CPU in ${wallMs} ms`,
+    );
   } finally {
     client.close();
   }
@@ -90,11 +108,18 @@ test('a dead service thread fails the waiting call at once with its cause, and e
   try {
     const started = Date.now();
     assert.throws(
-      () => client.service.crash('socket hang up in a stream nobody listened to'),
-      (err: unknown) => err instanceof ServiceThreadDeadError && err.code === 'FLEX_IO_THREAD_DEAD' && /socket hang up in a stream/.test(err.message),
+      () =>
+        client.service.crash('socket hang up in a stream nobody listened to'),
+      (err: unknown) =>
+        err instanceof ServiceThreadDeadError &&
+        err.code === 'FLEX_IO_THREAD_DEAD' &&
+        /socket hang up in a stream/.test(err.message),
     );
     assert.ok(Date.now() - started < 30_000, 'not the 60 s timeout');
-    assert.throws(() => client.service.greet('later'), /greet: the I\/O thread died: socket hang up/);
+    assert.throws(
+      () => client.service.greet('later'),
+      /greet: the I\/O thread died: socket hang up/,
+    );
     assert.ok(client.dead);
   } finally {
     client.close();
@@ -102,9 +127,16 @@ test('a dead service thread fails the waiting call at once with its cause, and e
 });
 
 test('a missing service module fails the call with a message naming it', () => {
-  const client = new BlockingClient('/nonexistent/service.ts', {}, { timeoutMs: 10_000 });
+  const client = new BlockingClient(
+    '/nonexistent/service.ts',
+    {},
+    {timeoutMs: 10_000},
+  );
   try {
-    assert.throws(() => (client.service as Record<string, () => unknown>).anything!(), /nonexistent/);
+    assert.throws(
+      () => (client.service as Record<string, () => unknown>).anything!(),
+      /nonexistent/,
+    );
   } finally {
     client.close();
   }
@@ -114,21 +146,34 @@ test('a thread module that is not there fails at once, naming the file', () => {
   // What a bundle without the thread's file did: every call waited out its whole timeout.
   const started = Date.now();
   assert.throws(
-    () => new BlockingClient('/nonexistent/service.ts', {}, { timeoutMs: 60_000, threadModule: '/nonexistent/blocking-service-thread.js' }),
-    (err: unknown) => err instanceof BlockingCallError && err.code === 'FLEX_IO_THREAD_DEAD' && /\/nonexistent\/blocking-service-thread\.js does not exist/.test(err.message),
+    () =>
+      new BlockingClient(
+        '/nonexistent/service.ts',
+        {},
+        {
+          timeoutMs: 60_000,
+          threadModule: '/nonexistent/blocking-service-thread.js',
+        },
+      ),
+    (err: unknown) =>
+      err instanceof BlockingCallError &&
+      err.code === 'FLEX_IO_THREAD_DEAD' &&
+      /\/nonexistent\/blocking-service-thread\.js does not exist/.test(
+        err.message,
+      ),
   );
   assert.ok(Date.now() - started < 30_000, 'not the 60 s timeout');
 });
 
 test('shared clients are reused per (module, init), and replaced once their thread died', () => {
-  const a = sharedBlockingClient<FixtureService>(fixture, { greeting: 'a' });
-  const b = sharedBlockingClient<FixtureService>(fixture, { greeting: 'a' });
-  const c = sharedBlockingClient<FixtureService>(fixture, { greeting: 'c' });
+  const a = sharedBlockingClient<FixtureService>(fixture, {greeting: 'a'});
+  const b = sharedBlockingClient<FixtureService>(fixture, {greeting: 'a'});
+  const c = sharedBlockingClient<FixtureService>(fixture, {greeting: 'c'});
   assert.is(a, b);
   assert.is.not(a, c);
   assert.is(c.service.greet('z'), 'c, z');
   assert.throws(() => a.service.crash('gone'), /gone/);
-  const fresh = sharedBlockingClient<FixtureService>(fixture, { greeting: 'a' });
+  const fresh = sharedBlockingClient<FixtureService>(fixture, {greeting: 'a'});
   assert.is.not(fresh, a);
   assert.is(fresh.service.greet('y'), 'a, y');
   closeSharedBlockingClients();

@@ -6,10 +6,10 @@
  * error with a stack (Beam's `PROCESS ERROR`), which a test reads with `takeOutput()` (and puts in
  * an assertion's message when a run ends otherwise than expected).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import {spawn, type ChildProcess} from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { beamFnExternalWorkerPoolDefinition } from 'apache-beam/proto/beam_fn_api.grpc-server';
+import {beamFnExternalWorkerPoolDefinition} from 'apache-beam/proto/beam_fn_api.grpc-server';
 
 const BOOT = path.join(__dirname, '../../flex-template/worker/boot.ts');
 
@@ -28,7 +28,10 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const definition = beamFnExternalWorkerPoolDefinition as any;
   server.addService(definition, {
-    startWorker(call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) {
+    startWorker(
+      call: grpc.ServerUnaryCall<any, any>,
+      callback: grpc.sendUnaryData<any>,
+    ) {
       const r = call.request;
       const args = [
         `--id=${r.workerId}`,
@@ -37,20 +40,31 @@ export async function startWorkerPool(): Promise<WorkerPool> {
         `--logging_endpoint=${r.loggingEndpoint?.url}`,
         `--artifact_endpoint=${r.artifactEndpoint?.url}`,
       ];
-      const child = spawn(process.execPath, [...process.execArgv, BOOT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+      const child = spawn(
+        process.execPath,
+        [...process.execArgv, BOOT, ...args],
+        {stdio: ['ignore', 'pipe', 'pipe'], env: process.env},
+      );
       child.stdout!.on('data', keep);
       child.stderr!.on('data', keep);
       workers.set(r.workerId, child);
       child.on('exit', () => workers.delete(r.workerId));
-      callback(null, { error: '' });
+      callback(null, {error: ''});
     },
-    stopWorker(call: grpc.ServerUnaryCall<any, any>, callback: grpc.sendUnaryData<any>) {
+    stopWorker(
+      call: grpc.ServerUnaryCall<any, any>,
+      callback: grpc.sendUnaryData<any>,
+    ) {
       workers.get(call.request.workerId)?.kill();
-      callback(null, { error: '' });
+      callback(null, {error: ''});
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync(
+      '127.0.0.1:0',
+      grpc.ServerCredentials.createInsecure(),
+      (err, p) => (err ? reject(err) : resolve(p)),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,

@@ -3,24 +3,28 @@
  * kills it with SIGKILL right after the first chunk's publishes were acknowledged, before their
  * marks: a real crash between publish and mark.
  */
-import { createLogger } from '../../core/log';
-import { readAvroPublishConfig } from '../../functions/bigtableToAvro/config';
-import { buildRuntime } from '../../functions/bigtableToAvro/runtime';
+import {createLogger} from '../../core/log';
+import {readAvroPublishConfig} from '../../functions/bigtableToAvro/config';
+import {buildRuntime} from '../../functions/bigtableToAvro/runtime';
 
 async function main() {
   const config = readAvroPublishConfig(process.env);
-  const publisher = await buildRuntime(config, createLogger('avro-crash-fixture', undefined, 'silent'), {
-    afterPublish: (ids) => {
-      console.log(JSON.stringify({ crashingAfter: ids }));
-      process.kill(process.pid, 'SIGKILL');
-      return new Promise(() => {});
+  const publisher = await buildRuntime(
+    config,
+    createLogger('avro-crash-fixture', undefined, 'silent'),
+    {
+      afterPublish: ids => {
+        console.log(JSON.stringify({crashingAfter: ids}));
+        process.kill(process.pid, 'SIGKILL');
+        return new Promise(() => {});
+      },
     },
-  });
+  );
   await publisher.run();
-  console.log(JSON.stringify({ unexpected: 'finished without crashing' }));
+  console.log(JSON.stringify({unexpected: 'finished without crashing'}));
 }
 
-main().catch((error) => {
+main().catch(error => {
   console.error(error);
   process.exit(2);
 });

@@ -1,27 +1,49 @@
 /** Helpers shared by the function suites: push envelopes, Bigtable dumps, waiting, counting. */
-import type { Table } from '@google-cloud/bigtable';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { type Generator, loadGenerator } from '../../core/generation/generator';
-import { type BatchSignal, encodeSignal, signalAttributes } from '../../core/pubsub/batch-signal';
-import { batchIdForKey } from '../../core/generation/slot';
-import type { SqlPool } from '../../core/sql/connect';
-import { insertBatch } from '../../core/sql/generation-batches';
-import { HOUR_MS, floorToHour } from '../../core/time';
+import type {Table} from '@google-cloud/bigtable';
+import type {Pool, RowDataPacket} from 'mysql2/promise';
+import {type Generator, loadGenerator} from '../../core/generation/generator';
+import {
+  type BatchSignal,
+  encodeSignal,
+  signalAttributes,
+} from '../../core/pubsub/batch-signal';
+import {batchIdForKey} from '../../core/generation/slot';
+import type {SqlPool} from '../../core/sql/connect';
+import {insertBatch} from '../../core/sql/generation-batches';
+import {HOUR_MS, floorToHour} from '../../core/time';
 
 /** What a Pub/Sub push subscription POSTs. */
-export function pushEnvelope(signal: BatchSignal | { raw: string }, subscription: string, messageId = String(Date.now())) {
-  const data = 'raw' in signal ? Buffer.from(signal.raw).toString('base64') : encodeSignal(signal).toString('base64');
+export function pushEnvelope(
+  signal: BatchSignal | {raw: string},
+  subscription: string,
+  messageId = String(Date.now()),
+) {
+  const data =
+    'raw' in signal
+      ? Buffer.from(signal.raw).toString('base64')
+      : encodeSignal(signal).toString('base64');
   return {
-    message: { data, attributes: 'raw' in signal ? {} : signalAttributes(signal), messageId, publishTime: new Date().toISOString() },
+    message: {
+      data,
+      attributes: 'raw' in signal ? {} : signalAttributes(signal),
+      messageId,
+      publishTime: new Date().toISOString(),
+    },
     subscription,
   };
 }
 
 /** POSTs an envelope the way a push subscription does; the topic is taken from the URL path. */
-export async function deliver(url: string, project: string, topic: string, envelope: unknown, headers: Record<string, string> = {}): Promise<Response> {
+export async function deliver(
+  url: string,
+  project: string,
+  topic: string,
+  envelope: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(`${url}/projects/${project}/topics/${topic}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: {'content-type': 'application/json', ...headers},
     body: JSON.stringify(envelope),
   });
 }
@@ -30,17 +52,22 @@ export async function deliver(url: string, project: string, topic: string, envel
 export async function dumpTable(table: Table): Promise<string> {
   const [rows] = await table.getRows();
   const canonical = rows
-    .map((row) => ({
+    .map(row => ({
       key: row.id,
       families: Object.keys(row.data)
         .sort()
-        .map((family) => ({
+        .map(family => ({
           family,
           columns: Object.keys(row.data[family])
             .sort()
-            .map((qualifier) => ({
+            .map(qualifier => ({
               qualifier,
-              cells: (row.data[family][qualifier] as Array<{ value: unknown; timestamp: unknown }>).map((c) => `${String(c.timestamp)}=${String(c.value)}`),
+              cells: (
+                row.data[family][qualifier] as Array<{
+                  value: unknown;
+                  timestamp: unknown;
+                }>
+              ).map(c => `${String(c.timestamp)}=${String(c.value)}`),
             })),
         })),
     }))
@@ -49,21 +76,28 @@ export async function dumpTable(table: Table): Promise<string> {
 }
 
 export async function countRows(pool: Pool, where = '1=1'): Promise<number> {
-  const [rows] = await pool.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM transactions WHERE ${where}`);
+  const [rows] = await pool.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS n FROM transactions WHERE ${where}`,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 200));
   }
 }
 
 /** The JSON log lines a served function printed. */
 export function logLines(text: string): Array<Record<string, unknown>> {
-  return text.split('\n').flatMap((line) => {
+  return text.split('\n').flatMap(line => {
     try {
       const parsed = JSON.parse(line);
       return typeof parsed === 'object' && parsed !== null ? [parsed] : [];
@@ -86,7 +120,12 @@ export function sqlPoolOf(pool: Pool): SqlPool {
   return {
     pool,
     acquire: () => pool.getConnection(),
-    acquireClaimSession: () => Promise.reject(new Error('sqlPoolOf wraps a plain pool without claim sessions: replicate through env.sql')),
+    acquireClaimSession: () =>
+      Promise.reject(
+        new Error(
+          'sqlPoolOf wraps a plain pool without claim sessions: replicate through env.sql',
+        ),
+      ),
     close: async () => {},
   };
 }
@@ -94,24 +133,38 @@ export function sqlPoolOf(pool: Pool): SqlPool {
 let generator: Generator | undefined;
 
 /** Commits `batches` generated batches of `perBatch` rows (keyed `prefix-i`) straight through core. */
-export async function seedBatches(pool: Pool, prefix: string, batches: number, perBatch: number, hoursAgo = 4): Promise<number> {
+export async function seedBatches(
+  pool: Pool,
+  prefix: string,
+  batches: number,
+  perBatch: number,
+  hoursAgo = 4,
+): Promise<number> {
   generator ??= await loadGenerator();
   const slotStart = pastHour(hoursAgo);
   for (let i = 0; i < batches; i++) {
     const batchId = batchIdForKey(`${prefix}-${i}`);
-    const transactions = generator.generate({ batchId, slotStart, count: perBatch });
-    await insertBatch(sqlPoolOf(pool), { batchId, slotStart, transactions });
+    const transactions = generator.generate({
+      batchId,
+      slotStart,
+      count: perBatch,
+    });
+    await insertBatch(sqlPoolOf(pool), {batchId, slotStart, transactions});
   }
   return batches * perBatch;
 }
 
 /** Versions per cell across the table: [min, max]. Exactly-once content means [1, 1]. */
-export async function cellVersionRange(table: Table): Promise<[number, number]> {
+export async function cellVersionRange(
+  table: Table,
+): Promise<[number, number]> {
   const [rows] = await table.getRows();
   let min = Infinity;
   let max = 0;
   for (const row of rows) {
-    for (const family of Object.values(row.data as Record<string, Record<string, unknown[]>>)) {
+    for (const family of Object.values(
+      row.data as Record<string, Record<string, unknown[]>>,
+    )) {
       for (const cells of Object.values(family)) {
         min = Math.min(min, cells.length);
         max = Math.max(max, cells.length);

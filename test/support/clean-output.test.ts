@@ -1,6 +1,6 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { noiseLines } from './clean-output';
+import {noiseLines} from './clean-output';
 
 test('process warnings and stack frames are noise', () => {
   const output = [

@@ -7,12 +7,13 @@
  */
 const ANSI = /\u001b\[[0-9;]*m/g;
 const WARNING = /^(\(node:\d+\) )?(\[\w+\] )?\w*Warning: /;
-const STACK_FRAME = /^\s+at (async )?\S.*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)( \{)?$/;
+const STACK_FRAME =
+  /^\s+at (async )?\S.*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)( \{)?$/;
 
 /** The lines of `output` that are a warning or a stack frame. */
 export function noiseLines(output: string): string[] {
   return output
     .replace(ANSI, '')
     .split('\n')
-    .filter((line) => WARNING.test(line) || STACK_FRAME.test(line));
+    .filter(line => WARNING.test(line) || STACK_FRAME.test(line));
 }

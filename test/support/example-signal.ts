@@ -1,4 +1,4 @@
-import type { BatchSignal } from '../../core/pubsub/batch-signal';
+import type {BatchSignal} from '../../core/pubsub/batch-signal';
 
 /** A batch signal as httpGenerate publishes it for a full hour. */
 export const EXAMPLE_SIGNAL: BatchSignal = {

@@ -8,7 +8,7 @@ export interface PlatformEnv {
   storageEmulatorHost: string;
   /** Give it to `new Storage({ apiEndpoint })`: uploads are built from it, not from STORAGE_EMULATOR_HOST. */
   storageApiEndpoint: string;
-  mysql: { host: string; port: number; user: string; password: string };
+  mysql: {host: string; port: number; user: string; password: string};
   /** The variables themselves, to pass on to code under test. */
   vars: Record<string, string>;
 }
@@ -37,15 +37,22 @@ export class PlatformNotRunningError extends Error {
 }
 
 export function platformEnv(env: NodeJS.ProcessEnv = process.env): PlatformEnv {
-  const missing = PLATFORM_VARS.filter((name) => !env[name]);
+  const missing = PLATFORM_VARS.filter(name => !env[name]);
   if (missing.length > 0) throw new PlatformNotRunningError(missing);
-  const vars = Object.fromEntries(PLATFORM_VARS.map((name) => [name, env[name]!]));
+  const vars = Object.fromEntries(
+    PLATFORM_VARS.map(name => [name, env[name]!]),
+  );
   return {
     bigtableHost: vars.BIGTABLE_EMULATOR_HOST!,
     pubsubHost: vars.PUBSUB_EMULATOR_HOST!,
     storageEmulatorHost: vars.STORAGE_EMULATOR_HOST!,
     storageApiEndpoint: vars.STORAGE_API_ENDPOINT!,
-    mysql: { host: vars.MYSQL_HOST!, port: Number(vars.MYSQL_PORT), user: vars.MYSQL_USER!, password: vars.MYSQL_PASSWORD! },
+    mysql: {
+      host: vars.MYSQL_HOST!,
+      port: Number(vars.MYSQL_PORT),
+      user: vars.MYSQL_USER!,
+      password: vars.MYSQL_PASSWORD!,
+    },
     vars,
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import {readFileSync, readdirSync} from 'node:fs';
 
 /** Every live process whose chain of parents reaches `root` (from /proc), with its command line. */
 export function descendantsOf(root: number): Map<number, string> {
@@ -19,7 +19,9 @@ export function descendantsOf(root: number): Map<number, string> {
       if (p !== root) continue;
       let command = '';
       try {
-        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        command = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+          .replace(/\0/g, ' ')
+          .trim();
       } catch {
         // gone meanwhile
       }
@@ -38,7 +40,8 @@ export function watchProcessTree(root: number, intervalMs = 100) {
   const seen = new Map<number, string>();
   const look = () => {
     // A process that has exited (a zombie) has an empty command line: keep what was read before.
-    for (const [pid, command] of descendantsOf(root)) if (command !== '' || !seen.has(pid)) seen.set(pid, command);
+    for (const [pid, command] of descendantsOf(root))
+      if (command !== '' || !seen.has(pid)) seen.set(pid, command);
   };
   look();
   const timer = setInterval(look, intervalMs);

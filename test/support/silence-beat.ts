@@ -37,8 +37,12 @@ export class SilenceBeat {
   tick(): void {
     const now = this.now();
     if (now - this.lastLine < this.quietMs) return;
-    const where = this.file ? `${this.file} (${Math.round((now - this.fileSince) / 1000)} s in it)` : 'the first file';
-    this.write(`${this.atLineStart ? '' : '\n'}   tests: still running ${where}\n`);
+    const where = this.file
+      ? `${this.file} (${Math.round((now - this.fileSince) / 1000)} s in it)`
+      : 'the first file';
+    this.write(
+      `${this.atLineStart ? '' : '\n'}   tests: still running ${where}\n`,
+    );
     this.atLineStart = true;
     this.lastLine = now;
   }

@@ -1,9 +1,15 @@
 /** Reading the `transactions` table back, for tests: what a batch stored, how many rows match. */
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import type { Transaction } from '../../core/transaction';
-import { TRANSACTION_COLUMNS, selectTransactions } from '../../core/sql/transactions';
+import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
+import type {Transaction} from '../../core/transaction';
+import {
+  TRANSACTION_COLUMNS,
+  selectTransactions,
+} from '../../core/sql/transactions';
 
-export async function countTransactions(connection: PoolConnection, where: { batchId?: string; sent?: boolean } = {}): Promise<number> {
+export async function countTransactions(
+  connection: PoolConnection,
+  where: {batchId?: string; sent?: boolean} = {},
+): Promise<number> {
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (where.batchId !== undefined) {
@@ -22,6 +28,13 @@ export async function countTransactions(connection: PoolConnection, where: { bat
 }
 
 /** Every transaction of a batch, by id. */
-export async function readBatch(connection: PoolConnection, batchId: string): Promise<Transaction[]> {
-  return selectTransactions(connection, `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`, [batchId]);
+export async function readBatch(
+  connection: PoolConnection,
+  batchId: string,
+): Promise<Transaction[]> {
+  return selectTransactions(
+    connection,
+    `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`,
+    [batchId],
+  );
 }

@@ -5,16 +5,19 @@
  *   test.after(() => env.close());
  *   // env.resources, env.bigtable, env.pubsub, env.storage, env.pool, env.vars
  */
-import { createBigtableClient } from '../../core/bigtable/client';
-import type { Bigtable } from '@google-cloud/bigtable';
-import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
-import { createPool, type Pool } from 'mysql2/promise';
-import { provisionAll, type ProvisionOptions } from '../../core/provision/provision';
-import type { Resources } from '../../core/resources';
-import { type SqlPool, openSqlPool } from '../../core/sql/connect';
-import { platformEnv } from './platform-env';
-import { suiteResources } from './suite-resources';
+import {createBigtableClient} from '../../core/bigtable/client';
+import type {Bigtable} from '@google-cloud/bigtable';
+import {PubSub} from '@google-cloud/pubsub';
+import {Storage} from '@google-cloud/storage';
+import {createPool, type Pool} from 'mysql2/promise';
+import {
+  provisionAll,
+  type ProvisionOptions,
+} from '../../core/provision/provision';
+import type {Resources} from '../../core/resources';
+import {type SqlPool, openSqlPool} from '../../core/sql/connect';
+import {platformEnv} from './platform-env';
+import {suiteResources} from './suite-resources';
 
 export interface SuiteEnv {
   resources: Resources;
@@ -37,27 +40,44 @@ export interface SuiteEnvOptions {
 }
 
 /** Clients for the running platform, under the suite's Pub/Sub project. */
-export function platformClients(project: string, env: NodeJS.ProcessEnv = process.env) {
+export function platformClients(
+  project: string,
+  env: NodeJS.ProcessEnv = process.env,
+) {
   const platform = platformEnv(env);
   return {
     platform,
-    bigtable: createBigtableClient({ projectId: project }),
-    pubsub: new PubSub({ projectId: project }),
-    storage: new Storage({ projectId: project, apiEndpoint: platform.storageApiEndpoint }),
+    bigtable: createBigtableClient({projectId: project}),
+    pubsub: new PubSub({projectId: project}),
+    storage: new Storage({
+      projectId: project,
+      apiEndpoint: platform.storageApiEndpoint,
+    }),
     /** A pool not bound to any database, for provisioning. */
-    adminPool: (): Pool => createPool({ ...platform.mysql, connectionLimit: 2 }),
+    adminPool: (): Pool => createPool({...platform.mysql, connectionLimit: 2}),
   };
 }
 
-export async function suiteEnv(suite: string, options: SuiteEnvOptions = {}): Promise<SuiteEnv> {
+export async function suiteEnv(
+  suite: string,
+  options: SuiteEnvOptions = {},
+): Promise<SuiteEnv> {
   const resources = suiteResources(suite);
-  const { platform, bigtable, pubsub, storage, adminPool } = platformClients(resources.project);
+  const {platform, bigtable, pubsub, storage, adminPool} = platformClients(
+    resources.project,
+  );
   const admin = adminPool();
   try {
     if (options.provision ?? true) {
-      await provisionAll({ bigtable, pubsub, storage, sqlPool: admin }, resources, options.provisionOptions);
+      await provisionAll(
+        {bigtable, pubsub, storage, sqlPool: admin},
+        resources,
+        options.provisionOptions,
+      );
     } else {
-      await admin.query(`CREATE DATABASE IF NOT EXISTS \`${resources.sql.database}\``);
+      await admin.query(
+        `CREATE DATABASE IF NOT EXISTS \`${resources.sql.database}\``,
+      );
     }
   } finally {
     await admin.end();
@@ -66,7 +86,7 @@ export async function suiteEnv(suite: string, options: SuiteEnvOptions = {}): Pr
     kind: 'tcp',
     ...platform.mysql,
     database: resources.sql.database,
-    limits: { size: 5, connectTimeoutMs: 10_000, acquireTimeoutMs: 10_000 },
+    limits: {size: 5, connectTimeoutMs: 10_000, acquireTimeoutMs: 10_000},
   });
   return {
     resources,

@@ -7,22 +7,27 @@
  *
  *   node --import tsx test/support/uvu-suites.ts DIR PATTERN 3>results
  */
-import { writeSync } from 'node:fs';
-import { parse } from 'uvu/parse';
+import {writeSync} from 'node:fs';
+import {parse} from 'uvu/parse';
 
 /** What uvu's runner of one suite resolves with: [errors or true, passed, skipped, total]. */
 type SuiteRun = () => Promise<[string | true, number, number, number]>;
 type Queue = Array<[string | null, ...SuiteRun[]]>;
 
 const RESULTS_FD = 3;
-const report = (line: object) => writeSync(RESULTS_FD, `${JSON.stringify(line)}\n`);
+const report = (line: object) =>
+  writeSync(RESULTS_FD, `${JSON.stringify(line)}\n`);
 
 async function main(): Promise<void> {
   const [dir, pattern] = process.argv.slice(2);
-  const { suites } = await parse(dir, pattern);
-  const state = globalThis as unknown as { UVU_DEFER: number; UVU_QUEUE: Queue; UVU_INDEX: number };
+  const {suites} = await parse(dir, pattern);
+  const state = globalThis as unknown as {
+    UVU_DEFER: number;
+    UVU_QUEUE: Queue;
+    UVU_INDEX: number;
+  };
   state.UVU_DEFER = 1;
-  const uvu = require('uvu') as { exec(bail?: boolean): Promise<void> };
+  const uvu = require('uvu') as {exec(bail?: boolean): Promise<void>};
   suites.forEach((suite, index) => {
     state.UVU_QUEUE.push([suite.name]);
     state.UVU_INDEX = index;
@@ -35,13 +40,19 @@ async function main(): Promise<void> {
       group[i] = async () => {
         const result = await run();
         const [errors, passed, skipped, total] = result;
-        report({ file, total, passed, skipped, failed: errors === true ? 0 : total - passed });
+        report({
+          file,
+          total,
+          passed,
+          skipped,
+          failed: errors === true ? 0 : total - passed,
+        });
         return result;
       };
     }
   }
   await uvu.exec();
-  report({ done: true });
+  report({done: true});
 }
 
 main().catch((error: unknown) => {

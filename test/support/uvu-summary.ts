@@ -19,20 +19,25 @@ export function readUvuResults(text: string): UvuResults {
   let done = false;
   for (const line of text.split('\n')) {
     if (!line.startsWith('{') || !line.endsWith('}')) continue;
-    const parsed = JSON.parse(line) as SuiteResult | { done: true };
+    const parsed = JSON.parse(line) as SuiteResult | {done: true};
     if ('done' in parsed) done = true;
     else suites.push(parsed);
   }
-  return { suites, done };
+  return {suites, done};
 }
 
 /**
  * The run's verdict. A run whose test process crashed before uvu finished counts one failure more
  * than its finished suites show, and a run that executed no test is a failure too (it proves nothing).
  */
-export function verdict(results: UvuResults, exitCode: number): { passed: number; failed: number; ok: boolean } {
+export function verdict(
+  results: UvuResults,
+  exitCode: number,
+): {passed: number; failed: number; ok: boolean} {
   const passed = results.suites.reduce((sum, s) => sum + s.passed, 0);
-  const failed = results.suites.reduce((sum, s) => sum + s.failed, 0) + (results.done ? 0 : 1);
+  const failed =
+    results.suites.reduce((sum, s) => sum + s.failed, 0) +
+    (results.done ? 0 : 1);
   const counted = Math.max(failed, exitCode === 0 ? 0 : 1);
-  return { passed, failed: counted, ok: counted === 0 && passed > 0 };
+  return {passed, failed: counted, ok: counted === 0 && passed > 0};
 }

@@ -1,12 +1,16 @@
-import { startMonkey } from '../chaos/monkey';
-import { startPushProxy } from '../chaos/push-proxy';
-import type { InjectedFault, StartContext } from '../context';
-import type { Phase } from '../phase';
+import {startMonkey} from '../chaos/monkey';
+import {startPushProxy} from '../chaos/push-proxy';
+import type {InjectedFault, StartContext} from '../context';
+import type {Phase} from '../phase';
 
-const monkeys = new WeakMap<StartContext, { finish(): Promise<void>; stop(): Promise<void> }>();
+const monkeys = new WeakMap<
+  StartContext,
+  {finish(): Promise<void>; stop(): Promise<void>}
+>();
 
 function recorder(context: StartContext) {
-  return (fault: Omit<InjectedFault, 'at'>) => context.faults.push({ at: new Date().toISOString().slice(11, 23), ...fault });
+  return (fault: Omit<InjectedFault, 'at'>) =>
+    context.faults.push({at: new Date().toISOString().slice(11, 23), ...fault});
 }
 
 /** `--chaos`, before `serve`: the push proxy the subscription will push through. */
@@ -14,10 +18,15 @@ export const chaosProxyPhase: Phase = {
   name: 'chaos-proxy',
   async run(context) {
     const record = recorder(context);
-    const proxy = await startPushProxy({ target: () => context.functions.pubsubReplicate!.url, record, duplicateShare: 0.15, delayShare: 0.1 });
+    const proxy = await startPushProxy({
+      target: () => context.functions.pubsubReplicate!.url,
+      record,
+      duplicateShare: 0.15,
+      delayShare: 0.1,
+    });
     context.pushTarget = () => proxy.url;
     context.cleanups.push(() => proxy.close());
-    return { detail: `pushes via ${proxy.url}: 15% twice, 10% late` };
+    return {detail: `pushes via ${proxy.url}: 15% twice, 10% late`};
   },
 };
 
@@ -25,10 +34,13 @@ export const chaosProxyPhase: Phase = {
 export const chaosStartPhase: Phase = {
   name: 'chaos-start',
   async run(context) {
-    const monkey = startMonkey(context, recorder(context), { kills: 4, gapMs: [1500, 4000] });
+    const monkey = startMonkey(context, recorder(context), {
+      kills: 4,
+      gapMs: [1500, 4000],
+    });
     monkeys.set(context, monkey);
     context.cleanups.push(monkey.stop);
-    return { detail: '4 function kills and a MariaDB restart at random moments' };
+    return {detail: '4 function kills and a MariaDB restart at random moments'};
   },
 };
 
@@ -43,6 +55,6 @@ export const chaosEndPhase: Phase = {
     const monkey = monkeys.get(context);
     await monkey?.finish();
     await monkey?.stop();
-    return { items: context.faults.length, unit: 'faults' };
+    return {items: context.faults.length, unit: 'faults'};
   },
 };

@@ -1,7 +1,7 @@
-import { join } from 'node:path';
-import type { StartContext, RestatedDay } from '../context';
-import type { Phase } from '../phase';
-import { runToEnd } from '../run-to-end';
+import {join} from 'node:path';
+import type {StartContext, RestatedDay} from '../context';
+import type {Phase} from '../phase';
+import {runToEnd} from '../run-to-end';
 
 /**
  * The daily summary job from its bundle (dist/job, what the image runs), once for the simulated
@@ -13,7 +13,7 @@ export const dailyJobPhase: Phase = {
   async run(context, progress) {
     progress.total(context.days.length);
     await runDailyJob(context, 'daily-job');
-    return { items: context.days.length, unit: 'days' };
+    return {items: context.days.length, unit: 'days'};
   },
 };
 
@@ -28,7 +28,11 @@ export const restatePhase: Phase = {
     progress.total(context.days.length);
     const restated = restatedDays(await runDailyJob(context, 'restate'));
     context.late!.restated = restated;
-    return { items: context.days.length, unit: 'days', detail: `${restated.length} restated: ${restated.map((r) => `${r.day} ${r.oldTotals.transactions} -> ${r.newTotals.transactions}`).join(', ')}` };
+    return {
+      items: context.days.length,
+      unit: 'days',
+      detail: `${restated.length} restated: ${restated.map(r => `${r.day} ${r.oldTotals.transactions} -> ${r.newTotals.transactions}`).join(', ')}`,
+    };
   },
 };
 
@@ -36,10 +40,21 @@ export const restatePhase: Phase = {
 function runDailyJob(context: StartContext, name: string): Promise<string> {
   const first = context.days[0]!;
   const last = context.days[context.days.length - 1]!;
-  return runToEnd(name, process.execPath, [join(context.root, 'dist', 'job', 'index.js'), '--from', first, '--to', last], {
-    dir: context.platform!.dir,
-    env: { ...process.env, ...context.env },
-  });
+  return runToEnd(
+    name,
+    process.execPath,
+    [
+      join(context.root, 'dist', 'job', 'index.js'),
+      '--from',
+      first,
+      '--to',
+      last,
+    ],
+    {
+      dir: context.platform!.dir,
+      env: {...process.env, ...context.env},
+    },
+  );
 }
 
 /** The job's `restated` log lines (one JSON object a line): day, old and new totals. */
@@ -53,7 +68,12 @@ export function restatedDays(log: string): RestatedDay[] {
     } catch {
       continue;
     }
-    if (entry.status === 'restated') days.push({ day: entry.day, oldTotals: entry.oldTotals, newTotals: entry.newTotals } as RestatedDay);
+    if (entry.status === 'restated')
+      days.push({
+        day: entry.day,
+        oldTotals: entry.oldTotals,
+        newTotals: entry.newTotals,
+      } as RestatedDay);
   }
   return days;
 }

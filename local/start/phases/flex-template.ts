@@ -1,6 +1,6 @@
-import { join } from 'node:path';
-import type { Phase } from '../phase';
-import { runToEnd } from '../run-to-end';
+import {join} from 'node:path';
+import type {Phase} from '../phase';
+import {runToEnd} from '../run-to-end';
 
 /**
  * The flex template as its launcher image runs it (`node dist/flex-template/index.js`, the bundle
@@ -13,8 +13,9 @@ export const flexTemplatePhase: Phase = {
   unit: 'days',
   async run(context, progress) {
     progress.total(context.days.length);
-    const { resources } = context;
-    const runner = context.options.runner === 'portable' ? 'universal' : 'direct';
+    const {resources} = context;
+    const runner =
+      context.options.runner === 'portable' ? 'universal' : 'direct';
     await runToEnd(
       'flex-template',
       process.execPath,
@@ -27,8 +28,12 @@ export const flexTemplatePhase: Phase = {
         `--bigtable_table=${resources.bigtable.summaries.id}`,
         `--runner=${runner}`,
       ],
-      { dir: context.platform!.dir, env: { ...process.env, ...context.env } },
+      {dir: context.platform!.dir, env: {...process.env, ...context.env}},
     );
-    return { items: context.days.length, unit: 'days', detail: `runner ${context.options.runner}` };
+    return {
+      items: context.days.length,
+      unit: 'days',
+      detail: `runner ${context.options.runner}`,
+    };
   },
 };

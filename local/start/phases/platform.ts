@@ -1,5 +1,5 @@
-import { startPlatform } from '../../platform';
-import type { Phase } from '../phase';
+import {startPlatform} from '../../platform';
+import type {Phase} from '../phase';
 
 /** The local cloud: the Bigtable and Pub/Sub emulators, MariaDB, fake-gcs-server. */
 export const platformPhase: Phase = {
@@ -10,12 +10,12 @@ export const platformPhase: Phase = {
     context.cleanups.push(() => platform.stop());
     // The clients of this process (provisioning, reconciliation) find the emulators through it.
     Object.assign(process.env, platform.env);
-    const { resources } = context;
+    const {resources} = context;
     Object.assign(context.env, platform.env, {
       SQL_DATABASE: resources.sql.database,
       BIGTABLE_INSTANCE: resources.bigtable.instance,
       OUTPUT_URI: `gs://${resources.storage.bucket}/${resources.storage.summariesPrefix}`,
     });
-    return { detail: `4 services in ${platform.startupMs} ms` };
+    return {detail: `4 services in ${platform.startupMs} ms`};
   },
 };

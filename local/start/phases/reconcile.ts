@@ -1,7 +1,7 @@
-import { readReconcileConfig } from '../../../core/reconcile/config';
-import { reconcile } from '../../../core/reconcile/reconcile';
-import { openReconcileSources } from '../../../core/reconcile/sources';
-import type { Phase } from '../phase';
+import {readReconcileConfig} from '../../../core/reconcile/config';
+import {reconcile} from '../../../core/reconcile/reconcile';
+import {openReconcileSources} from '../../../core/reconcile/sources';
+import type {Phase} from '../phase';
 
 /**
  * The four stores compared day by day, through the same config and code as `npm run reconcile`,
@@ -12,12 +12,19 @@ export const reconcilePhase: Phase = {
   unit: 'days',
   async run(context, progress) {
     progress.total(context.days.length);
-    const sources = await openReconcileSources(readReconcileConfig(context.env));
+    const sources = await openReconcileSources(
+      readReconcileConfig(context.env),
+    );
     try {
-      context.reconciliation = await reconcile(sources, context.days[0]!, context.days[context.days.length - 1]!, context.avroTopic);
+      context.reconciliation = await reconcile(
+        sources,
+        context.days[0]!,
+        context.days[context.days.length - 1]!,
+        context.avroTopic,
+      );
     } finally {
       await sources.close();
     }
-    return { items: context.days.length, unit: 'days' };
+    return {items: context.days.length, unit: 'days'};
   },
 };

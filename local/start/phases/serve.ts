@@ -1,8 +1,8 @@
-import { PubSub } from '@google-cloud/pubsub';
-import { join } from 'node:path';
-import { createIfAbsent } from '../../../core/provision/already-exists';
-import { superviseFunction } from '../function-supervisor';
-import type { Phase } from '../phase';
+import {PubSub} from '@google-cloud/pubsub';
+import {join} from 'node:path';
+import {createIfAbsent} from '../../../core/provision/already-exists';
+import {superviseFunction} from '../function-supervisor';
+import type {Phase} from '../phase';
 
 /**
  * httpGenerate, pubsubReplicate and bigtableToAvro served by functions-framework from dist/
@@ -18,23 +18,48 @@ export const servePhase: Phase = {
     const dir = join(context.platform!.dir, 'functions');
     // Under --chaos a killed instance leaves its lease behind (a generation's, a publication
     // bucket's): let it expire in a minute or a few seconds, not an hour or two minutes.
-    const env = context.options.chaos ? { ...context.env, GENERATION_LEASE_TTL_MINUTES: '1', PUBLISH_LEASE_SECONDS: '5' } : context.env;
-    const { project, pubsub: names } = context.resources;
-    const pubsub = new PubSub({ projectId: project });
+    const env = context.options.chaos
+      ? {
+          ...context.env,
+          GENERATION_LEASE_TTL_MINUTES: '1',
+          PUBLISH_LEASE_SECONDS: '5',
+        }
+      : context.env;
+    const {project, pubsub: names} = context.resources;
+    const pubsub = new PubSub({projectId: project});
     try {
-      await createIfAbsent(() => pubsub.topic(names.avroTopic).createSubscription(names.avroCheckSubscription, { ackDeadlineSeconds: 60 }));
-      await Promise.all((['httpGenerate', 'pubsubReplicate', 'bigtableToAvro'] as const).map((name) => superviseFunction(context, name, env, dir)));
+      await createIfAbsent(() =>
+        pubsub
+          .topic(names.avroTopic)
+          .createSubscription(names.avroCheckSubscription, {
+            ackDeadlineSeconds: 60,
+          }),
+      );
+      await Promise.all(
+        (['httpGenerate', 'pubsubReplicate', 'bigtableToAvro'] as const).map(
+          name => superviseFunction(context, name, env, dir),
+        ),
+      );
       const replicate = context.functions.pubsubReplicate!;
       const publisher = context.functions.bigtableToAvro!;
       const target = context.pushTarget?.() ?? replicate.url;
-      await pubsub.subscription(names.replicateSubscription).modifyPushConfig({ pushEndpoint: `${target}/projects/${project}/topics/${names.generatedTopic}` });
+      await pubsub.subscription(names.replicateSubscription).modifyPushConfig({
+        pushEndpoint: `${target}/projects/${project}/topics/${names.generatedTopic}`,
+      });
       // Eventarc's trigger with retry: a failed run is pushed again, backing off.
       await createIfAbsent(() =>
-        pubsub.topic(names.replicatedTopic).createSubscription(names.avroPublishSubscription, {
-          ackDeadlineSeconds: 600,
-          retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 10 } },
-          pushConfig: { pushEndpoint: `${publisher.url}/projects/${project}/topics/${names.replicatedTopic}` },
-        }),
+        pubsub
+          .topic(names.replicatedTopic)
+          .createSubscription(names.avroPublishSubscription, {
+            ackDeadlineSeconds: 600,
+            retryPolicy: {
+              minimumBackoff: {seconds: 1},
+              maximumBackoff: {seconds: 10},
+            },
+            pushConfig: {
+              pushEndpoint: `${publisher.url}/projects/${project}/topics/${names.replicatedTopic}`,
+            },
+          }),
       );
       return {
         detail: `httpGenerate ${context.functions.httpGenerate!.url}, pubsubReplicate ${replicate.url}${target === replicate.url ? '' : ` (pushes via ${target})`}, bigtableToAvro ${publisher.url}`,

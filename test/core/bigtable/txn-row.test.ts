@@ -1,10 +1,18 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultResources } from '../../../core/resources';
-import type { ReadRow } from '../../../core/bigtable/read-rows';
-import { asReadRow } from '../../support/read-row';
-import { MalformedRowError, fromRow, toRowEntry } from '../../../core/bigtable/txn-row';
-import { type Transaction, TransactionError, validateTransaction } from '../../../core/transaction';
+import {defaultResources} from '../../../core/resources';
+import type {ReadRow} from '../../../core/bigtable/read-rows';
+import {asReadRow} from '../../support/read-row';
+import {
+  MalformedRowError,
+  fromRow,
+  toRowEntry,
+} from '../../../core/bigtable/txn-row';
+import {
+  type Transaction,
+  TransactionError,
+  validateTransaction,
+} from '../../../core/transaction';
 
 const schema = defaultResources('test-project').bigtable.txn;
 const txn: Transaction = {
@@ -21,7 +29,9 @@ const txn: Transaction = {
 
 test('a transaction survives the row codec unchanged, cells stamped with its own time', () => {
   const entry = toRowEntry(txn, schema);
-  for (const columns of Object.values(entry.data)) for (const cell of Object.values(columns)) assert.is(cell.timestamp.getTime(), txn.occurredAt.getTime());
+  for (const columns of Object.values(entry.data))
+    for (const cell of Object.values(columns))
+      assert.is(cell.timestamp.getTime(), txn.occurredAt.getTime());
   assert.equal(fromRow(asReadRow(entry), schema), txn);
 });
 
@@ -33,13 +43,13 @@ test('malformed rows are reported with their key', () => {
     return copy;
   };
   const cases: ReadRow[] = [
-    broken((row) => (row.id = 'not-a-key')),
-    broken((row) => delete row.data.txn!.amount_minor),
-    broken((row) => (row.data.txn!.amount_minor = [{ value: '12.34' }])),
-    broken((row) => (row.data.txn!.currency = [{ value: 'XXX' }])),
-    broken((row) => (row.data.txn!.type = [{ value: 'theft' }])),
-    broken((row) => (row.data.txn!.merchant = [{ value: '' }])),
-    broken((row) => delete row.data.delivery),
+    broken(row => (row.id = 'not-a-key')),
+    broken(row => delete row.data.txn!.amount_minor),
+    broken(row => (row.data.txn!.amount_minor = [{value: '12.34'}])),
+    broken(row => (row.data.txn!.currency = [{value: 'XXX'}])),
+    broken(row => (row.data.txn!.type = [{value: 'theft'}])),
+    broken(row => (row.data.txn!.merchant = [{value: ''}])),
+    broken(row => delete row.data.delivery),
   ];
   for (const row of cases) {
     try {
@@ -54,18 +64,19 @@ test('malformed rows are reported with their key', () => {
 
 test('validation names the bad field', () => {
   const bad: Array<[Partial<Transaction>, string]> = [
-    [{ amountMinor: 0n }, 'amountMinor'],
-    [{ amountMinor: -5n }, 'amountMinor'],
-    [{ currency: 'usd' as never }, 'currency'],
-    [{ type: 'gift' as never }, 'type'],
-    [{ id: 'a b' }, 'id'],
-    [{ occurredAt: new Date('nope') }, 'occurredAt'],
-    [{ accountId: '' }, 'accountId'],
+    [{amountMinor: 0n}, 'amountMinor'],
+    [{amountMinor: -5n}, 'amountMinor'],
+    [{currency: 'usd' as never}, 'currency'],
+    [{type: 'gift' as never}, 'type'],
+    [{id: 'a b'}, 'id'],
+    [{occurredAt: new Date('nope')}, 'occurredAt'],
+    [{accountId: ''}, 'accountId'],
   ];
   for (const [change, field] of bad) {
     assert.throws(
-      () => validateTransaction({ ...txn, ...change }),
-      (error: unknown) => error instanceof TransactionError && error.field === field,
+      () => validateTransaction({...txn, ...change}),
+      (error: unknown) =>
+        error instanceof TransactionError && error.field === field,
       field,
     );
   }

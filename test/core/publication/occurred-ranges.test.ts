@@ -1,17 +1,25 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { occurredRanges } from '../../../core/publication/occurred-ranges';
-import { SALT_BUCKETS, encodeRowKey, saltOf } from '../../../core/bigtable/row-key';
+import {occurredRanges} from '../../../core/publication/occurred-ranges';
+import {
+  SALT_BUCKETS,
+  encodeRowKey,
+  saltOf,
+} from '../../../core/bigtable/row-key';
 
-const inRanges = (ranges: ReturnType<typeof occurredRanges>, key: string) => ranges.some((bucket) => bucket.some((r) => key >= r.start && key < r.end));
+const inRanges = (ranges: ReturnType<typeof occurredRanges>, key: string) =>
+  ranges.some(bucket => bucket.some(r => key >= r.start && key < r.end));
 
 test('one bucket per salt; each day of the span is one range per bucket, cut at both ends', () => {
-  const ranges = occurredRanges(new Date('2026-11-26T22:30:00.000Z'), new Date('2026-11-28T01:15:00.000Z'));
+  const ranges = occurredRanges(
+    new Date('2026-11-26T22:30:00.000Z'),
+    new Date('2026-11-28T01:15:00.000Z'),
+  );
   assert.is(ranges.length, SALT_BUCKETS);
   assert.equal(ranges[3], [
-    { start: '03#2026-11-26#22:30:00.000', end: '03#2026-11-26$' },
-    { start: '03#2026-11-27#', end: '03#2026-11-27$' },
-    { start: '03#2026-11-28#', end: '03#2026-11-28#01:15:00.000' },
+    {start: '03#2026-11-26#22:30:00.000', end: '03#2026-11-26$'},
+    {start: '03#2026-11-27#', end: '03#2026-11-27$'},
+    {start: '03#2026-11-28#', end: '03#2026-11-28#01:15:00.000'},
   ]);
 });
 
@@ -19,7 +27,12 @@ test('exactly the transactions that occurred in [from, to): from included, to ex
   const from = new Date('2026-11-26T22:30:00.000Z');
   const to = new Date('2026-11-27T00:00:00.000Z');
   const ranges = occurredRanges(from, to);
-  for (const bucket of ranges) assert.is(bucket.length, 1, 'a watermark at midnight ends the previous day');
+  for (const bucket of ranges)
+    assert.is(
+      bucket.length,
+      1,
+      'a watermark at midnight ends the previous day',
+    );
   const cases: Array<[string, string, boolean]> = [
     ['at-from', '2026-11-26T22:30:00.000Z', true],
     ['just-before', '2026-11-26T22:29:59.999Z', false],
@@ -30,7 +43,11 @@ test('exactly the transactions that occurred in [from, to): from included, to ex
   for (const [id, at, expected] of cases) {
     const key = encodeRowKey(`txn-${id}`, new Date(at));
     assert.is(inRanges(ranges, key), expected, `${key}`);
-    if (expected) assert.ok(ranges[saltOf(`txn-${id}`)]!.some((r) => key >= r.start && key < r.end), 'in its own salt bucket');
+    if (expected)
+      assert.ok(
+        ranges[saltOf(`txn-${id}`)]!.some(r => key >= r.start && key < r.end),
+        'in its own salt bucket',
+      );
   }
 });
 

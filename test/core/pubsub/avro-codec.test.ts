@@ -1,7 +1,7 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { AvroRecordError, avroCodec } from '../../../core/pubsub/avro-codec';
-import { readTransactionAvsc } from '../../../core/provision/transaction-avsc';
+import {AvroRecordError, avroCodec} from '../../../core/pubsub/avro-codec';
+import {readTransactionAvsc} from '../../../core/provision/transaction-avsc';
 
 const record = {
   id: 'slot-2026112613-00042',
@@ -19,7 +19,7 @@ for (const encoding of ['JSON', 'BINARY'] as const) {
   test(`${encoding}: a record round-trips exactly, money as a long beyond 2^53`, () => {
     const codec = avroCodec(readTransactionAvsc(), encoding);
     const decoded = codec.decode(codec.encode(codec.complete(record)));
-    assert.equal({ ...decoded }, record);
+    assert.equal({...decoded}, record);
   });
 }
 
@@ -33,14 +33,17 @@ test('JSON: the long is a bare integer literal, as Avro JSON encoding has it', (
 test('an invalid record is refused with every field that is off', () => {
   const codec = avroCodec(readTransactionAvsc(), 'BINARY');
   try {
-    codec.encode({ ...record, type: 'gift', amountMinor: 12.5 });
+    codec.encode({...record, type: 'gift', amountMinor: 12.5});
     assert.unreachable('encoded an invalid record');
   } catch (error) {
     assert.instance(error, AvroRecordError);
     assert.match((error as Error).message, /type = "gift"/);
     assert.match((error as Error).message, /amountMinor = 12.5/);
   }
-  assert.throws(() => codec.complete({ ...record, currency: undefined }), /currency is missing and has no default/);
+  assert.throws(
+    () => codec.complete({...record, currency: undefined}),
+    /currency is missing and has no default/,
+  );
 });
 
 test.run();

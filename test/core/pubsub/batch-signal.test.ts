@@ -1,7 +1,11 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeSignal, encodeSignal, signalAttributes } from '../../../core/pubsub/batch-signal';
-import { EXAMPLE_SIGNAL } from '../../support/example-signal';
+import {
+  decodeSignal,
+  encodeSignal,
+  signalAttributes,
+} from '../../../core/pubsub/batch-signal';
+import {EXAMPLE_SIGNAL} from '../../support/example-signal';
 
 const signal = EXAMPLE_SIGNAL;
 
@@ -14,7 +18,12 @@ test('a signal round-trips through the message body and carries the facts as att
     firstOccurredAt: '2026-11-27T09:00:01.250Z',
     lastOccurredAt: '2026-11-27T09:59:58.001Z',
   });
-  const empty = { ...signal, rowCount: 0, firstOccurredAt: null, lastOccurredAt: null };
+  const empty = {
+    ...signal,
+    rowCount: 0,
+    firstOccurredAt: null,
+    lastOccurredAt: null,
+  };
   assert.equal(decodeSignal(encodeSignal(empty)), empty);
 });
 

@@ -3,11 +3,11 @@
  * write, before the flags and the SQL commit: a real crash (the database sees the connection die).
  * Configured like the function, from the environment.
  */
-import { readReplicateConfig } from '../../../functions/pubsubReplicate/config';
-import { replicationDeps } from '../../../functions/pubsubReplicate/runtime';
-import { createLogger } from '../../../core/log';
-import { replicateUnsent } from '../../../core/replication/replicate';
-import { openSqlPool } from '../../../core/sql/connect';
+import {readReplicateConfig} from '../../../functions/pubsubReplicate/config';
+import {replicationDeps} from '../../../functions/pubsubReplicate/runtime';
+import {createLogger} from '../../../core/log';
+import {replicateUnsent} from '../../../core/replication/replicate';
+import {openSqlPool} from '../../../core/sql/connect';
 
 async function main() {
   const config = readReplicateConfig(process.env);
@@ -16,17 +16,17 @@ async function main() {
     replicationDeps(config, sql, createLogger('crash-fixture')),
     {
       ...config.options,
-      afterBigtableWrite: (ids) => {
-        console.log(JSON.stringify({ crashingAfter: ids.length }));
+      afterBigtableWrite: ids => {
+        console.log(JSON.stringify({crashingAfter: ids.length}));
         process.kill(process.pid, 'SIGKILL');
         return new Promise(() => {});
       },
     },
   );
-  console.log(JSON.stringify({ unexpected: 'finished without crashing' }));
+  console.log(JSON.stringify({unexpected: 'finished without crashing'}));
 }
 
-main().catch((error) => {
+main().catch(error => {
   console.error(error);
   process.exit(2);
 });

@@ -1,15 +1,19 @@
-import { Writable } from 'node:stream';
-import type { PoolConnection } from 'mysql2/promise';
-import { test } from 'uvu';
+import {Writable} from 'node:stream';
+import type {PoolConnection} from 'mysql2/promise';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { createLogger } from '../../../core/log';
-import { replicateUnsent } from '../../../core/replication/replicate';
-import { DEFAULT_WATERMARK_RULE } from '../../../core/replication/watermark-rule';
-import type { SqlPool } from '../../../core/sql/connect';
-import { claimUnsent } from '../../../core/sql/transactions';
-import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
-import { cellVersionRange, countRows, seedBatches } from '../../functions/fixtures';
-import { printingErrors } from '../../support/hooks';
+import {createLogger} from '../../../core/log';
+import {replicateUnsent} from '../../../core/replication/replicate';
+import {DEFAULT_WATERMARK_RULE} from '../../../core/replication/watermark-rule';
+import type {SqlPool} from '../../../core/sql/connect';
+import {claimUnsent} from '../../../core/sql/transactions';
+import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
+import {
+  cellVersionRange,
+  countRows,
+  seedBatches,
+} from '../../functions/fixtures';
+import {printingErrors} from '../../support/hooks';
 
 let env: SuiteEnv;
 
@@ -65,7 +69,8 @@ test('the completion line carries watermarkLagSeconds, the value the lag alert (
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -80,36 +85,59 @@ test('the completion line carries watermarkLagSeconds, the value the lag alert (
       stateSchema: env.resources.bigtable.state,
       log: createLogger('pubsubReplicate', sink),
     },
-    { batchSize: 100, workers: 1, budgetMs: 60_000, writeTimeoutMs: 30_000, watermark: DEFAULT_WATERMARK_RULE, now: () => now },
+    {
+      batchSize: 100,
+      workers: 1,
+      budgetMs: 60_000,
+      writeTimeoutMs: 30_000,
+      watermark: DEFAULT_WATERMARK_RULE,
+      now: () => now,
+    },
   );
-  const complete = lines.find((line) => line.message === 'replication complete');
+  const complete = lines.find(line => line.message === 'replication complete');
   assert.ok(complete, JSON.stringify(lines));
   // scripts/alerts/replication-watermark-lag.metric.json filters on these two fields.
   assert.is(complete!.component, 'pubsubReplicate');
-  assert.is(complete!.watermarkLagSeconds, (now.getTime() - report.watermark.getTime()) / 1000);
-  assert.ok(Number(complete!.watermarkLagSeconds) >= 3600, 'the scheduling horizon keeps the watermark at least an hour behind');
+  assert.is(
+    complete!.watermarkLagSeconds,
+    (now.getTime() - report.watermark.getTime()) / 1000,
+  );
+  assert.ok(
+    Number(complete!.watermarkLagSeconds) >= 3600,
+    'the scheduling horizon keeps the watermark at least an hour behind',
+  );
 });
 
 /**
  * The real pool, with one observer: `onClaim` sees every claim's statement and result before the
  * replicator does, and may act (on another connection) before handing the result on.
  */
-function observedPool(onClaim: (sql: string, rows: unknown[]) => Promise<void>): SqlPool {
+function observedPool(
+  onClaim: (sql: string, rows: unknown[]) => Promise<void>,
+): SqlPool {
   const pool = env.sql;
   const observe = (connection: PoolConnection): PoolConnection =>
     new Proxy(connection, {
       get(target, property) {
         const value = Reflect.get(target, property, target);
-        if (property !== 'query') return typeof value === 'function' ? value.bind(target) : value;
+        if (property !== 'query')
+          return typeof value === 'function' ? value.bind(target) : value;
         return async (...args: Parameters<PoolConnection['query']>) => {
           const result = await target.query(...args);
-          const sql = typeof args[0] === 'string' ? args[0] : ((args[0] as { sql?: string }).sql ?? '');
-          if (sql.includes('SKIP LOCKED')) await onClaim(sql, result[0] as unknown[]);
+          const sql =
+            typeof args[0] === 'string'
+              ? args[0]
+              : ((args[0] as {sql?: string}).sql ?? '');
+          if (sql.includes('SKIP LOCKED'))
+            await onClaim(sql, result[0] as unknown[]);
           return result;
         };
       },
     });
-  return { ...pool, acquireClaimSession: async () => observe(await pool.acquireClaimSession()) };
+  return {
+    ...pool,
+    acquireClaimSession: async () => observe(await pool.acquireClaimSession()),
+  };
 }
 
 test('the final sweep takes a row that a concurrent claim held while the range looked empty, then released', async () => {
@@ -131,7 +159,12 @@ test('the final sweep takes a row that a concurrent claim held while the range l
         sql: observedPool(async (sql, rows) => {
           // The first claim over the whole range (no resume point) that comes back empty: the
           // replicator is about to call the range drained. The other claim rolls back now, before it does.
-          if (rows.length === 0 && !sql.includes('occurred_at >=') && releasedAtEmptyClaim++ === 0) await holder.rollback();
+          if (
+            rows.length === 0 &&
+            !sql.includes('occurred_at >=') &&
+            releasedAtEmptyClaim++ === 0
+          )
+            await holder.rollback();
         }),
         txnTable: table,
         txnSchema: env.resources.bigtable.txn,
@@ -140,18 +173,34 @@ test('the final sweep takes a row that a concurrent claim held while the range l
         log: createLogger('test', undefined, 'silent'),
       },
       // One worker: nothing but the sweep can claim the row once it is released.
-      { batchSize: 100, workers: 1, budgetMs: 60_000, writeTimeoutMs: 30_000, watermark: DEFAULT_WATERMARK_RULE },
+      {
+        batchSize: 100,
+        workers: 1,
+        budgetMs: 60_000,
+        writeTimeoutMs: 30_000,
+        watermark: DEFAULT_WATERMARK_RULE,
+      },
     );
-    assert.ok(releasedAtEmptyClaim >= 1, 'the range was found empty while the row was held');
+    assert.ok(
+      releasedAtEmptyClaim >= 1,
+      'the range was found empty while the row was held',
+    );
     assert.ok(report.drained);
-    assert.is(report.replicated, seeded, 'every row, the released one included');
+    assert.is(
+      report.replicated,
+      seeded,
+      'every row, the released one included',
+    );
   } finally {
     await holder.rollback().catch(() => undefined);
     holder.release();
   }
   assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), 0);
-  const [rows] = await table.getRows({ filter: { column: { cellLimit: 1 } } });
-  assert.ok(rows.some((r) => r.id.endsWith(`#${held}`)), `the released row ${held} is in Bigtable`);
+  const [rows] = await table.getRows({filter: {column: {cellLimit: 1}}});
+  assert.ok(
+    rows.some(r => r.id.endsWith(`#${held}`)),
+    `the released row ${held} is in Bigtable`,
+  );
 });
 
 test.run();

@@ -1,10 +1,10 @@
-import { test } from 'uvu';
+import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import type { PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { claimUnsent, markSentAndCommit } from '../../../core/sql/transactions';
-import { type SuiteEnv, suiteEnv } from '../../support/suite-env';
-import { seedBatches } from '../../functions/fixtures';
-import { printingErrors } from '../../support/hooks';
+import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
+import {claimUnsent, markSentAndCommit} from '../../../core/sql/transactions';
+import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
+import {seedBatches} from '../../functions/fixtures';
+import {printingErrors} from '../../support/hooks';
 
 let env: SuiteEnv;
 
@@ -29,10 +29,13 @@ async function lockable(id: string): Promise<boolean> {
   const probe = await env.pool.getConnection();
   try {
     await probe.beginTransaction();
-    await probe.query('SELECT id FROM transactions WHERE id = ? FOR UPDATE NOWAIT', [id]);
+    await probe.query(
+      'SELECT id FROM transactions WHERE id = ? FOR UPDATE NOWAIT',
+      [id],
+    );
     return true;
   } catch (error) {
-    if ((error as { errno?: number }).errno === 1205) return false;
+    if ((error as {errno?: number}).errno === 1205) return false;
     throw error;
   } finally {
     await probe.rollback();
@@ -40,39 +43,68 @@ async function lockable(id: string): Promise<boolean> {
   }
 }
 
-async function sessionSettings(connection: PoolConnection): Promise<{ isolation: string; autocommit: number }> {
-  const [[row]] = await connection.query<RowDataPacket[]>('SELECT @@tx_isolation AS isolation, @@autocommit AS autocommit');
-  return { isolation: String(row!.isolation), autocommit: Number(row!.autocommit) };
+async function sessionSettings(
+  connection: PoolConnection,
+): Promise<{isolation: string; autocommit: number}> {
+  const [[row]] = await connection.query<RowDataPacket[]>(
+    'SELECT @@tx_isolation AS isolation, @@autocommit AS autocommit',
+  );
+  return {
+    isolation: String(row!.isolation),
+    autocommit: Number(row!.autocommit),
+  };
 }
 
 async function sentFlags(ids: readonly string[]): Promise<boolean[]> {
-  const [rows] = await env.pool.query<RowDataPacket[]>('SELECT id, sent_to_big_table AS sent FROM transactions WHERE id IN (?)', [ids]);
-  const sent = new Map(rows.map((row) => [row.id as string, Boolean(row.sent)]));
-  return ids.map((id) => sent.get(id)!);
+  const [rows] = await env.pool.query<RowDataPacket[]>(
+    'SELECT id, sent_to_big_table AS sent FROM transactions WHERE id IN (?)',
+    [ids],
+  );
+  const sent = new Map(rows.map(row => [row.id as string, Boolean(row.sent)]));
+  return ids.map(id => sent.get(id)!);
 }
 
 test('a claim session: READ COMMITTED; the claim opens the transaction, the flags commit it in one call', async () => {
   const session = await env.sql.acquireClaimSession();
   const plain = await env.sql.acquire();
   try {
-    assert.equal(await sessionSettings(session), { isolation: 'READ-COMMITTED', autocommit: 0 });
-    assert.equal(await sessionSettings(plain), { isolation: 'REPEATABLE-READ', autocommit: 1 }, 'the shared pool keeps the server defaults');
+    assert.equal(await sessionSettings(session), {
+      isolation: 'READ-COMMITTED',
+      autocommit: 0,
+    });
+    assert.equal(
+      await sessionSettings(plain),
+      {isolation: 'REPEATABLE-READ', autocommit: 1},
+      'the shared pool keeps the server defaults',
+    );
     await session.commit();
 
     // No START TRANSACTION: the locks of the claim last until the commit.
     const claimed = await claimUnsent(session, 10);
-    const ids = claimed.map((txn) => txn.id);
+    const ids = claimed.map(txn => txn.id);
     assert.is(ids.length, 10);
-    assert.is(await lockable(ids[0]!), false, 'claimed rows stay locked after the claim statement');
+    assert.is(
+      await lockable(ids[0]!),
+      false,
+      'claimed rows stay locked after the claim statement',
+    );
     assert.is(await markSentAndCommit(session, ids), 10);
     assert.is(await lockable(ids[0]!), true, 'the commit released them');
-    assert.equal(await sentFlags(ids), ids.map(() => true), 'flags committed, seen from another session');
+    assert.equal(
+      await sentFlags(ids),
+      ids.map(() => true),
+      'flags committed, seen from another session',
+    );
     // The next claim is a new transaction of its own, after the flagged rows.
     const next = await claimUnsent(session, 100);
     assert.is(next.length, 30);
-    assert.ok(next.every((txn) => !ids.includes(txn.id)));
+    assert.ok(next.every(txn => !ids.includes(txn.id)));
     await markSentAndCommit(session, []);
-    assert.is(await lockable(next[0]!.id), true, 'an empty flag list still commits the claim');
+    assert.is(
+      await lockable(next[0]!.id),
+      true,
+      'an empty flag list still commits the claim',
+    );
   } finally {
     await session.rollback();
     session.release();
@@ -86,21 +118,31 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
   try {
     await session.query('SET SESSION innodb_lock_wait_timeout = 1');
     const claimed = await claimUnsent(session, 5);
-    const ids = claimed.map((txn) => txn.id);
+    const ids = claimed.map(txn => txn.id);
     // Another replicator holds a row the flag list names: the UPDATE times out on it.
     other = await env.sql.acquireClaimSession();
     const [held] = await claimUnsent(other, 1);
     const error = await markSentAndCommit(session, [...ids, held!.id]).then(
       () => undefined,
-      (failure: unknown) => failure as { errno?: number },
+      (failure: unknown) => failure as {errno?: number},
     );
     assert.is(error?.errno, 1205, 'lock wait timeout');
-    assert.is(await lockable(ids[0]!), false, 'no COMMIT ran: the claim still holds its rows');
+    assert.is(
+      await lockable(ids[0]!),
+      false,
+      'no COMMIT ran: the claim still holds its rows',
+    );
     await session.rollback();
     assert.is(await lockable(ids[0]!), true);
-    assert.equal(await sentFlags(ids), ids.map(() => false), 'nothing flagged');
+    assert.equal(
+      await sentFlags(ids),
+      ids.map(() => false),
+      'nothing flagged',
+    );
   } finally {
-    await session.query('SET SESSION innodb_lock_wait_timeout = DEFAULT').catch(() => {});
+    await session
+      .query('SET SESSION innodb_lock_wait_timeout = DEFAULT')
+      .catch(() => {});
     await session.rollback();
     session.release();
     if (other) {

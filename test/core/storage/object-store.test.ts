@@ -1,12 +1,17 @@
-import { readdirSync } from 'node:fs';
-import { suite, test } from 'uvu';
+import {readdirSync} from 'node:fs';
+import {suite, test} from 'uvu';
 import * as assert from 'uvu/assert';
-import { download } from '../../../core/storage/download';
-import { GcsStore } from '../../../core/storage/gcs-store';
-import { LocalDirectoryStore } from '../../../core/storage/local-directory-store';
-import { ObjectStoreError } from '../../../core/storage/object-store';
-import { openObjectStore } from '../../../core/storage/open';
-import { gcsStore, localStore, storageClient, type TestStore } from '../summary/stores';
+import {download} from '../../../core/storage/download';
+import {GcsStore} from '../../../core/storage/gcs-store';
+import {LocalDirectoryStore} from '../../../core/storage/local-directory-store';
+import {ObjectStoreError} from '../../../core/storage/object-store';
+import {openObjectStore} from '../../../core/storage/open';
+import {
+  gcsStore,
+  localStore,
+  storageClient,
+  type TestStore,
+} from '../summary/stores';
 
 // The same contract, run against both implementations.
 for (const kind of ['local', 'gcs'] as const) {
@@ -35,24 +40,41 @@ for (const kind of ['local', 'gcs'] as const) {
     assert.is((await s.store.read('a.csv')).toString(), 'A2');
   });
 
-  it('versions: replaceIfVersion replaces only the version it read; the content read is that version\'s', async () => {
+  it("versions: replaceIfVersion replaces only the version it read; the content read is that version's", async () => {
     await s.store.write('v.csv', 'one');
     const first = await s.store.readVersioned('v.csv');
     assert.is(first.data.toString(), 'one');
-    assert.equal(await s.store.listVersions(), [{ name: 'v.csv', version: first.version }]);
-    assert.is(await s.store.replaceIfVersion('v.csv', first.version, 'two'), true);
+    assert.equal(await s.store.listVersions(), [
+      {name: 'v.csv', version: first.version},
+    ]);
+    assert.is(
+      await s.store.replaceIfVersion('v.csv', first.version, 'two'),
+      true,
+    );
     const second = await s.store.readVersioned('v.csv');
     assert.is(second.data.toString(), 'two');
     assert.is.not(second.version, first.version);
-    assert.is(await s.store.replaceIfVersion('v.csv', first.version, 'stale'), false, 'a stale version is refused');
+    assert.is(
+      await s.store.replaceIfVersion('v.csv', first.version, 'stale'),
+      false,
+      'a stale version is refused',
+    );
     assert.is((await s.store.read('v.csv')).toString(), 'two');
-    assert.equal(await s.store.list(), ['v.csv'], 'no lock or temporary file is listed');
+    assert.equal(
+      await s.store.list(),
+      ['v.csv'],
+      'no lock or temporary file is listed',
+    );
   });
 
   it('concurrent replaceIfVersion from one version: exactly one of 8 callers wins', async () => {
     await s.store.write('r.csv', 'base');
-    const { version } = await s.store.readVersioned('r.csv');
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.store.replaceIfVersion('r.csv', version, `writer ${i}`)));
+    const {version} = await s.store.readVersioned('r.csv');
+    const results = await Promise.all(
+      Array.from({length: 8}, (_, i) =>
+        s.store.replaceIfVersion('r.csv', version, `writer ${i}`),
+      ),
+    );
     const winners = results.flatMap((won, i) => (won ? [i] : []));
     assert.is(winners.length, 1, `winners ${winners.join(',')}`);
     assert.is((await s.store.read('r.csv')).toString(), `writer ${winners[0]}`);
@@ -65,16 +87,28 @@ for (const kind of ['local', 'gcs'] as const) {
     assert.equal(await s.store.list(), ['x.csv']);
   });
 
-  it('concurrent createIfAbsent: exactly one of 16 callers wins, and the object is the winner\'s whole content', async () => {
+  it("concurrent createIfAbsent: exactly one of 16 callers wins, and the object is the winner's whole content", async () => {
     for (let round = 0; round < 3; round++) {
       const name = `race-${round}.csv`;
-      const contents = Array.from({ length: 16 }, (_, i) => `writer ${i}\n`.repeat(2000 + i));
-      const results = await Promise.all(contents.map((content) => s.store.createIfAbsent(name, content)));
+      const contents = Array.from({length: 16}, (_, i) =>
+        `writer ${i}\n`.repeat(2000 + i),
+      );
+      const results = await Promise.all(
+        contents.map(content => s.store.createIfAbsent(name, content)),
+      );
       const winners = results.flatMap((won, i) => (won ? [i] : []));
-      assert.is(winners.length, 1, `round ${round}: winners ${winners.join(',')}`);
+      assert.is(
+        winners.length,
+        1,
+        `round ${round}: winners ${winners.join(',')}`,
+      );
       assert.is((await s.store.read(name)).toString(), contents[winners[0]!]);
     }
-    assert.equal(await s.store.list(), ['race-0.csv', 'race-1.csv', 'race-2.csv']);
+    assert.equal(await s.store.list(), [
+      'race-0.csv',
+      'race-1.csv',
+      'race-2.csv',
+    ]);
   });
 
   it('reading a missing object fails', async () => {
@@ -89,10 +123,14 @@ for (const kind of ['local', 'gcs'] as const) {
 test('local store: no temp files are left behind, and names cannot escape the directory', async () => {
   const s = localStore();
   try {
-    await Promise.all(Array.from({ length: 8 }, () => s.store.createIfAbsent('y.csv', 'y')));
+    await Promise.all(
+      Array.from({length: 8}, () => s.store.createIfAbsent('y.csv', 'y')),
+    );
     assert.equal(readdirSync(s.uri), ['y.csv']);
     let error: unknown;
-    await s.store.write('../outside.csv', 'no').catch((e: unknown) => (error = e));
+    await s.store
+      .write('../outside.csv', 'no')
+      .catch((e: unknown) => (error = e));
     assert.instance(error, ObjectStoreError);
   } finally {
     await s.cleanup();
@@ -104,13 +142,16 @@ test('GCS store: objects outside its prefix are neither listed nor replaced', as
   const s = await gcsStore('daily');
   try {
     const bucket = storage.bucket(s.uri.slice('gs://'.length).split('/')[0]!);
-    await bucket.file('elsewhere/x.csv').save('other', { resumable: false });
-    await bucket.file('dailyish.csv').save('other', { resumable: false });
+    await bucket.file('elsewhere/x.csv').save('other', {resumable: false});
+    await bucket.file('dailyish.csv').save('other', {resumable: false});
     assert.equal(await s.store.list(), []);
     assert.is(await s.store.createIfAbsent('x.csv', 'mine'), true);
     assert.equal(await s.store.list(), ['x.csv']);
     assert.is((await download(bucket.file('daily/x.csv'))).toString(), 'mine');
-    assert.is((await download(bucket.file('elsewhere/x.csv'))).toString(), 'other');
+    assert.is(
+      (await download(bucket.file('elsewhere/x.csv'))).toString(),
+      'other',
+    );
   } finally {
     await s.cleanup();
   }
@@ -121,10 +162,22 @@ test('openObjectStore: gs:// URIs get a GCS store with a normalized prefix, anyt
   const plain = openObjectStore('gs://my-bucket', () => storage);
   assert.instance(plain, GcsStore);
   assert.is(plain.location, 'gs://my-bucket/');
-  assert.is(openObjectStore('gs://my-bucket/daily', () => storage).location, 'gs://my-bucket/daily/');
-  assert.is(openObjectStore('gs://my-bucket/daily/', () => storage).location, 'gs://my-bucket/daily/');
-  assert.instance(openObjectStore('/tmp/summaries', () => storage), LocalDirectoryStore);
-  assert.throws(() => openObjectStore('gs://Bad_Bucket!/x', () => storage), /not a valid gs:\/\/bucket\/prefix/);
+  assert.is(
+    openObjectStore('gs://my-bucket/daily', () => storage).location,
+    'gs://my-bucket/daily/',
+  );
+  assert.is(
+    openObjectStore('gs://my-bucket/daily/', () => storage).location,
+    'gs://my-bucket/daily/',
+  );
+  assert.instance(
+    openObjectStore('/tmp/summaries', () => storage),
+    LocalDirectoryStore,
+  );
+  assert.throws(
+    () => openObjectStore('gs://Bad_Bucket!/x', () => storage),
+    /not a valid gs:\/\/bucket\/prefix/,
+  );
 });
 
 test.run();

@@ -3,17 +3,20 @@
  * the txn and state tables, and bulk writes kept to a few requests in flight (the emulator answers
  * DEADLINE_EXCEEDED to unbounded concurrency).
  */
-import type { Bigtable, Table } from '@google-cloud/bigtable';
-import { createBigtableClient } from '../../../core/bigtable/client';
-import { markDayChanged } from '../../../core/bigtable/day-changes';
-import { addDays, type Day, dayOf, startOfDay } from '../../../core/day';
-import { CURRENCIES, type Currency } from '../../../core/money';
-import { bigtableTableSpecs, provisionBigtable } from '../../../core/provision/bigtable';
-import type { Resources } from '../../../core/resources';
-import { TRANSACTION_TYPES, type Transaction } from '../../../core/transaction';
-import { toRowEntry } from '../../../core/bigtable/txn-row';
-import { recordWatermark } from '../../../core/bigtable/pipeline-state';
-import { suiteResources } from '../../support/suite-resources';
+import type {Bigtable, Table} from '@google-cloud/bigtable';
+import {createBigtableClient} from '../../../core/bigtable/client';
+import {markDayChanged} from '../../../core/bigtable/day-changes';
+import {addDays, type Day, dayOf, startOfDay} from '../../../core/day';
+import {CURRENCIES, type Currency} from '../../../core/money';
+import {
+  bigtableTableSpecs,
+  provisionBigtable,
+} from '../../../core/provision/bigtable';
+import type {Resources} from '../../../core/resources';
+import {TRANSACTION_TYPES, type Transaction} from '../../../core/transaction';
+import {toRowEntry} from '../../../core/bigtable/txn-row';
+import {recordWatermark} from '../../../core/bigtable/pipeline-state';
+import {suiteResources} from '../../support/suite-resources';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same transactions in every run. */
 export function random(seed: number): () => number {
@@ -28,11 +31,18 @@ export function random(seed: number): () => number {
 }
 
 /** `count` transactions spread over the day; 5% of amounts are up to 10^15 minor units, so that sums outgrow a double's exact range. */
-export function* transactionsOf(day: Day, count: number, seed = 1, idPrefix = 't'): Generator<Transaction> {
+export function* transactionsOf(
+  day: Day,
+  count: number,
+  seed = 1,
+  idPrefix = 't',
+): Generator<Transaction> {
   const next = random(seed);
   const start = startOfDay(day).getTime();
   for (let i = 0; i < count; i++) {
-    const currency = CURRENCIES[Math.floor(next() * CURRENCIES.length)] as Currency;
+    const currency = CURRENCIES[
+      Math.floor(next() * CURRENCIES.length)
+    ] as Currency;
     const big = next() < 0.05;
     yield {
       id: `${idPrefix}${day.replaceAll('-', '')}_${seed}_${i}`,
@@ -62,9 +72,12 @@ export interface TestBigtable {
  * deploy: no suite sees another's rows.
  */
 export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
-  if (!process.env.BIGTABLE_EMULATOR_HOST) throw new Error('BIGTABLE_EMULATOR_HOST is not set: run the tests with `npm test`');
+  if (!process.env.BIGTABLE_EMULATOR_HOST)
+    throw new Error(
+      'BIGTABLE_EMULATOR_HOST is not set: run the tests with `npm test`',
+    );
   const resources = suiteResources(suite);
-  const bigtable = createBigtableClient({ projectId: resources.project });
+  const bigtable = createBigtableClient({projectId: resources.project});
   await provisionBigtable(bigtable, resources.bigtable);
   const instance = bigtable.instance(resources.bigtable.instance);
   const txnTable = instance.table(resources.bigtable.txn.id);
@@ -76,7 +89,11 @@ export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
     txnTable,
     stateTable,
     close: async () => {
-      await Promise.all(bigtableTableSpecs(resources.bigtable).map((spec) => instance.table(spec.id).delete())).catch(() => undefined);
+      await Promise.all(
+        bigtableTableSpecs(resources.bigtable).map(spec =>
+          instance.table(spec.id).delete(),
+        ),
+      ).catch(() => undefined);
       await bigtable.close();
     },
   };
@@ -86,7 +103,11 @@ export async function isolatedBigtable(suite: string): Promise<TestBigtable> {
  * Writes transactions in 1000-row batches, `inFlight` batches at a time, and marks each of their
  * days changed first, as the generation that made them would have. Returns how many were written.
  */
-export async function writeTransactions(t: TestBigtable, txns: Iterable<Transaction>, inFlight = 4): Promise<number> {
+export async function writeTransactions(
+  t: TestBigtable,
+  txns: Iterable<Transaction>,
+  inFlight = 4,
+): Promise<number> {
   const schema = t.resources.bigtable.txn;
   const marked = new Set<Day>();
   const pending = new Set<Promise<unknown>>();
@@ -107,7 +128,12 @@ export async function writeTransactions(t: TestBigtable, txns: Iterable<Transact
     const day = dayOf(txn.occurredAt);
     if (!marked.has(day)) {
       marked.add(day);
-      await markDayChanged(t.stateTable, t.resources.bigtable.state, day, 'test-fixture');
+      await markDayChanged(
+        t.stateTable,
+        t.resources.bigtable.state,
+        day,
+        'test-fixture',
+      );
     }
     batch.push(toRowEntry(txn, schema));
     if (batch.length === 1000) await flush();
@@ -117,7 +143,10 @@ export async function writeTransactions(t: TestBigtable, txns: Iterable<Transact
   return written;
 }
 
-export async function setWatermark(t: TestBigtable, watermark: Date): Promise<void> {
+export async function setWatermark(
+  t: TestBigtable,
+  watermark: Date,
+): Promise<void> {
   await recordWatermark(t.stateTable, t.resources.bigtable.state, watermark);
 }
 

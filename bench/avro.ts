@@ -46,7 +46,6 @@ import {
 } from './_support';
 
 const FIGURES = ['avro-scope', 'avro-publish'] as const;
-type Figure = (typeof FIGURES)[number];
 
 const SMALL = 10_000;
 const LARGE = Number(process.env.BENCH_AVRO_SCOPE_ROWS ?? 1_000_000);

@@ -90,4 +90,4 @@ async function main(): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
-main().then(code => process.exit(code));
+void main().then(code => process.exit(code));

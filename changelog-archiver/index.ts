@@ -106,7 +106,7 @@ export async function main(
 if (require.main === module) {
   // Stopping at any point is safe: nothing is acknowledged before it is stored.
   process.once('SIGTERM', () => process.exit(143));
-  main(process.argv.slice(2), process.env).then(code => {
+  void main(process.argv.slice(2), process.env).then(code => {
     process.exitCode = code;
   });
 }

@@ -68,7 +68,7 @@ export async function main(
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2), process.env).then(code => {
+  void main(process.argv.slice(2), process.env).then(code => {
     process.exitCode = code;
   });
 }

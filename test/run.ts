@@ -160,4 +160,4 @@ async function main(): Promise<number> {
   return outcome.ok && noise.length === 0 ? 0 : 1;
 }
 
-main().then(code => process.exit(code));
+void main().then(code => process.exit(code));

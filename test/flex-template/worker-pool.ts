@@ -10,6 +10,12 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import {beamFnExternalWorkerPoolDefinition} from 'apache-beam/proto/beam_fn_api.grpc-server';
+import type {
+  StartWorkerRequest,
+  StartWorkerResponse,
+  StopWorkerRequest,
+  StopWorkerResponse,
+} from 'apache-beam/proto/beam_fn_api';
 
 const BOOT = path.join(__dirname, '../../flex-template/worker/boot.ts');
 
@@ -29,8 +35,8 @@ export async function startWorkerPool(): Promise<WorkerPool> {
   const definition = beamFnExternalWorkerPoolDefinition as any;
   server.addService(definition, {
     startWorker(
-      call: grpc.ServerUnaryCall<any, any>,
-      callback: grpc.sendUnaryData<any>,
+      call: grpc.ServerUnaryCall<StartWorkerRequest, StartWorkerResponse>,
+      callback: grpc.sendUnaryData<StartWorkerResponse>,
     ) {
       const r = call.request;
       const args = [
@@ -52,8 +58,8 @@ export async function startWorkerPool(): Promise<WorkerPool> {
       callback(null, {error: ''});
     },
     stopWorker(
-      call: grpc.ServerUnaryCall<any, any>,
-      callback: grpc.sendUnaryData<any>,
+      call: grpc.ServerUnaryCall<StopWorkerRequest, StopWorkerResponse>,
+      callback: grpc.sendUnaryData<StopWorkerResponse>,
     ) {
       workers.get(call.request.workerId)?.kill();
       callback(null, {error: ''});

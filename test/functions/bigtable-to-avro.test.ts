@@ -16,7 +16,6 @@ import {printingErrors} from '../support/hooks';
 import {
   asTransaction,
   avroSubscriber,
-  copiesById,
   marks,
   replicatedEnvelope,
   setWatermark,

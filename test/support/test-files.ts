@@ -1,5 +1,5 @@
 import {readdirSync} from 'node:fs';
-import {join, sep} from 'node:path';
+import {sep} from 'node:path';
 
 /** `*.test.ts` files under `dir`, relative to it with `/` separators, sorted. */
 export function listTestFiles(dir: string): string[] {

@@ -5,6 +5,8 @@
  * failure in noise. (A failing run's own stacks, in uvu's FAIL blocks, are not looked at: the
  * runner checks only runs that passed.)
  */
+// uvu colours its output: ESC is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 const WARNING = /^(\(node:\d+\) )?(\[\w+\] )?\w*Warning: /;
 const STACK_FRAME =

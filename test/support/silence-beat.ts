@@ -4,6 +4,8 @@
  * bundles) showed no line for a minute or more and looked hung. After `quietMs` without a new
  * line, this writes one naming the file uvu is in and how long it has been in it.
  */
+// uvu colours its output: ESC is the point of this pattern.
+// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 const FILE_LINE = /^(\S+\.test\.[cm]?[jt]s)\s*$/gm;
 

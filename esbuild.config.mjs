@@ -406,6 +406,9 @@ async function bundle(deployable) {
   });
   mkdirSync(outdir, {recursive: true});
   const options = {
+    // Metafile paths are relative to this, whatever directory the build is run from (npm start
+    // runs it from a directory of its own).
+    absWorkingDir: root.replace(/\/$/, ''),
     entryPoints: [entry],
     outfile: join(outdir, 'index.js'),
     bundle: true,

@@ -188,3 +188,33 @@ export function cpuSeconds(pid: number): number {
   );
   return (utime! + stime! + cutime! + cstime!) / ticksPerSecond;
 }
+
+/**
+ * The end of every bench file: runs its `main` with the figure names bench/run.ts passed, then
+ * exits, 0 once it resolved (the clients' open handles would keep the process alive) or 1 with the
+ * error printed.
+ */
+export function runBench(main: (figures: string[]) => Promise<void>): void {
+  void main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+/** The figures of a bench file that `names` asks for, all when none; a name it lacks is an error. */
+export function selectFigures<F extends string>(
+  figures: readonly F[],
+  names: readonly string[],
+): F[] {
+  const unknown = names.filter(
+    name => !(figures as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown benchmark ${unknown.join(', ')}; this file has ${figures.join(', ')}`,
+    );
+  return figures.filter(name => names.length === 0 || names.includes(name));
+}

@@ -43,6 +43,8 @@ import {
   platformFor,
   processName,
   rawWrite,
+  runBench,
+  selectFigures,
 } from './_support';
 
 const FIGURES = ['avro-scope', 'avro-publish'] as const;
@@ -83,16 +85,7 @@ async function* hoursOfRows(
 }
 
 async function main(args: string[]): Promise<void> {
-  const unknown = args.filter(
-    name => !(FIGURES as readonly string[]).includes(name),
-  );
-  if (unknown.length > 0)
-    throw new Error(
-      `unknown benchmark ${unknown.join(', ')}; this file has ${FIGURES.join(', ')}`,
-    );
-  const figures = FIGURES.filter(
-    name => args.length === 0 || args.includes(name),
-  );
+  const figures = selectFigures(FIGURES, args);
   const platform = await platformFor(
     ['bigtable', 'pubsub'],
     ['BIGTABLE_EMULATOR_HOST', 'PUBSUB_EMULATOR_HOST'],
@@ -330,7 +323,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

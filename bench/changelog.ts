@@ -39,7 +39,7 @@ import {
   publishChanges,
   replicationChanges,
 } from '../test/core/changelog/change-messages';
-import {benchLine, median, platformFor} from './_support';
+import {benchLine, median, platformFor, runBench} from './_support';
 
 const TRANSACTIONS = Number(process.env.BENCH_CHANGELOG_TRANSACTIONS ?? 2500); // 8 changes each
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -316,7 +316,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -51,7 +51,13 @@ import type {BatchSignal} from '../core/pubsub/batch-signal';
 import {readReplicateConfig} from '../functions/pubsubReplicate/config';
 import {freePorts} from '../local/free-ports';
 import {pushEnvelope} from '../test/functions/fixtures';
-import {benchDatabase, benchLine, median, platformFor} from './_support';
+import {
+  benchDatabase,
+  benchLine,
+  median,
+  platformFor,
+  runBench,
+} from './_support';
 
 const root = join(__dirname, '..');
 const cli = join(
@@ -531,10 +537,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

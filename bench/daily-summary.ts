@@ -25,7 +25,7 @@ import {LocalDirectoryStore} from '../core/storage/local-directory-store';
 import {runDailySummary} from '../core/summary/daily-summary';
 import {summarizeDay} from '../core/summary/read-day';
 import {startPlatform} from '../local/platform';
-import {median} from './_support';
+import {median, runBench} from './_support';
 import {
   isolatedBigtable,
   setWatermark,
@@ -359,10 +359,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

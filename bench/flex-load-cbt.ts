@@ -22,7 +22,7 @@ import {
   writeSummaryFiles,
 } from '../test/flex-template/summary-fixtures';
 import {encodeSummaryCsv, summaryFileName} from '../core/summary-csv';
-import {benchLine, median, platformFor} from './_support';
+import {benchLine, median, platformFor, runBench} from './_support';
 import {buildFlexBundle, flexCliArgs, measuredProcess} from './_flex-cli';
 
 const DAYS = Number(process.env.BENCH_FLEX_CBT_DAYS ?? 2000);
@@ -212,10 +212,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -12,7 +12,7 @@ import {
   createSummaryTable,
   writeSummaryFiles,
 } from '../test/flex-template/summary-fixtures';
-import {benchLine, platformFor} from './_support';
+import {benchLine, platformFor, runBench} from './_support';
 import {buildFlexBundle, flexCliArgs, measuredProcess} from './_flex-cli';
 
 const BIG = Number(process.env.BENCH_FLEX_MEMORY_BIG ?? 10_000);
@@ -52,10 +52,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -26,7 +26,7 @@ import {
   createSummaryTable,
   writeSummaryFiles,
 } from '../test/flex-template/summary-fixtures';
-import {benchLine, median, platformFor} from './_support';
+import {benchLine, median, platformFor, runBench} from './_support';
 
 const DAYS = Number(process.env.BENCH_FLEX_DAYS ?? 1100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -156,10 +156,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -17,6 +17,7 @@ import {
   generatedBatches,
   median,
   platformFor,
+  runBench,
 } from './_support';
 
 const BATCHES = Number(process.env.BENCH_GENERATE_BATCHES ?? 5);
@@ -143,7 +144,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

@@ -47,6 +47,8 @@ import {
   processName,
   rawWrite,
   settlePurge,
+  runBench,
+  selectFigures,
 } from './_support';
 
 const ROWS = Number(process.env.BENCH_REPLICATE_ROWS ?? 50_000);
@@ -182,16 +184,7 @@ const FIGURES = [
 type Figure = (typeof FIGURES)[number];
 
 async function main(args: string[]): Promise<void> {
-  const unknown = args.filter(
-    name => !(FIGURES as readonly string[]).includes(name),
-  );
-  if (unknown.length > 0)
-    throw new Error(
-      `unknown benchmark ${unknown.join(', ')}; this file has ${FIGURES.join(', ')}`,
-    );
-  const figures = FIGURES.filter(
-    name => args.length === 0 || args.includes(name),
-  );
+  const figures = selectFigures(FIGURES, args);
   const platform = await platformFor(
     ['mariadb', 'bigtable'],
     ['MYSQL_HOST', 'MYSQL_PORT', 'MYSQL_USER', 'BIGTABLE_EMULATOR_HOST'],
@@ -393,7 +386,4 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2)).catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+runBench(main);

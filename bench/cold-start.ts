@@ -50,6 +50,7 @@ import {insertBatch} from '../core/sql/generation-batches';
 import type {BatchSignal} from '../core/pubsub/batch-signal';
 import {readReplicateConfig} from '../functions/pubsubReplicate/config';
 import {freePorts} from '../local/free-ports';
+import {FUNCTIONS_FRAMEWORK_CLI} from '../local/served-function';
 import {pushEnvelope} from '../test/functions/fixtures';
 import {
   benchDatabase,
@@ -60,15 +61,6 @@ import {
 } from './_support';
 
 const root = join(__dirname, '..');
-const cli = join(
-  root,
-  'node_modules',
-  '@google-cloud',
-  'functions-framework',
-  'build',
-  'src',
-  'main.js',
-);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const PROJECT = 'bench-project';
 const DATABASE = 'bench_cold_start';
@@ -126,7 +118,7 @@ async function startAndAsk(
   const child = spawn(
     process.execPath,
     [
-      cli,
+      FUNCTIONS_FRAMEWORK_CLI,
       `--target=${target.name}`,
       `--signature-type=${target.signature}`,
       `--source=${target.source}`,

@@ -21,7 +21,8 @@ const root = join(__dirname, '..');
 const tsx = pathToFileURL(
   join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs'),
 ).href;
-const cli = join(
+/** The Functions Framework's CLI, as node runs it (its bin script is this file). */
+export const FUNCTIONS_FRAMEWORK_CLI = join(
   root,
   'node_modules',
   '@google-cloud',
@@ -75,7 +76,7 @@ export async function serveFunction(
   const loader = options.bundle ? [] : ['--import', tsx];
   const args = [
     ...loader,
-    cli,
+    FUNCTIONS_FRAMEWORK_CLI,
     `--target=${name}`,
     `--signature-type=${SIGNATURE[name]}`,
     `--source=${source}`,

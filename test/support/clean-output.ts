@@ -12,10 +12,14 @@ const WARNING = /^(\(node:\d+\) )?(\[\w+\] )?\w*Warning: /;
 const STACK_FRAME =
   /^\s+at (async )?\S.*(:\d+:\d+\)?|\(native\)|<anonymous>\)?)( \{)?$/;
 
+/** `text` without uvu's colour codes. */
+export function withoutColour(text: string): string {
+  return text.replace(ANSI, '');
+}
+
 /** The lines of `output` that are a warning or a stack frame. */
 export function noiseLines(output: string): string[] {
-  return output
-    .replace(ANSI, '')
+  return withoutColour(output)
     .split('\n')
     .filter(line => WARNING.test(line) || STACK_FRAME.test(line));
 }

@@ -4,9 +4,8 @@
  * bundles) showed no line for a minute or more and looked hung. After `quietMs` without a new
  * line, this writes one naming the file uvu is in and how long it has been in it.
  */
-// uvu colours its output: ESC is the point of this pattern.
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
+import {withoutColour} from './clean-output';
+
 const FILE_LINE = /^(\S+\.test\.[cm]?[jt]s)\s*$/gm;
 
 export class SilenceBeat {
@@ -25,7 +24,7 @@ export class SilenceBeat {
 
   /** A chunk of the test runner's output, as it was passed through. */
   saw(chunk: string): void {
-    const text = chunk.replace(ANSI, '');
+    const text = withoutColour(chunk);
     if (text.length === 0) return;
     for (const match of text.matchAll(FILE_LINE)) {
       this.file = match[1];

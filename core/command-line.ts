@@ -4,6 +4,7 @@
  * it; the command prints the message and its usage and exits 2.
  */
 import {parseArgs, type ParseArgsOptionsConfig} from 'node:util';
+import {ConfigError} from './config';
 
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -89,4 +90,31 @@ export function parseFlags<const O extends ParseArgsOptionsConfig>(
     values: values as Flags<O>['values'],
     positionals: parsed.positionals,
   };
+}
+
+/**
+ * A command's main reading its arguments: the parsed command, or the exit code once it has
+ * printed what was asked instead: 0 after the usage for `--help`, 2 after `NAME: message` and the
+ * usage for a usage or config error. Any other error is thrown.
+ */
+export function readCommandLine<C extends {help: false}>(
+  name: string,
+  usage: string,
+  parse: () => {help: true} | C,
+): C | number {
+  let parsed: {help: true} | C;
+  try {
+    parsed = parse();
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`${name}: ${error.message}\n\n${usage}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (parsed.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  return parsed as C;
 }

@@ -4,8 +4,7 @@
  * written stays written); 2 bad flags or environment.
  */
 import {createBigtableClient} from '../core/bigtable/client';
-import {UsageError} from '../core/command-line';
-import {ConfigError} from '../core/config';
+import {readCommandLine} from '../core/command-line';
 import {createLogger} from '../core/log';
 import {defaultResources} from '../core/resources';
 import {openObjectStore, storageClient} from '../core/storage/open';
@@ -14,7 +13,7 @@ import {type JobConfig, parseCommand, USAGE} from './config';
 
 const EXIT_OK = 0;
 const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
+// 2, a usage or config error, is readCommandLine's.
 
 async function run(config: JobConfig): Promise<number> {
   const log = createLogger('daily-summary');
@@ -59,21 +58,10 @@ export async function main(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommand(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`daily-summary: ${error.message}\n\n${USAGE}`);
-      return EXIT_USAGE;
-    }
-    throw error;
-  }
-  if (parsed.help) {
-    process.stdout.write(USAGE);
-    return EXIT_OK;
-  }
-  return run(parsed.config);
+  const parsed = readCommandLine('daily-summary', USAGE, () =>
+    parseCommand(argv, env),
+  );
+  return typeof parsed === 'number' ? parsed : run(parsed.config);
 }
 
 if (require.main === module) {

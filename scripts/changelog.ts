@@ -5,8 +5,7 @@
  */
 import {describeChange, formatChange} from '../core/changelog/describe-change';
 import {readChanges} from '../core/changelog/read-archive';
-import {UsageError} from '../core/command-line';
-import {ConfigError} from '../core/config';
+import {readCommandLine} from '../core/command-line';
 import {defaultResources} from '../core/resources';
 import {openObjectStore, storageClient} from '../core/storage/open';
 import {
@@ -43,20 +42,10 @@ export async function main(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseChangelogCommand(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`changelog: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-  if (parsed.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const parsed = readCommandLine('changelog', USAGE, () =>
+    parseChangelogCommand(argv, env),
+  );
+  if (typeof parsed === 'number') return parsed;
   try {
     return await show(parsed.options);
   } catch (error) {

@@ -1,4 +1,5 @@
 import type {Table} from '@google-cloud/bigtable';
+import {streamRows} from './row-stream';
 
 /** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
 export interface ReadRow {
@@ -36,48 +37,23 @@ export function newestText(
     : value.toString('utf8');
 }
 
-/** The read options of row ranges read by one request, in key order: each start inclusive, end exclusive. */
-export function rangesReadOptions(ranges: readonly RowRange[]) {
-  return {
-    ranges: ranges.map(range => ({
-      start: range.start,
-      end: {value: range.end, inclusive: false},
-    })),
-    filter: NEWEST_CELL,
-  };
-}
-
 /**
- * Streams every row of the ranges, all ranges at once, into `onRow` (synchronous, so nothing piles
- * up: memory stays flat however many rows there are). The first error stops every stream.
+ * Streams every row of the ranges, all ranges at once (a ReadRows each, row-stream.ts), into
+ * `onRow` (synchronous, so nothing piles up: memory stays flat however many rows there are). The
+ * first error, a throw from `onRow` included, stops every read.
  */
 export function forEachRow(
   table: Table,
   ranges: RowRange[],
   onRow: (row: ReadRow) => void,
 ): Promise<void> {
-  const streams = ranges.map(range =>
-    table.createReadStream(rangesReadOptions([range])),
-  );
-  const stopAll = () => streams.forEach(stream => stream.destroy());
+  const streams = ranges.map(range => streamRows(table, [range], onRow));
   return Promise.all(
-    streams.map(
-      stream =>
-        new Promise<void>((resolve, reject) => {
-          stream.on('data', (row: ReadRow) => {
-            try {
-              onRow(row);
-            } catch (error) {
-              reject(error);
-              stopAll();
-            }
-          });
-          stream.once('error', error => {
-            reject(error);
-            stopAll();
-          });
-          stream.once('end', () => resolve());
-        }),
+    streams.map(stream =>
+      stream.done.catch((error: unknown) => {
+        streams.forEach(other => other.cancel());
+        throw error;
+      }),
     ),
   ).then(() => undefined);
 }

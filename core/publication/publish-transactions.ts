@@ -9,11 +9,8 @@ import type {AvroCodec} from '../pubsub/avro-codec';
 import {AvroRecordError} from '../pubsub/avro-codec';
 import type {MessagePublisher} from '../pubsub/message-publisher';
 import type {StateTableSchema, TxnTableSchema} from '../resources';
-import {
-  type ReadRow,
-  type RowRange,
-  rangesReadOptions,
-} from '../bigtable/read-rows';
+import type {RowRange} from '../bigtable/read-rows';
+import {streamRows} from '../bigtable/row-stream';
 import {
   DELIVERY_COLUMNS,
   MalformedRowError,
@@ -243,8 +240,6 @@ export async function publishTransactions(
     let chunk: Outgoing[] = [];
     let bad: QuarantinedRow[] = [];
     let inTime = true;
-    // One ReadRows for the bucket: its day ranges, in key order.
-    const stream = deps.txnTable.createReadStream(rangesReadOptions(ranges));
     const handOver = async () => {
       const [full, rejected] = [chunk, bad];
       chunk = [];
@@ -257,11 +252,12 @@ export async function publishTransactions(
       const stop = (error?: unknown) => {
         if (stopped) return;
         stopped = true;
-        stream.destroy();
+        stream.cancel();
         if (error === undefined) resolve();
         else reject(error);
       };
-      stream.on('data', (row: ReadRow) => {
+      // One ReadRows for the bucket: its day ranges, in key order.
+      const stream = streamRows(deps.txnTable, ranges, row => {
         report.rowsRead++;
         if (row.data[marked]?.[markColumn]) {
           report.alreadyPublished++;
@@ -279,7 +275,7 @@ export async function publishTransactions(
             !(error instanceof MalformedRowError) &&
             !(error instanceof AvroRecordError)
           )
-            return stop(error);
+            throw error;
           bad.push({
             rowKey: row.id,
             reason:
@@ -299,8 +295,7 @@ export async function publishTransactions(
           stream.resume();
         }, stop);
       });
-      stream.once('error', stop);
-      stream.once('end', () => stop());
+      stream.done.then(() => stop(), stop);
     });
     if (failed() === undefined) await handOver();
     await send([]);

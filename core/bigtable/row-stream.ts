@@ -1,0 +1,244 @@
+import {Metadata, type ClientReadableStream, status} from '@grpc/grpc-js';
+import {type Bigtable, type Table, v2} from '@google-cloud/bigtable';
+import type {ReadRow, RowRange} from './read-rows';
+import {
+  RowMerger,
+  type WireRange,
+  encodeReadRowsRequest,
+} from './read-rows-wire';
+
+/**
+ * ReadRows on the official client's own gRPC channel (its endpoint, credentials, channel pool and
+ * keepalive: the emulator or Google's, as the client was configured), with the request and the
+ * responses in protobuf's wire format (read-rows-wire.ts) instead of generated objects, and the
+ * client's retry rule: a read that fails with a retryable status resumes after the last row it
+ * completed, backing off from 10 ms (doubling, at most 60 s), at most 10 attempts in a row that
+ * complete no row. Measured against the client's `createReadStream` on the emulator (20,000 rows,
+ * 8 ranges at once): a fraction of its CPU, see bench/README.md.
+ */
+
+/** Statuses the client retries a read on: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
+const RETRYABLE = new Set<number>([
+  status.DEADLINE_EXCEEDED,
+  status.RESOURCE_EXHAUSTED,
+  status.ABORTED,
+  status.UNAVAILABLE,
+]);
+const MAX_ATTEMPTS_WITHOUT_A_ROW = 10;
+const FIRST_BACKOFF_MS = 10;
+const MAX_BACKOFF_MS = 60_000;
+
+const READ_ROWS = '/google.bigtable.v2.Bigtable/ReadRows';
+
+interface Stub {
+  makeServerStreamRequest(
+    method: string,
+    serialize: (value: Buffer) => Buffer,
+    deserialize: (value: Buffer) => Buffer,
+    argument: Buffer,
+    metadata: Metadata,
+    options: object,
+  ): ClientReadableStream<Buffer>;
+}
+
+/** What reads one table need, resolved once per Bigtable client. */
+interface Channel {
+  stub: Stub;
+  projectId: string;
+  appProfileId?: string;
+}
+
+const channels = new WeakMap<Bigtable, Promise<Channel>>();
+
+/** The client's data-API stub, made the way the client makes it on its first request. */
+function channelOf(bigtable: Bigtable): Promise<Channel> {
+  let channel = channels.get(bigtable);
+  if (!channel) {
+    channel = (async () => {
+      let gapic = bigtable.api.BigtableClient as v2.BigtableClient | undefined;
+      if (!gapic) {
+        gapic = new v2.BigtableClient(bigtable.options.BigtableClient);
+        bigtable.api.BigtableClient = gapic;
+      }
+      const [stub, projectId] = await Promise.all([
+        gapic.initialize().then(() => gapic.bigtableStub!),
+        bigtable.shouldReplaceProjectIdToken
+          ? bigtable.auth.getProjectId()
+          : bigtable.projectId,
+      ]);
+      return {
+        stub: stub as unknown as Stub,
+        projectId,
+        ...(bigtable.appProfileId ? {appProfileId: bigtable.appProfileId} : {}),
+      };
+    })();
+    channels.set(bigtable, channel);
+    channel.catch(() => channels.delete(bigtable));
+  }
+  return channel;
+}
+
+/** A read in progress: rows go to its `onRow` in key order, synchronously, until paused. */
+export interface RowStream {
+  /** Settles once every row was handed over (or with the first error). */
+  readonly done: Promise<void>;
+  /** No more rows until resume(); rows already received wait in memory (one response at most). */
+  pause(): void;
+  resume(): void;
+  /** Ends the read now; `done` resolves. */
+  cancel(): void;
+}
+
+/**
+ * Streams the rows of `ranges` (in key order, each start inclusive, end exclusive) of one table,
+ * the newest cell of each column, into `onRow`. A throw from `onRow` ends the read with that error.
+ */
+export function streamRows(
+  table: Table,
+  ranges: readonly RowRange[],
+  onRow: (row: ReadRow) => void,
+): RowStream {
+  let pending: ReadRow[] = [];
+  let next = 0;
+  let paused = false;
+  let stopped = false;
+  let call: ClientReadableStream<Buffer> | undefined;
+  let settle!: (error?: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    settle = error => {
+      if (stopped) return;
+      stopped = true;
+      call?.cancel();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+  });
+  const merger = new RowMerger(row => pending.push(row));
+
+  /** Hands over what was received, unless paused; true when all of it went. */
+  const drain = (): boolean => {
+    try {
+      while (next < pending.length && !paused && !stopped)
+        onRow(pending[next++]!);
+    } catch (error) {
+      settle(error);
+      return false;
+    }
+    if (next < pending.length) return false;
+    pending = [];
+    next = 0;
+    return true;
+  };
+
+  let remaining: WireRange[] = ranges.map(range => ({
+    start: Buffer.from(range.start),
+    end: Buffer.from(range.end),
+  }));
+  let attemptsWithoutARow = 0;
+  let backoffMs = FIRST_BACKOFF_MS;
+  let ended = false;
+
+  const attempt = (channel: Channel) => {
+    const tableName = table.name.replace('{{projectId}}', channel.projectId);
+    const metadata = new Metadata();
+    metadata.set(
+      'x-goog-request-params',
+      `table_name=${encodeURIComponent(tableName)}${channel.appProfileId ? `&app_profile_id=${encodeURIComponent(channel.appProfileId)}` : ''}`,
+    );
+    const rowsBefore = merger.lastRowKey;
+    call = channel.stub.makeServerStreamRequest(
+      READ_ROWS,
+      bytes => bytes,
+      bytes => bytes,
+      encodeReadRowsRequest(tableName, remaining, channel.appProfileId),
+      metadata,
+      {},
+    );
+    const thisCall = call;
+    // grpc-js ends the stream (push(null)) and then emits the error of a failed call: its 'end'
+    // comes after the error and must not finish the read.
+    let failed = false;
+    thisCall.on('data', (response: Buffer) => {
+      // What a failed call still had buffered comes again from the next attempt.
+      if (failed || stopped) return;
+      try {
+        merger.push(response);
+      } catch (error) {
+        settle(error);
+        return;
+      }
+      if (!drain()) thisCall.pause();
+    });
+    thisCall.once('error', (error: Error & {code?: number}) => {
+      failed = true;
+      if (stopped) return;
+      if (
+        error.code === undefined ||
+        !RETRYABLE.has(error.code) ||
+        (merger.lastRowKey === rowsBefore &&
+          ++attemptsWithoutARow >= MAX_ATTEMPTS_WITHOUT_A_ROW)
+      ) {
+        settle(error);
+        return;
+      }
+      if (merger.lastRowKey !== rowsBefore) {
+        attemptsWithoutARow = 0;
+        backoffMs = FIRST_BACKOFF_MS;
+      }
+      merger.reset();
+      remaining = after(remaining, merger.lastRowKey);
+      const delay = backoffMs * (0.5 + Math.random());
+      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      if (remaining.length === 0) finish();
+      else setTimeout(() => !stopped && attempt(channel), delay);
+    });
+    thisCall.once('end', () => {
+      if (failed) return;
+      ended = true;
+      finish();
+    });
+  };
+  const finish = () => {
+    if (merger.inRow) {
+      settle(new Error('ReadRows ended inside a row'));
+      return;
+    }
+    if (drain()) settle();
+  };
+
+  channelOf(table.bigtable).then(channel => {
+    if (!stopped) attempt(channel);
+  }, settle);
+
+  return {
+    done,
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      if (!paused || stopped) return;
+      paused = false;
+      if (!drain()) return;
+      if (ended) settle();
+      else call?.resume();
+    },
+    cancel: () => settle(),
+  };
+}
+
+/** The ranges left to read once every row up to `lastRowKey` (inclusive) was read. */
+function after(
+  ranges: readonly WireRange[],
+  lastRowKey: Buffer | undefined,
+): WireRange[] {
+  if (!lastRowKey) return [...ranges];
+  return ranges.flatMap(range => {
+    if (Buffer.compare(range.end, lastRowKey) <= 0) return [];
+    if (
+      Buffer.compare(range.start, lastRowKey) < 0 ||
+      (Buffer.compare(range.start, lastRowKey) === 0 && !range.startOpen)
+    )
+      return [{start: lastRowKey, startOpen: true, end: range.end}];
+    return [range];
+  });
+}

@@ -88,6 +88,7 @@ export class RowMerger {
   private parts: Buffer[] = [];
   private splitting = false;
   private splitTimestamp = 0;
+  private readonly names = new NameCache();
 
   constructor(private readonly onRow: (row: ReadRow) => void) {}
 
@@ -131,10 +132,10 @@ export class RowMerger {
           break;
         }
         case (2 << 3) | LEN:
-          family = reader.wrappedText();
+          family = reader.wrappedText(this.names);
           break;
         case (3 << 3) | LEN:
-          qualifier = reader.wrappedText();
+          qualifier = reader.wrappedText(this.names);
           break;
         case (4 << 3) | VARINT:
           timestamp = reader.varint();
@@ -221,6 +222,26 @@ export class RowMerger {
   }
 }
 
+/** The texts of the few byte strings a table's rows repeat (families, qualifiers), made once each. */
+class NameCache {
+  private readonly names: Array<{bytes: Buffer; text: string}> = [];
+
+  textOf(buffer: Buffer, start: number, end: number): string {
+    const length = end - start;
+    for (const name of this.names) {
+      const bytes = name.bytes;
+      if (bytes.length !== length) continue;
+      let i = 0;
+      while (i < length && bytes[i] === buffer[start + i]) i++;
+      if (i === length) return name.text;
+    }
+    const text = buffer.toString('utf8', start, end);
+    if (this.names.length < 64)
+      this.names.push({bytes: Buffer.from(buffer.subarray(start, end)), text});
+    return text;
+  }
+}
+
 /** Reads protobuf's wire format from one buffer. */
 class WireReader {
   position = 0;
@@ -264,15 +285,18 @@ class WireReader {
     return this.buffer.toString('utf8', start, end);
   }
 
-  /** A google.protobuf.StringValue or BytesValue holding text: its field 1. */
-  wrappedText(): string {
+  /**
+   * A google.protobuf.StringValue or BytesValue holding text: its field 1. Family names and
+   * qualifiers repeat in every row, so each distinct one becomes a string once (`names`).
+   */
+  wrappedText(names: NameCache): string {
     const end = this.position + this.varint();
     let text = '';
     while (this.position < end) {
       const tag = this.varint();
       if (tag === ((1 << 3) | LEN)) {
         const length = this.varint();
-        text = this.text(this.position, this.position + length);
+        text = names.textOf(this.buffer, this.position, this.position + length);
         this.position += length;
       } else this.skip(tag & 7);
     }

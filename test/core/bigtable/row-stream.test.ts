@@ -20,7 +20,6 @@ import {printingErrors} from '../../support/hooks';
 
 // The wire format as the client's own generated code writes it: the merger must read what the API sends.
 const ReadRowsResponse = protobuf.Root.fromJSON(
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@google-cloud/bigtable-api/build/protos/protos.json') as protobuf.INamespace,
 ).lookupType('google.bigtable.v2.ReadRowsResponse');
 
@@ -281,7 +280,10 @@ test('a connection lost mid-read resumes after the last row: every row once', as
     const keys: string[] = [];
     await streamRows(table, dayRanges(DAY), row => keys.push(row.id)).done;
     assert.ok(relay.cut(), 'a connection was cut mid-read');
-    assert.ok(relay.connections() >= 2, 'the read went on over a new connection');
+    assert.ok(
+      relay.connections() >= 2,
+      'the read went on over a new connection',
+    );
     assert.is(keys.length, ROWS);
     assert.is(new Set(keys).size, ROWS);
     assert.equal(keys, [...keys].sort());

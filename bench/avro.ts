@@ -36,7 +36,7 @@ import {SALT_BUCKETS, saltOf} from '../core/bigtable/row-key';
 import type {Transaction} from '../core/transaction';
 import {DELIVERY_COLUMNS, toRowEntry} from '../core/bigtable/txn-row';
 import {recordWatermark} from '../core/bigtable/pipeline-state';
-import {forEachRow} from '../core/bigtable/read-rows';
+import {forEachRow} from '../core/bigtable/row-stream';
 import {occurredRanges} from '../core/publication/occurred-ranges';
 import {
   benchLine,

@@ -1,5 +1,4 @@
 import type {Table} from '@google-cloud/bigtable';
-import {streamRows} from './row-stream';
 
 /** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
 export interface ReadRow {
@@ -35,25 +34,4 @@ export function newestText(
   return value === undefined || typeof value === 'string'
     ? value
     : value.toString('utf8');
-}
-
-/**
- * Streams every row of the ranges, all ranges at once (a ReadRows each, row-stream.ts), into
- * `onRow` (synchronous, so nothing piles up: memory stays flat however many rows there are). The
- * first error, a throw from `onRow` included, stops every read.
- */
-export function forEachRow(
-  table: Table,
-  ranges: RowRange[],
-  onRow: (row: ReadRow) => void,
-): Promise<void> {
-  const streams = ranges.map(range => streamRows(table, [range], onRow));
-  return Promise.all(
-    streams.map(stream =>
-      stream.done.catch((error: unknown) => {
-        streams.forEach(other => other.cancel());
-        throw error;
-      }),
-    ),
-  ).then(() => undefined);
 }

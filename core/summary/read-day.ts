@@ -1,7 +1,7 @@
 import type {Table} from '@google-cloud/bigtable';
 import type {Day} from '../day';
 import type {TxnTableSchema} from '../resources';
-import {forEachRow} from '../bigtable/read-rows';
+import {forEachRow} from '../bigtable/row-stream';
 import {dayRanges} from '../bigtable/row-key';
 import {MalformedRowError} from '../bigtable/txn-row';
 import {DayTotals} from './day-totals';

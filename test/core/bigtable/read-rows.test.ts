@@ -1,6 +1,7 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import {forEachRow, type RowRange} from '../../../core/bigtable/read-rows';
+import type {RowRange} from '../../../core/bigtable/read-rows';
+import {forEachRow} from '../../../core/bigtable/row-stream';
 import {dayRanges} from '../../../core/bigtable/row-key';
 import {
   isolatedBigtable,

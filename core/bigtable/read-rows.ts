@@ -1,4 +1,3 @@
-import type {Table} from '@google-cloud/bigtable';
 
 /** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
 export interface ReadRow {

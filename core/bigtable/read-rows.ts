@@ -1,4 +1,3 @@
-
 /** A row as the Node Bigtable client returns it: `data[family][qualifier]` is a list of cells, newest first. */
 export interface ReadRow {
   id: string;

@@ -35,7 +35,8 @@ export interface FunctionEntry<Config, Runtime> {
   runtime: () => Promise<Runtime>;
   /**
    * Serves one request: everything logged while `handle` runs carries the request's trace (from
-   * its `traceparent` or `X-Cloud-Trace-Context` header), so Cloud Logging groups it under the trace.
+   * its `traceparent` or `X-Cloud-Trace-Context` header), so Cloud Logging groups it under the trace;
+   * `handle` runs outside the framework's per-request domain (see `leaveRequestDomain`).
    */
   inRequest<T>(headers: TraceHeaders, handle: () => Promise<T>): Promise<T>;
 }

@@ -15,6 +15,10 @@ import {
 } from 'node:fs';
 import {createRequire} from 'node:module';
 import {basename, dirname, join, relative} from 'node:path';
+import {
+  deferProtoDescriptors,
+  PROTO_LOADER_INDEX,
+} from './scripts/lib/lazy-proto-descriptors.mjs';
 
 const root = new URL('.', import.meta.url).pathname;
 const rootPackage = JSON.parse(
@@ -244,6 +248,19 @@ const bigtableDataProtos = {
   },
 };
 
+// --- Start-up: work a cold start pays for and never uses, deferred at bundle time
+// (scripts/lib/lazy-proto-descriptors.mjs: proto-loader's descriptors, built only when read).
+const lazyProtoDescriptors = {
+  name: 'lazy-proto-descriptors',
+  setup(context) {
+    context.onLoad({filter: PROTO_LOADER_INDEX}, ({path}) => ({
+      loader: 'js',
+      contents: deferProtoDescriptors(readFileSync(path, 'utf8'), path),
+      resolveDir: dirname(path),
+    }));
+  },
+};
+
 function copyBigtableProtos(outdir) {
   const source = join(
     dirname(
@@ -427,7 +444,7 @@ async function bundle(deployable) {
       : deployable.external,
     metafile: true,
     logLevel: 'warning',
-    plugins: [bigtableProtos, ...shrinks(deployable)],
+    plugins: [bigtableProtos, lazyProtoDescriptors, ...shrinks(deployable)],
   };
   const result = await build(options);
   const inputs = Object.keys(result.metafile.inputs);

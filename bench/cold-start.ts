@@ -96,6 +96,20 @@ const baseEnv = {
   NODE_ENV: 'production',
 };
 
+/**
+ * `BENCH_CPU_PROFILE_DIR=DIR`: every start writes a V8 CPU profile (`--cpu-prof`) under DIR/<target>/,
+ * to be read with the bundles' source maps. Profiling slows every start: figures of such a run are
+ * not comparable with others.
+ */
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE_DIR;
+const withProfile = (target: Target) =>
+  PROFILE_DIR
+    ? {
+        ...target.env,
+        NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(PROFILE_DIR, target.name)}`,
+      }
+    : target.env;
+
 /** CPU milliseconds (user + system, every thread) a process has used so far, from /proc (10 ms ticks). */
 function processCpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -124,7 +138,7 @@ async function startAndAsk(
       `--source=${target.source}`,
       `--port=${port}`,
     ],
-    {env: target.env, stdio: ['ignore', 'ignore', 'pipe']},
+    {env: withProfile(target), stdio: ['ignore', 'ignore', 'pipe']},
   );
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -167,7 +181,8 @@ async function startAndAsk(
     await ask();
     return {first, cpu, warm: performance.now() - warmStarted};
   } finally {
-    child.kill('SIGKILL');
+    // The framework exits on SIGTERM, which writes a profile.
+    child.kill(PROFILE_DIR ? 'SIGTERM' : 'SIGKILL');
     await exited;
   }
 }
@@ -481,8 +496,11 @@ async function coldStart(hello: Target): Promise<void> {
           const total = medians.get(name)!;
           const warmMs = medians.get(`${name}:warm`)!;
           const setup = total - entryMs - requireMs - warmMs;
+          // The floor of this design: the same answer if first-use setup cost nothing.
+          const floor = entryMs + requireMs + warmMs;
           console.log(
-            `  ${name.padEnd(16)} entry start ${entryMs.toFixed(0)} ms + runtime load ${requireMs.toFixed(0)} ms + first-use setup ${setup.toFixed(0)} ms + the request itself (warm) ${warmMs.toFixed(0)} ms = ${total.toFixed(0)} ms`,
+            `  ${name.padEnd(16)} entry start ${entryMs.toFixed(0)} ms + runtime load ${requireMs.toFixed(0)} ms + first-use setup ${setup.toFixed(0)} ms + the request itself (warm) ${warmMs.toFixed(0)} ms = ${total.toFixed(0)} ms; ` +
+              `without the setup ${floor.toFixed(0)} ms (ratio ${(floor / medians.get('hello')!).toFixed(2)})`,
           );
         }
       },

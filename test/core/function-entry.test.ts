@@ -1,3 +1,4 @@
+import {create as createDomain} from 'node:domain';
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import {ConfigError, readConfig} from '../../core/config';
@@ -35,6 +36,47 @@ test('the config is read when the entry loads; the runtime module only on the fi
   assert.is(await entry.runtime(), a);
   assert.equal(a, {port: 8080});
   assert.is(builds, 1);
+});
+
+test("a request's work runs outside the framework's per-request domain, and its errors still reach the framework", async () => {
+  const entry = functionEntry({
+    name: 'entryTest',
+    readConfig: readPort,
+    env: {PORT: '8080'},
+    dir: __dirname,
+    loadRuntime: () => assert.unreachable('runtime loaded') as never,
+  });
+  const domainOf = () => (process as {domain?: unknown}).domain;
+  // As functions-framework's wrapHttpFunction calls a function: inside a domain with an error handler.
+  const inFrameworkDomain = <T>(call: () => Promise<T>) => {
+    const domain = createDomain();
+    domain.on('error', error => assert.unreachable(String(error)));
+    return new Promise<{inside: unknown; result: Promise<T>}>(resolve =>
+      domain.run(() =>
+        process.nextTick(() => resolve({inside: domainOf(), result: call()})),
+      ),
+    );
+  };
+  const ok = await inFrameworkDomain(() =>
+    entry.inRequest({}, async () => {
+      await null;
+      return domainOf();
+    }),
+  );
+  assert.ok(ok.inside, 'the call starts inside the domain');
+  assert.is(await ok.result, undefined, 'the work ran in no domain');
+  const failed = await inFrameworkDomain(() =>
+    entry.inRequest({}, async () => {
+      await null;
+      throw new Error('replication failed');
+    }),
+  );
+  try {
+    await failed.result;
+    assert.unreachable('the failure was swallowed');
+  } catch (error) {
+    assert.match((error as Error).message, 'replication failed');
+  }
 });
 
 test('a bad variable stops the entry at load, naming the variable', () => {

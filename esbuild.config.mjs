@@ -82,6 +82,7 @@ const DEPLOYABLES = [
     files: ['flex-template/launcher/dataflow_job_service.py'],
     external: ['apache-beam'],
     bigtableClientMetrics: false,
+    bigtableAdmin: false,
     start: 'node index.js',
   },
   {

@@ -4,14 +4,19 @@ export type Day = string;
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const MS_PER_DAY = 86_400_000;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The proleptic Gregorian calendar of `Date`, in integer arithmetic: a CSV checks a date per line. */
 export function isDay(value: unknown): value is Day {
   if (typeof value !== 'string') return false;
   const match = DAY_PATTERN.exec(value);
   if (!match) return false;
-  const date = new Date(`${value}T00:00:00.000Z`);
-  return (
-    !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value
-  );
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0);
 }
 
 export function parseDay(value: string): Day {

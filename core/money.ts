@@ -44,13 +44,22 @@ export function formatMinor(minor: bigint, currency: Currency): string {
  * Parses a decimal string into minor units. Strict: the fraction must have exactly the currency's
  * digits (USD "12.30", JPY "1200"), no exponent, no grouping, no plus sign, no stray whitespace.
  */
+const DECIMAL_PATTERNS = new Map<number, RegExp>();
+function decimalPattern(exponent: number): RegExp {
+  let pattern = DECIMAL_PATTERNS.get(exponent);
+  if (!pattern) {
+    pattern =
+      exponent === 0
+        ? /^(-?)(0|[1-9]\d*)$/
+        : new RegExp(`^(-?)(0|[1-9]\\d*)\\.(\\d{${exponent}})$`);
+    DECIMAL_PATTERNS.set(exponent, pattern);
+  }
+  return pattern;
+}
+
 export function parseDecimal(text: string, currency: Currency): bigint {
   const exponent = exponentOf(currency);
-  const pattern =
-    exponent === 0
-      ? /^(-?)(0|[1-9]\d*)$/
-      : new RegExp(`^(-?)(0|[1-9]\\d*)\\.(\\d{${exponent}})$`);
-  const match = pattern.exec(text);
+  const match = decimalPattern(exponent).exec(text);
   if (!match) {
     const shape =
       exponent === 0

@@ -113,14 +113,12 @@ export interface DecodedSummaryCsv {
 
 const COUNT_PATTERN = /^(0|[1-9]\d{0,14})$/;
 
-function decodeRecord(record: Record<string, string>): SummaryRow {
-  const {
-    date,
-    transaction_type: type,
-    currency,
-    transaction_count: countText,
-    amount_sum: sum,
-  } = record;
+/** One record's fields, in the header's order (decodeSummaryCsv has checked the header). */
+function decodeRecord(
+  values: readonly string[],
+  line: number,
+): SummaryRow & {line: number} {
+  const [date, type, currency, countText, sum] = values;
   if (!isDay(date)) throw new Error(`date "${date}" is not yyyy-mm-dd`);
   if (countText === undefined || !COUNT_PATTERN.test(countText))
     throw new Error(
@@ -130,17 +128,17 @@ function decodeRecord(record: Record<string, string>): SummaryRow {
   if (type === TOTAL && currency === ALL_CURRENCIES) {
     if (sum !== '')
       throw new Error('amount_sum must be empty on the TOTAL,ALL row');
-    return {kind: 'grand-total', date, count};
+    return {kind: 'grand-total', date, count, line};
   }
   if (!isCurrency(currency))
     throw new Error(`currency "${currency}" is not supported`);
   if (sum === undefined) throw new Error('amount_sum is missing');
   const sumMinor = parseDecimal(sum, currency);
   if (type === TOTAL)
-    return {kind: 'currency-total', date, currency, count, sumMinor};
+    return {kind: 'currency-total', date, currency, count, sumMinor, line};
   if (!isTransactionType(type))
     throw new Error(`transaction_type "${type}" is unknown`);
-  return {kind: 'group', date, type, currency, count, sumMinor};
+  return {kind: 'group', date, type, currency, count, sumMinor, line};
 }
 
 /**
@@ -156,6 +154,10 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
   const parsed = Papa.parse<string[]>(body, {
     header: false,
     skipEmptyLines: false,
+    // The format's own delimiter (papaparse would otherwise try five on the first lines of every
+    // file); the line end is papaparse's guess, which is always '\n' for a text without '\r'.
+    delimiter: ',',
+    newline: body.includes('\r') ? undefined : '\n',
   });
   const header = parsed.data[0] ?? [];
   if (header.join(',') !== SUMMARY_CSV_COLUMNS.join(',')) {
@@ -181,23 +183,27 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
     for (const value of values)
       for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1))
         line++;
-    if (index === 0 || values.every(v => v.trim() === '')) return;
+    if (index === 0 || isBlank(values)) return;
     const parseProblem =
       problems.get(index) ?? fieldCountProblem(values.length, header.length);
     if (parseProblem) {
       rejected.push({line: recordLine, reason: parseProblem});
       return;
     }
-    const record = Object.fromEntries(
-      header.map((name, i) => [name, values[i]!]),
-    );
     try {
-      rows.push({...decodeRecord(record), line: recordLine});
+      rows.push(decodeRecord(values, recordLine));
     } catch (error) {
       rejected.push({line: recordLine, reason: (error as Error).message});
     }
   });
   return {rows, rejected};
+}
+
+/** A record with no content: every field empty or whitespace. */
+function isBlank(values: readonly string[]): boolean {
+  for (const value of values)
+    if (value !== '' && value.trim() !== '') return false;
+  return true;
 }
 
 function fieldCountProblem(got: number, want: number): string | undefined {

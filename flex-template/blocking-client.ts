@@ -185,6 +185,23 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
     }
   }
 
+  /**
+   * Starts `method` on the thread and returns at once (a warm-up while the caller does other work).
+   * Its reply, a failure included, is passed over by the next call, which the thread answers after
+   * it: a failing warm-up only shows as the same failure of the call that needs it.
+   */
+  send<K extends keyof S & string>(method: K, ...args: Parameters<S[K]>): void {
+    if (this.closed) throw new BlockingCallError(method, 'client is closed');
+    this.takeDeath();
+    if (this.deadCause)
+      throw new ServiceThreadDeadError(method, this.deadCause);
+    this.port.postMessage({
+      id: ++this.nextId,
+      method,
+      args,
+    } satisfies ServiceRequest);
+  }
+
   /** A death message left on the port by the thread since the last call. */
   private takeDeath(): void {
     if (this.deadCause || Atomics.load(this.state, DEAD_SLOT) !== 1) return;

@@ -88,17 +88,17 @@ export function openIo(config: IoConfig) {
     config.errorsPrefix,
     storageClient,
   );
-  const table = createBigtableClient({projectId: config.bigtable.project})
-    .instance(config.bigtable.instance)
-    .table(config.bigtable.table);
+  // One client (one channel, one set of credentials) for both tables.
+  const instance = createBigtableClient({
+    projectId: config.bigtable.project,
+  }).instance(config.bigtable.instance);
+  const table = instance.table(config.bigtable.table);
   const schema = {
     ...defaultResources(config.bigtable.project).bigtable.summaries,
     id: config.bigtable.table,
   };
   const stateSchema = defaultResources(config.bigtable.project).bigtable.state;
-  const stateTable = createBigtableClient({projectId: config.bigtable.project})
-    .instance(config.bigtable.instance)
-    .table(stateSchema.id);
+  const stateTable = instance.table(stateSchema.id);
   const stateFamily = stateSchema.families.state;
   const leaseKey = `flex_load_lease#${config.bigtable.table}`;
   const writes = new PQueue({concurrency: config.maxInFlight ?? 4});
@@ -132,6 +132,17 @@ export function openIo(config: IoConfig) {
   }
 
   return {
+    /**
+     * Readies the Bigtable connection (the data client, its channel, credentials) with a read of
+     * the lease row that changes nothing, so the first real call does not pay for it.
+     */
+    async warmUp(): Promise<void> {
+      await stateTable.getRows({
+        keys: [leaseKey],
+        filter: [{column: LEASE_COLUMN}, {column: {cellLimit: 1}}],
+      });
+    },
+
     /** Summary files directly under the input prefix, by date, and the names that are not. */
     async listSummaryFiles(): Promise<InputListing> {
       const files: SummaryFile[] = [];
@@ -322,6 +333,7 @@ export function createService() {
     return io;
   };
   return {
+    warmUp: (config: IoConfig) => ioFor(config).warmUp(),
     listSummaryFiles: (config: IoConfig) => ioFor(config).listSummaryFiles(),
     loadedDates: (config: IoConfig, dates: string[]) =>
       ioFor(config).loadedDates(dates),

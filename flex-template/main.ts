@@ -120,6 +120,7 @@ export async function main(
   env: NodeJS.ProcessEnv,
 ): Promise<number> {
   let options: FlexOptions;
+  let config: PipelineConfig;
   let dataflowOptions: Record<string, unknown> | undefined;
   try {
     const command = parseFlexCommand(argv, env);
@@ -128,8 +129,10 @@ export async function main(
       return 0;
     }
     options = command.options;
-    // The DoFns run in this process (direct; portable and universal with LOOPBACK workers).
-    if (options.runner !== 'dataflow') ioThread();
+    config = pipelineConfig(options, env);
+    // The DoFns run in this process (direct; portable and universal with LOOPBACK workers): the
+    // thread loads the clients and connects to Bigtable while this thread loads Beam.
+    if (options.runner !== 'dataflow') ioThread().send('warmUp', config.io);
     if (options.runner === 'dataflow')
       dataflowOptions = dataflowRunnerOptions(options, env);
     else if (options.runner !== 'universal') runnerFor(options);
@@ -140,9 +143,7 @@ export async function main(
     }
     throw err;
   }
-  const pipeline = requirePipeline().summaryLoadPipeline(
-    pipelineConfig(options, env),
-  );
+  const pipeline = requirePipeline().summaryLoadPipeline(config);
   if (dataflowOptions) {
     const {submitToDataflow} =
       require('./dataflow-submit') as typeof import('./dataflow-submit');

@@ -52,17 +52,34 @@ export function toRawEntry(
     const columns = entry.data[familyName]!;
     for (const qualifier in columns) {
       const cell = columns[qualifier]!;
-      mutations.push({
-        setCell: {
+      mutations.push(
+        setCellMutation(
           familyName,
-          columnQualifier: qualifierBytes(qualifier),
-          timestampMicros: cell.timestamp.getTime() * 1000,
-          value: Buffer.from(cell.value),
-        },
-      });
+          qualifier,
+          cell.value,
+          cell.timestamp.getTime() * 1000,
+        ),
+      );
     }
   }
   return new RawEntry(Buffer.from(entry.key), mutations);
+}
+
+/** One SetCell as the client's own `insert` makes it: qualifier and value as UTF-8 bytes. */
+export function setCellMutation(
+  familyName: string,
+  qualifier: string,
+  value: string,
+  timestampMicros: number,
+): RawMutation {
+  return {
+    setCell: {
+      familyName,
+      columnQualifier: qualifierBytes(qualifier),
+      timestampMicros,
+      value: Buffer.from(value),
+    },
+  };
 }
 
 /** Column names, encoded once: they are only read when the request is serialized. */

@@ -39,6 +39,21 @@ test('values cross the thread boundary by structured clone (bigint, nested, byte
   }
 });
 
+test('send starts a call without waiting; the next call is answered after it, its reply or failure passed over', () => {
+  const client = open('warm');
+  try {
+    const started = performance.now();
+    client.send('sleep', 200);
+    client.send('fail', 'E_WARM');
+    client.send('greet', 'first');
+    assert.is(client.service.count(), 1, 'answered after what was sent');
+    assert.ok(performance.now() - started >= 200, 'after the sleep sent first');
+    assert.is(client.service.greet('next'), 'warm, next');
+  } finally {
+    client.close();
+  }
+});
+
 test('a rejected promise becomes a thrown BlockingCallError with its code', () => {
   const client = open('x');
   try {

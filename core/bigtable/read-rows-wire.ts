@@ -14,10 +14,10 @@ export interface WireRange {
   end: Buffer;
 }
 
-const LEN = 2;
-const VARINT = 0;
+export const LEN = 2;
+export const VARINT = 0;
 
-function pushVarint(out: number[], value: number): void {
+export function pushVarint(out: number[], value: number): void {
   while (value > 0x7f) {
     out.push((value & 0x7f) | 0x80);
     value = Math.floor(value / 128);
@@ -25,7 +25,8 @@ function pushVarint(out: number[], value: number): void {
   out.push(value);
 }
 
-function lengthDelimited(field: number, bytes: Buffer): Buffer {
+/** A length-delimited field (bytes, a string, an embedded message). */
+export function lengthDelimited(field: number, bytes: Buffer): Buffer {
   const head: number[] = [];
   pushVarint(head, (field << 3) | LEN);
   pushVarint(head, bytes.length);

@@ -61,6 +61,17 @@ const ID_BYTE = Uint8Array.from({length: 256}, (_, c) =>
   ID_PATTERN.test(String.fromCharCode(c)) ? 1 : 0,
 );
 
+/** The decimal number of `count` digits at `at`; NaN if any is not a digit. */
+function digits(bytes: Buffer, at: number, count: number): number {
+  let value = 0;
+  for (let k = at; k < at + count; k++) {
+    const digit = bytes[k]! - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
 export class PackedTransactions {
   /** `start[i * FIELD_COUNT + f]`: where field f of transaction i begins; `end` likewise. */
   private readonly starts: Int32Array;
@@ -94,9 +105,12 @@ export class PackedTransactions {
       );
   }
 
-  /** The field's bytes, a view of the buffer (a plain Uint8Array: cheaper to make than a Buffer). */
-  view(i: number, field: PackedField): Uint8Array {
-    const f = i * FIELD_COUNT + FIELD[field];
+  /**
+   * The bytes of field `field` (its index in PACKED_FIELDS) of transaction i, a view of the buffer
+   * (a plain Uint8Array: cheaper to make than a Buffer).
+   */
+  view(i: number, field: number): Uint8Array {
+    const f = i * FIELD_COUNT + field;
     return new Uint8Array(
       this.bytes.buffer,
       this.bytes.byteOffset + this.starts[f]!,
@@ -121,23 +135,14 @@ export class PackedTransactions {
     const at = this.starts[f]!;
     const b = this.bytes;
     if (this.ends[f]! - at !== OCCURRED_AT_BYTES) return NaN;
-    const n = (from: number, to: number) => {
-      let value = 0;
-      for (let k = at + from; k < at + to; k++) {
-        const digit = b[k]! - 0x30;
-        if (digit < 0 || digit > 9) return NaN;
-        value = value * 10 + digit;
-      }
-      return value;
-    };
     return Date.UTC(
-      n(0, 4),
-      n(5, 7) - 1,
-      n(8, 10),
-      n(11, 13),
-      n(14, 16),
-      n(17, 19),
-      n(20, 23),
+      digits(b, at, 4),
+      digits(b, at + 5, 2) - 1,
+      digits(b, at + 8, 2),
+      digits(b, at + 11, 2),
+      digits(b, at + 14, 2),
+      digits(b, at + 17, 2),
+      digits(b, at + 20, 3),
     );
   }
 

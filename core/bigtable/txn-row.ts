@@ -5,7 +5,11 @@ import {
   type RawMutation,
   toRawEntry,
 } from './mutate-entries';
-import type {PackedField, PackedTransactions} from '../packed-transactions';
+import {
+  PACKED_FIELDS,
+  type PackedField,
+  type PackedTransactions,
+} from '../packed-transactions';
 import {type ReadRow, newestText} from './read-rows';
 import {decodeRowKey, encodeRowKey, rowKeyBytes, writeRowKey} from './row-key';
 import type {TxnTableSchema} from '../resources';
@@ -60,6 +64,9 @@ const TXN_CELLS: ReadonlyArray<
 ];
 const QUALIFIER_BYTES = TXN_CELLS.map(([, qualifier]) =>
   Buffer.from(qualifier),
+);
+const PACKED_INDEX = TXN_CELLS.map(([, , field]) =>
+  PACKED_FIELDS.indexOf(field),
 );
 
 export function toRowEntry(
@@ -130,7 +137,7 @@ export function packedTxnRawEntries(
           familyName: families[c]!,
           columnQualifier: QUALIFIER_BYTES[c]!,
           timestampMicros,
-          value: packed.view(i, TXN_CELLS[c]![2]),
+          value: packed.view(i, PACKED_INDEX[c]!),
         },
       };
     }

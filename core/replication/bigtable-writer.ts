@@ -1,11 +1,7 @@
 import type {Table} from '@google-cloud/bigtable';
 import type {TxnTableSchema} from '../resources';
 import type {PackedTransactions} from '../packed-transactions';
-import {
-  type RawEntry,
-  isPartialFailure,
-  mutateEntries,
-} from '../bigtable/mutate-entries';
+import {isPartialFailure, mutateEntries} from '../bigtable/mutate-entries';
 import {type TxnRawEntries, packedTxnRawEntries} from '../bigtable/txn-row';
 
 /**

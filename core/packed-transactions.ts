@@ -12,8 +12,8 @@ import {
 
 /**
  * Many transactions as one buffer of their fields' bytes: how a claim comes back from the database
- * (one row, one column, see core/sql/transactions.ts) so that no per-row result, string or Date is
- * built on the way to Bigtable, whose cells take the same bytes.
+ * (one binary value a row, packed by the SELECT, see core/sql/transactions.ts) so that no string,
+ * Date or object per field is built on the way to Bigtable, whose cells take the same bytes.
  *
  * Each transaction is its PACKED_FIELDS in order, each as a 2-byte big-endian length and that many
  * bytes (text as UTF-8, `occurredAt` as `yyyy-mm-dd hh:mm:ss.SSS` in UTC, a DATETIME(3)'s text, `amountMinor` as decimal
@@ -78,7 +78,7 @@ export class PackedTransactions {
   private readonly ends: Int32Array;
   private readonly trailer: Int32Array;
 
-  /** `count` is how many transactions the database said it packed: the buffer must hold exactly those. */
+  /** `count` is how many transactions the buffer holds: exactly those, or it is refused. */
   constructor(
     readonly bytes: Buffer,
     readonly count: number,
@@ -101,7 +101,7 @@ export class PackedTransactions {
     }
     if (at !== bytes.length)
       throw new PackedTransactionsError(
-        `packed transactions: ${bytes.length} bytes do not hold exactly ${count} transactions (a truncated result?)`,
+        `packed transactions: ${bytes.length} bytes do not hold exactly ${count} transactions`,
       );
   }
 

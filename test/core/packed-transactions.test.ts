@@ -114,7 +114,7 @@ test('an invalid stored row is refused by name, with the field that is wrong', a
   }
 });
 
-test('a packed value that does not hold exactly the rows counted (cut short) is refused', async () => {
+test('a packed buffer that does not hold exactly the rows counted (cut short) is refused', async () => {
   const packed = packTransactions(await generated(10));
   assert.throws(
     () =>

@@ -129,9 +129,6 @@ const ONE_WORKER = {
   watermark: DEFAULT_WATERMARK_RULE,
 };
 
-/** How many rows a claim's result holds (its one row is the count, then the packed rows). */
-const claimedCount = (rows: unknown[]) => Number((rows[0] as unknown[])[0]);
-
 /**
  * The real pool, with one observer: `onClaim` sees every claim's statement and result before the
  * replicator does, and may act (on another connection) before handing the result on.
@@ -184,7 +181,7 @@ test('the final sweep takes a row that a concurrent claim held while the range l
           // The first claim over the whole range (no resume point) that comes back empty: the
           // replicator is about to call the range drained. The other claim rolls back now, before it does.
           if (
-            claimedCount(rows) === 0 &&
+            rows.length === 0 &&
             !sql.includes('occurred_at >=') &&
             releasedAtEmptyClaim++ === 0
           )

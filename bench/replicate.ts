@@ -25,16 +25,14 @@ import type {Table} from '@google-cloud/bigtable';
 import {createBigtableClient} from '../core/bigtable/client';
 import {createLogger} from '../core/log';
 import {provisionBigtable} from '../core/provision/bigtable';
-import {mutateEntries} from '../core/bigtable/mutate-entries';
+import {type RawEntry, mutateEntries} from '../core/bigtable/mutate-entries';
 import {replicateUnsent} from '../core/replication/replicate';
 import {DEFAULT_WATERMARK_RULE} from '../core/replication/watermark-rule';
 import {type TxnTableSchema, defaultResources} from '../core/resources';
 import type {SqlPool} from '../core/sql/connect';
-import type {Transaction} from '../core/transaction';
 import {insertBatch} from '../core/sql/generation-batches';
-import {markSent} from '../core/sql/transactions';
-import {readBatch} from '../test/support/sql-transactions';
-import {toTxnRawEntries} from '../core/bigtable/txn-row';
+import {markSent, selectBatch} from '../core/sql/transactions';
+import {packedTxnRawEntries, toTxnRawEntries} from '../core/bigtable/txn-row';
 import type {Platform} from '../local/platform';
 import {
   benchDatabase,
@@ -78,24 +76,27 @@ async function simplestJob(
 ): Promise<number> {
   const connection = await deps.sql.acquire();
   try {
-    const txns: Transaction[] = [];
-    for (const batchId of batchIds)
-      txns.push(...(await readBatch(connection, batchId)));
-    const entries = toTxnRawEntries(txns, deps.schema);
+    const ids: string[] = [];
+    const entries: RawEntry[] = [];
+    for (const batchId of batchIds) {
+      const encoded = packedTxnRawEntries(
+        await selectBatch(connection, batchId),
+        deps.schema,
+      );
+      ids.push(...encoded.ids);
+      entries.push(...encoded.entries);
+    }
     let next = 0;
     const worker = async () => {
       while (next < entries.length) {
         const start = next;
         next += BATCH;
         await mutateEntries(deps.table, entries.slice(start, start + BATCH));
-        await markSent(
-          connection,
-          txns.slice(start, start + BATCH).map(txn => txn.id),
-        );
+        await markSent(connection, ids.slice(start, start + BATCH));
       }
     };
     await Promise.all(Array.from({length: IN_FLIGHT}, worker));
-    return txns.length;
+    return ids.length;
   } finally {
     connection.release();
   }

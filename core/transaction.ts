@@ -38,7 +38,8 @@ export class TransactionError extends Error {
 }
 
 /** Ids are used inside Bigtable row keys, so they are restricted to a safe alphabet. */
-export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const ID_MAX_LENGTH = 64;
+export const ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${ID_MAX_LENGTH}}$`);
 export const MAX_AMOUNT_MINOR = 10n ** 15n;
 
 export function isTransactionType(value: unknown): value is TransactionType {

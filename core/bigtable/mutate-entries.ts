@@ -16,7 +16,8 @@ type SetCell = {
     familyName: string;
     columnQualifier: Buffer;
     timestampMicros: number;
-    value: Buffer;
+    /** A Buffer or any view of bytes: the serializer copies them either way. */
+    value: Uint8Array;
   };
 };
 type DeleteFromFamily = {deleteFromFamily: {familyName: string}};

@@ -47,6 +47,35 @@ export function encodeRowKey(id: string, occurredAt: Date): string {
   return `${saltText(saltOf(id))}#${iso.slice(0, 10)}#${iso.slice(11, 23)}#${id}`;
 }
 
+/** The longest key writeRowKey writes for an id of `idBytes` bytes. */
+export const rowKeyBytes = (idBytes: number) => SALT_WIDTH + 25 + idBytes;
+
+const HASH = 0x23;
+
+/**
+ * Writes encodeRowKey's bytes for a valid id and time (the caller has validated both) into
+ * `target` at `at`, and returns where it ends. `time` holds the time as `yyyy-mm-dd?hh:mm:ss.SSS`
+ * (UTC, any byte between date and time) at `timeAt`; the salt is written as two digits (SALT_BUCKETS < 100).
+ */
+export function writeRowKey(
+  target: Buffer,
+  at: number,
+  id: string,
+  time: Uint8Array,
+  timeAt: number,
+): number {
+  const salt = saltOf(id);
+  target[at++] = 0x30 + ((salt / 10) | 0);
+  target[at++] = 0x30 + (salt % 10);
+  target[at++] = HASH;
+  for (let k = timeAt; k < timeAt + 10; k++) target[at++] = time[k]!;
+  target[at++] = HASH;
+  for (let k = timeAt + 11; k < timeAt + 23; k++) target[at++] = time[k]!;
+  target[at++] = HASH;
+  for (let k = 0; k < id.length; k++) target[at++] = id.charCodeAt(k);
+  return at;
+}
+
 const KEY_PATTERN =
   /^(\d{2})#(\d{4}-\d{2}-\d{2})#(\d{2}:\d{2}:\d{2}\.\d{3})#([A-Za-z0-9_-]{1,64})$/;
 

@@ -1,9 +1,20 @@
 import {isCurrency} from '../money';
-import {type CellEntry, RawEntry, type RawMutation} from './mutate-entries';
+import {
+  type CellEntry,
+  RawEntry,
+  type RawMutation,
+  toRawEntry,
+} from './mutate-entries';
+import {
+  PACKED_FIELDS,
+  type PackedField,
+  type PackedTransactions,
+} from '../packed-transactions';
 import {type ReadRow, newestText} from './read-rows';
-import {decodeRowKey, encodeRowKey} from './row-key';
+import {decodeRowKey, encodeRowKey, rowKeyBytes, writeRowKey} from './row-key';
 import type {TxnTableSchema} from '../resources';
 import {
+  ID_MAX_LENGTH,
   type Transaction,
   TransactionError,
   isTransactionType,
@@ -35,24 +46,27 @@ export const DELIVERY_COLUMNS = {
 /** A `txn_tbl` row to write (families by the schema's names). */
 export type TxnRowEntry = CellEntry;
 
-/** The row's cells: family (by its role in the schema), qualifier, the value from the transaction. */
+/** The row's cells: family (by its role in the schema), qualifier, the transaction's field. */
 const TXN_CELLS: ReadonlyArray<
   readonly [
     family: keyof TxnTableSchema['families'],
     qualifier: string,
-    value: (txn: Transaction) => string,
+    field: Exclude<PackedField, 'id' | 'occurredAt'>,
   ]
 > = [
-  ['transaction', TXN_COLUMNS.accountId, txn => txn.accountId],
-  ['transaction', TXN_COLUMNS.merchant, txn => txn.merchant],
-  ['transaction', TXN_COLUMNS.merchantCategory, txn => txn.merchantCategory],
-  ['transaction', TXN_COLUMNS.type, txn => txn.type],
-  ['transaction', TXN_COLUMNS.amountMinor, txn => txn.amountMinor.toString()],
-  ['transaction', TXN_COLUMNS.currency, txn => txn.currency],
-  ['delivery', DELIVERY_COLUMNS.batchId, txn => txn.batchId],
+  ['transaction', TXN_COLUMNS.accountId, 'accountId'],
+  ['transaction', TXN_COLUMNS.merchant, 'merchant'],
+  ['transaction', TXN_COLUMNS.merchantCategory, 'merchantCategory'],
+  ['transaction', TXN_COLUMNS.type, 'type'],
+  ['transaction', TXN_COLUMNS.amountMinor, 'amountMinor'],
+  ['transaction', TXN_COLUMNS.currency, 'currency'],
+  ['delivery', DELIVERY_COLUMNS.batchId, 'batchId'],
 ];
 const QUALIFIER_BYTES = TXN_CELLS.map(([, qualifier]) =>
   Buffer.from(qualifier),
+);
+const PACKED_INDEX = TXN_CELLS.map(([, , field]) =>
+  PACKED_FIELDS.indexOf(field),
 );
 
 export function toRowEntry(
@@ -62,59 +76,76 @@ export function toRowEntry(
   validateTransaction(txn);
   const timestamp = txn.occurredAt;
   const data: TxnRowEntry['data'] = {};
-  for (const [family, qualifier, value] of TXN_CELLS)
+  for (const [family, qualifier, field] of TXN_CELLS)
     (data[schema.families[family]] ??= {})[qualifier] = {
-      value: value(txn),
+      value: field === 'amountMinor' ? txn.amountMinor.toString() : txn[field],
       timestamp,
     };
   return {key: encodeRowKey(txn.id, txn.occurredAt), data};
 }
 
-/**
- * The rows of many transactions as MutateRows entries, the SetCell mutations toRawEntry makes of
- * toRowEntry's rows, built straight from the transactions: no cell objects in between, and every
- * key and value of the batch encoded as one Buffer, each a view of it (a Buffer.from per text, eight
- * a row, was most of the encoding's CPU). Text beyond ASCII has more bytes than characters, so such
- * a batch is encoded text by text instead.
- */
+/** The rows of many transactions as MutateRows entries (validated first: a TransactionError names the bad field). */
 export function toTxnRawEntries(
   txns: readonly Transaction[],
   schema: TxnTableSchema,
 ): RawEntry[] {
-  const texts: string[] = [];
-  for (const txn of txns) {
-    validateTransaction(txn);
-    texts.push(encodeRowKey(txn.id, txn.occurredAt));
-    for (const [, , value] of TXN_CELLS) texts.push(value(txn));
-  }
-  const joined = texts.join('');
-  const all = Buffer.from(joined);
-  const ascii = all.length === joined.length;
-  let offset = 0;
-  let next = 0;
-  const bytesOf = () => {
-    const text = texts[next++]!;
-    return ascii
-      ? all.subarray(offset, (offset += text.length))
-      : Buffer.from(text);
-  };
+  return txns.map(txn => toRawEntry(toRowEntry(txn, schema)));
+}
+
+/** Packed transactions as their MutateRows entries: `entries[i]` is the row of `ids[i]`, which occurred at `occurredAtMs[i]`. */
+export interface TxnRawEntries {
+  ids: string[];
+  occurredAtMs: number[];
+  entries: RawEntry[];
+}
+
+/**
+ * The entries toTxnRawEntries makes of the same transactions, built from their packed bytes: each
+ * cell's value is a view of the packed buffer (the database's UTF-8 is the cell's UTF-8), and the
+ * keys of all rows are written into one buffer. No string, Date or cell object per field is made.
+ * A row the bytes alone do not show valid (`isPlain`) is decoded in full and validated: a
+ * StoredTransactionError names it, or it is encoded from its decoded fields.
+ */
+export function packedTxnRawEntries(
+  packed: PackedTransactions,
+  schema: TxnTableSchema,
+): TxnRawEntries {
+  const count = packed.count;
+  const ids = new Array<string>(count);
+  const occurredAtMs = new Array<number>(count);
+  const entries = new Array<RawEntry>(count);
+  const keys = Buffer.allocUnsafe(count * rowKeyBytes(ID_MAX_LENGTH));
   const families = TXN_CELLS.map(([family]) => schema.families[family]);
-  return txns.map(txn => {
-    const rowKey = bytesOf();
-    const timestampMicros = txn.occurredAt.getTime() * 1000;
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    if (!packed.isPlain(i)) {
+      const txn = packed.transaction(i);
+      ids[i] = txn.id;
+      occurredAtMs[i] = txn.occurredAt.getTime();
+      entries[i] = toRawEntry(toRowEntry(txn, schema));
+      continue;
+    }
+    const id = packed.id(i);
+    const ms = packed.occurredAtMs(i);
+    const keyAt = at;
+    at = writeRowKey(keys, at, id, packed.bytes, packed.start(i, 'occurredAt'));
+    const timestampMicros = ms * 1000;
     const mutations: RawMutation[] = new Array(TXN_CELLS.length);
-    for (let i = 0; i < TXN_CELLS.length; i++) {
-      mutations[i] = {
+    for (let c = 0; c < TXN_CELLS.length; c++) {
+      mutations[c] = {
         setCell: {
-          familyName: families[i]!,
-          columnQualifier: QUALIFIER_BYTES[i]!,
+          familyName: families[c]!,
+          columnQualifier: QUALIFIER_BYTES[c]!,
           timestampMicros,
-          value: bytesOf(),
+          value: packed.view(i, PACKED_INDEX[c]!),
         },
       };
     }
-    return new RawEntry(rowKey, mutations);
-  });
+    ids[i] = id;
+    occurredAtMs[i] = ms;
+    entries[i] = new RawEntry(keys.subarray(keyAt, at), mutations);
+  }
+  return {ids, occurredAtMs, entries};
 }
 
 export class MalformedRowError extends Error {

@@ -1,12 +1,8 @@
 import type {Table} from '@google-cloud/bigtable';
 import type {TxnTableSchema} from '../resources';
-import type {Transaction} from '../transaction';
-import {
-  type RawEntry,
-  isPartialFailure,
-  mutateEntries,
-} from '../bigtable/mutate-entries';
-import {toTxnRawEntries} from '../bigtable/txn-row';
+import type {PackedTransactions} from '../packed-transactions';
+import {isPartialFailure, mutateEntries} from '../bigtable/mutate-entries';
+import {type TxnRawEntries, packedTxnRawEntries} from '../bigtable/txn-row';
 
 /**
  * Writes transactions to `txn_tbl` and says exactly which were accepted. MutateRows can fail in
@@ -26,25 +22,22 @@ export class BigtableWriteError extends Error {
 }
 
 /** Transactions as their MutateRows entries (`entries[i]` is `ids[i]`'s row), ready to write. */
-export interface EncodedTransactions {
-  ids: string[];
-  entries: RawEntry[];
-}
+export type EncodedTransactions = TxnRawEntries;
 
 /**
  * Encoded apart from the write, so a replicator encodes a claim before it takes a write slot and
  * a slot is busy only while its request is.
  */
 export function encodeTransactions(
-  txns: readonly Transaction[],
+  txns: PackedTransactions,
   schema: TxnTableSchema,
 ): EncodedTransactions {
-  return {ids: txns.map(t => t.id), entries: toTxnRawEntries(txns, schema)};
+  return packedTxnRawEntries(txns, schema);
 }
 
 export async function writeEncoded(
   table: Table,
-  {ids, entries}: EncodedTransactions,
+  {ids, entries}: Pick<EncodedTransactions, 'ids' | 'entries'>,
   timeoutMs: number,
 ): Promise<WriteResult> {
   if (ids.length === 0) return {accepted: [], failed: []};

@@ -139,8 +139,8 @@ export async function replicateUnsent(
   // Where the next claim starts: the newest occurred_at claimed so far, shared by the workers. It
   // only spares claims the flagged rows' stale index entries (see claimUnsent); what it skips (a
   // rolled-back claim, a late insert) the unnarrowed claim that must come before `drained` finds.
-  let resumeFrom: Date | undefined;
-  let span: ReplicationReport['span'];
+  let resumeFrom: number | undefined;
+  let span: {first: number; last: number} | undefined;
 
   const worker = async () => {
     while (!drained && !failed && Date.now() < deadline) {
@@ -150,20 +150,26 @@ export async function replicateUnsent(
       let broken = false;
       try {
         const from = resumeFrom;
-        let claimed = await claimUnsent(connection, options.batchSize, from);
-        if (claimed.length === 0 && from !== undefined) {
+        let claimed = await claimUnsent(
+          connection,
+          options.batchSize,
+          from === undefined ? undefined : new Date(from),
+        );
+        if (claimed.count === 0 && from !== undefined) {
           if (resumeFrom === from) resumeFrom = undefined;
           claimed = await claimUnsent(connection, options.batchSize);
         }
-        if (claimed.length === 0) {
+        if (claimed.count === 0) {
           await connection.commit();
           drained = true;
           return;
         }
-        for (const txn of claimed)
-          if (resumeFrom === undefined || txn.occurredAt > resumeFrom)
-            resumeFrom = txn.occurredAt;
         const encoded = encodeTransactions(claimed, deps.txnSchema);
+        const times = encoded.occurredAtMs;
+        let newest = times[0]!;
+        for (const time of times) if (time > newest) newest = time;
+        if (resumeFrom === undefined || newest > resumeFrom)
+          resumeFrom = newest;
         const result = await writes(() =>
           writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs),
         );
@@ -171,11 +177,12 @@ export async function replicateUnsent(
         await markSentAndCommit(connection, result.accepted);
         const accepted =
           result.failed.length === 0 ? undefined : new Set(result.accepted);
-        for (const txn of claimed) {
-          if (accepted && !accepted.has(txn.id)) continue;
-          if (!span) span = {first: txn.occurredAt, last: txn.occurredAt};
-          else if (txn.occurredAt < span.first) span.first = txn.occurredAt;
-          else if (txn.occurredAt > span.last) span.last = txn.occurredAt;
+        for (let i = 0; i < times.length; i++) {
+          if (accepted && !accepted.has(encoded.ids[i]!)) continue;
+          const time = times[i]!;
+          if (!span) span = {first: time, last: time};
+          else if (time < span.first) span.first = time;
+          else if (time > span.last) span.last = time;
         }
         replicated += result.accepted.length;
         claims++;
@@ -188,7 +195,7 @@ export async function replicateUnsent(
                 line => /\S/.test(line) && !line.startsWith('Multiple errors'),
               ) ?? '';
           throw new BigtableWriteError(
-            `${result.failed.length} of ${claimed.length} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`,
+            `${result.failed.length} of ${claimed.count} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`,
             {
               cause: result.error,
             },
@@ -245,19 +252,23 @@ export async function replicateUnsent(
   const now = options.now?.() ?? new Date();
   const watermark = await recordNewWatermark(deps, options);
   // For the publisher: a span older than its cursor (a backfilled hour) is published too.
-  if (span)
+  const spanDates = span && {
+    first: new Date(span.first),
+    last: new Date(span.last),
+  };
+  if (spanDates)
     await recordReplicatedSpan(
       deps.stateTable,
       deps.stateSchema,
-      span.first,
-      span.last,
+      spanDates.first,
+      spanDates.last,
     );
   const report = {
     replicated,
     claims,
     drained,
     watermark,
-    ...(span ? {span} : {}),
+    ...(spanDates ? {span: spanDates} : {}),
     elapsedMs: Date.now() - started,
   };
   // watermarkLagSeconds feeds the log-based metric of the lag alert (scripts/alerts/).

@@ -1,10 +1,8 @@
 /** Reading the `transactions` table back, for tests: what a batch stored, how many rows match. */
 import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
 import type {Transaction} from '../../core/transaction';
-import {
-  TRANSACTION_COLUMNS,
-  selectTransactions,
-} from '../../core/sql/transactions';
+import type {PackedTransactions} from '../../core/packed-transactions';
+import {claimUnsent, selectBatch} from '../../core/sql/transactions';
 
 export async function countTransactions(
   connection: PoolConnection,
@@ -27,14 +25,24 @@ export async function countTransactions(
   return Number(rows[0]?.n ?? 0);
 }
 
+/** The packed rows as transactions, each validated. */
+export function transactionsOf(packed: PackedTransactions): Transaction[] {
+  return Array.from({length: packed.count}, (_, i) => packed.transaction(i));
+}
+
 /** Every transaction of a batch, by id. */
 export async function readBatch(
   connection: PoolConnection,
   batchId: string,
 ): Promise<Transaction[]> {
-  return selectTransactions(
-    connection,
-    `SELECT ${TRANSACTION_COLUMNS} FROM transactions WHERE batch_id = ? ORDER BY id`,
-    [batchId],
-  );
+  return transactionsOf(await selectBatch(connection, batchId));
+}
+
+/** A claim (see claimUnsent), its rows as transactions. */
+export async function claimTransactions(
+  connection: PoolConnection,
+  limit: number,
+  from?: Date,
+): Promise<Transaction[]> {
+  return transactionsOf(await claimUnsent(connection, limit, from));
 }

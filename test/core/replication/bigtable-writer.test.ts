@@ -13,6 +13,7 @@ import type {Transaction} from '../../../core/transaction';
 import {platformClients} from '../../support/suite-env';
 import {suiteResources} from '../../support/suite-resources';
 import {dumpTable} from '../../functions/fixtures';
+import {packTransactions} from '../../support/pack-transactions';
 
 const resources = suiteResources('bt-writer');
 const {bigtable} = platformClients(resources.project);
@@ -22,7 +23,12 @@ const writeTransactions = (
   schema: typeof resources.bigtable.txn,
   txns: readonly Transaction[],
   timeoutMs: number,
-) => writeEncoded(table, encodeTransactions(txns, schema), timeoutMs);
+) =>
+  writeEncoded(
+    table,
+    encodeTransactions(packTransactions(txns), schema),
+    timeoutMs,
+  );
 
 test.after(async () => {
   await bigtable.close();

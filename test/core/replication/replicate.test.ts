@@ -1,12 +1,13 @@
 import {Writable} from 'node:stream';
-import type {PoolConnection} from 'mysql2/promise';
+import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import {createLogger} from '../../../core/log';
+import {StoredTransactionError} from '../../../core/packed-transactions';
 import {replicateUnsent} from '../../../core/replication/replicate';
 import {DEFAULT_WATERMARK_RULE} from '../../../core/replication/watermark-rule';
 import type {SqlPool} from '../../../core/sql/connect';
-import {claimUnsent} from '../../../core/sql/transactions';
+import {claimTransactions} from '../../support/sql-transactions';
 import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
 import {
   cellVersionRange,
@@ -108,6 +109,26 @@ test('the completion line carries watermarkLagSeconds, the value the lag alert (
   );
 });
 
+/** The suite's Bigtable tables and a silent log, as replicateUnsent takes them. */
+function tables() {
+  const instance = env.bigtable.instance(env.resources.bigtable.instance);
+  return {
+    txnTable: instance.table(env.resources.bigtable.txn.id),
+    txnSchema: env.resources.bigtable.txn,
+    stateTable: instance.table(env.resources.bigtable.state.id),
+    stateSchema: env.resources.bigtable.state,
+    log: createLogger('test', undefined, 'silent'),
+  };
+}
+
+const ONE_WORKER = {
+  batchSize: 100,
+  workers: 1,
+  budgetMs: 60_000,
+  writeTimeoutMs: 30_000,
+  watermark: DEFAULT_WATERMARK_RULE,
+};
+
 /**
  * The real pool, with one observer: `onClaim` sees every claim's statement and result before the
  * replicator does, and may act (on another connection) before handing the result on.
@@ -152,7 +173,7 @@ test('the final sweep takes a row that a concurrent claim held while the range l
   try {
     await holder.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await holder.beginTransaction();
-    const claimed = await claimUnsent(holder, 1);
+    const claimed = await claimTransactions(holder, 1);
     held = claimed[0]!.id;
     const report = await replicateUnsent(
       {
@@ -166,20 +187,10 @@ test('the final sweep takes a row that a concurrent claim held while the range l
           )
             await holder.rollback();
         }),
-        txnTable: table,
-        txnSchema: env.resources.bigtable.txn,
-        stateTable: instance.table(env.resources.bigtable.state.id),
-        stateSchema: env.resources.bigtable.state,
-        log: createLogger('test', undefined, 'silent'),
+        ...tables(),
       },
       // One worker: nothing but the sweep can claim the row once it is released.
-      {
-        batchSize: 100,
-        workers: 1,
-        budgetMs: 60_000,
-        writeTimeoutMs: 30_000,
-        watermark: DEFAULT_WATERMARK_RULE,
-      },
+      ONE_WORKER,
     );
     assert.ok(
       releasedAtEmptyClaim >= 1,
@@ -201,6 +212,40 @@ test('the final sweep takes a row that a concurrent claim held while the range l
     rows.some(r => r.id.endsWith(`#${held}`)),
     `the released row ${held} is in Bigtable`,
   );
+});
+
+test('a stored row that does not validate stops the run by name, with nothing of its claim written or flagged', async () => {
+  await env.pool.query('UPDATE transactions SET sent_to_big_table = TRUE');
+  await seedBatches(env.pool, 'invalid', 1, 40);
+  const [[bad]] = await env.pool.query<RowDataPacket[]>(
+    'SELECT id FROM transactions WHERE sent_to_big_table = FALSE ORDER BY occurred_at LIMIT 1 OFFSET 17',
+  );
+  await env.pool.query(
+    "UPDATE transactions SET currency = 'XXX' WHERE id = ?",
+    [bad!.id],
+  );
+  const instance = env.bigtable.instance(env.resources.bigtable.instance);
+  const table = instance.table(env.resources.bigtable.txn.id);
+  await table.truncate();
+  try {
+    const error = await replicateUnsent(
+      {sql: env.sql, ...tables()},
+      ONE_WORKER,
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    assert.instance(error, StoredTransactionError);
+    assert.match(
+      (error as Error).message,
+      `transaction ${String(bad!.id)}: currency: "XXX" is not a supported currency`,
+    );
+    assert.is(await countRows(env.pool, 'sent_to_big_table = FALSE'), 40);
+    const [rows] = await table.getRows();
+    assert.is(rows.length, 0, 'nothing of the claim reached Bigtable');
+  } finally {
+    await env.pool.query('DELETE FROM transactions WHERE id = ?', [bad!.id]);
+  }
 });
 
 test.run();

@@ -1,7 +1,8 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
-import {claimUnsent, markSentAndCommit} from '../../../core/sql/transactions';
+import {markSentAndCommit} from '../../../core/sql/transactions';
+import {claimTransactions} from '../../support/sql-transactions';
 import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
 import {seedBatches} from '../../functions/fixtures';
 import {printingErrors} from '../../support/hooks';
@@ -80,7 +81,7 @@ test('a claim session: READ COMMITTED; the claim opens the transaction, the flag
     await session.commit();
 
     // No START TRANSACTION: the locks of the claim last until the commit.
-    const claimed = await claimUnsent(session, 10);
+    const claimed = await claimTransactions(session, 10);
     const ids = claimed.map(txn => txn.id);
     assert.is(ids.length, 10);
     assert.is(
@@ -96,7 +97,7 @@ test('a claim session: READ COMMITTED; the claim opens the transaction, the flag
       'flags committed, seen from another session',
     );
     // The next claim is a new transaction of its own, after the flagged rows.
-    const next = await claimUnsent(session, 100);
+    const next = await claimTransactions(session, 100);
     assert.is(next.length, 30);
     assert.ok(next.every(txn => !ids.includes(txn.id)));
     await markSentAndCommit(session, []);
@@ -117,11 +118,11 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
   let other: PoolConnection | undefined;
   try {
     await session.query('SET SESSION innodb_lock_wait_timeout = 1');
-    const claimed = await claimUnsent(session, 5);
+    const claimed = await claimTransactions(session, 5);
     const ids = claimed.map(txn => txn.id);
     // Another replicator holds a row the flag list names: the UPDATE times out on it.
     other = await env.sql.acquireClaimSession();
-    const [held] = await claimUnsent(other, 1);
+    const [held] = await claimTransactions(other, 1);
     const error = await markSentAndCommit(session, [...ids, held!.id]).then(
       () => undefined,
       (failure: unknown) => failure as {errno?: number},

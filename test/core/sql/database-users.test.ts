@@ -23,7 +23,8 @@ import {insertBatch} from '../../../core/sql/generation-batches';
 import {openGenerationLease} from '../../../core/sql/generation-leases';
 import {applyMigrations} from '../../../core/sql/migrations';
 import {openSqlPool} from '../../../core/sql/connect';
-import {claimUnsent, markSentAndCommit} from '../../../core/sql/transactions';
+import {markSentAndCommit} from '../../../core/sql/transactions';
+import {claimTransactions} from '../../support/sql-transactions';
 import {sqlPoolOf} from '../../functions/fixtures';
 import {printingErrors} from '../../support/hooks';
 import {platformEnv} from '../../support/platform-env';
@@ -157,7 +158,7 @@ test('replication user: claims, flags and computes the watermark through core; c
   try {
     const connection = await sql.acquireClaimSession();
     try {
-      const claimed = await claimUnsent(connection, 100);
+      const claimed = await claimTransactions(connection, 100);
       assert.is(claimed.length, 20);
       assert.is(
         await markSentAndCommit(

@@ -8,8 +8,11 @@ import {
   readBatchSummary,
 } from '../../../core/sql/generation-batches';
 import {openGenerationLease} from '../../../core/sql/generation-leases';
-import {claimUnsent} from '../../../core/sql/transactions';
-import {countTransactions, readBatch} from '../../support/sql-transactions';
+import {
+  claimTransactions,
+  countTransactions,
+  readBatch,
+} from '../../support/sql-transactions';
 import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
 import {sqlPoolOf} from '../../functions/fixtures';
 import {printingErrors} from '../../support/hooks';
@@ -111,8 +114,8 @@ test('claims skip rows another transaction holds', async () => {
     await a.beginTransaction();
     await b.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await b.beginTransaction();
-    const first = await claimUnsent(a, 1000);
-    const second = await claimUnsent(b, 1000);
+    const first = await claimTransactions(a, 1000);
+    const second = await claimTransactions(b, 1000);
     assert.is(first.length, 1000);
     assert.is(second.length, 1000);
     const ids = new Set(first.map(t => t.id));

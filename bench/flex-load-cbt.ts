@@ -12,11 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  VARINT,
-  lengthDelimited,
-  pushVarint,
-} from '../core/bigtable/read-rows-wire';
+import {VARINT, lengthDelimited, pushVarint} from '../core/bigtable/wire';
 import {SOURCE_VERSION_COLUMN} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {LocalDirectoryStore} from '../core/storage/local-directory-store';

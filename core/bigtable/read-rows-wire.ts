@@ -1,4 +1,5 @@
 import type {ReadRow} from './read-rows';
+import {LEN, VARINT, WireReader, lengthDelimited} from './wire';
 
 /**
  * The ReadRows messages in protobuf's wire format, written and read here instead of through the
@@ -12,25 +13,6 @@ export interface WireRange {
   start: Buffer;
   startOpen?: boolean;
   end: Buffer;
-}
-
-export const LEN = 2;
-export const VARINT = 0;
-
-export function pushVarint(out: number[], value: number): void {
-  while (value > 0x7f) {
-    out.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-}
-
-/** A length-delimited field (bytes, a string, an embedded message). */
-export function lengthDelimited(field: number, bytes: Buffer): Buffer {
-  const head: number[] = [];
-  pushVarint(head, (field << 3) | LEN);
-  pushVarint(head, bytes.length);
-  return Buffer.concat([Buffer.from(head), bytes]);
 }
 
 /**
@@ -240,86 +222,5 @@ class NameCache {
     if (this.names.length < 64)
       this.names.push({bytes: Buffer.from(buffer.subarray(start, end)), text});
     return text;
-  }
-}
-
-/** Reads protobuf's wire format from one buffer. */
-class WireReader {
-  position = 0;
-  private readonly buffer: Buffer;
-
-  constructor(bytes: Uint8Array) {
-    this.buffer = Buffer.isBuffer(bytes)
-      ? bytes
-      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
-  more(): boolean {
-    return this.position < this.buffer.length;
-  }
-
-  /** A varint up to 2^53 (timestamps in microseconds fit). */
-  varint(): number {
-    let result = 0;
-    let scale = 1;
-    for (;;) {
-      if (this.position >= this.buffer.length)
-        throw new ReadRowsProtocolError('a truncated message');
-      const byte = this.buffer[this.position++]!;
-      result += (byte & 0x7f) * scale;
-      if (byte < 0x80) return result;
-      scale *= 128;
-    }
-  }
-
-  bytes(length: number): Buffer {
-    const start = this.position;
-    this.position += length;
-    return Buffer.from(this.buffer.subarray(start, this.position));
-  }
-
-  slice(start: number, end: number): Buffer {
-    return this.buffer.subarray(start, end);
-  }
-
-  text(start: number, end: number): string {
-    return this.buffer.toString('utf8', start, end);
-  }
-
-  /**
-   * A google.protobuf.StringValue or BytesValue holding text: its field 1. Family names and
-   * qualifiers repeat in every row, so each distinct one becomes a string once (`names`).
-   */
-  wrappedText(names: NameCache): string {
-    const end = this.position + this.varint();
-    let text = '';
-    while (this.position < end) {
-      const tag = this.varint();
-      if (tag === ((1 << 3) | LEN)) {
-        const length = this.varint();
-        text = names.textOf(this.buffer, this.position, this.position + length);
-        this.position += length;
-      } else this.skip(tag & 7);
-    }
-    return text;
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case VARINT:
-        this.varint();
-        return;
-      case 1:
-        this.position += 8;
-        return;
-      case LEN:
-        this.position += this.varint();
-        return;
-      case 5:
-        this.position += 4;
-        return;
-      default:
-        throw new ReadRowsProtocolError(`wire type ${wireType}`);
-    }
   }
 }

@@ -1,5 +1,11 @@
-import {Metadata, type ClientReadableStream, status} from '@grpc/grpc-js';
-import {type Bigtable, type Table, v2} from '@google-cloud/bigtable';
+import {type ClientReadableStream, status} from '@grpc/grpc-js';
+import type {Table} from '@google-cloud/bigtable';
+import {
+  type DataChannel as Channel,
+  dataChannelOf as channelOf,
+  routingHeader,
+  tableNameOf,
+} from './data-channel';
 import type {ReadRow, RowRange} from './read-rows';
 import {
   RowMerger,
@@ -29,54 +35,6 @@ const FIRST_BACKOFF_MS = 10;
 const MAX_BACKOFF_MS = 60_000;
 
 const READ_ROWS = '/google.bigtable.v2.Bigtable/ReadRows';
-
-interface Stub {
-  makeServerStreamRequest(
-    method: string,
-    serialize: (value: Buffer) => Buffer,
-    deserialize: (value: Buffer) => Buffer,
-    argument: Buffer,
-    metadata: Metadata,
-    options: object,
-  ): ClientReadableStream<Buffer>;
-}
-
-/** What reads one table need, resolved once per Bigtable client. */
-interface Channel {
-  stub: Stub;
-  projectId: string;
-  appProfileId?: string;
-}
-
-const channels = new WeakMap<Bigtable, Promise<Channel>>();
-
-/** The client's data-API stub, made the way the client makes it on its first request. */
-function channelOf(bigtable: Bigtable): Promise<Channel> {
-  let channel = channels.get(bigtable);
-  if (!channel) {
-    channel = (async () => {
-      let gapic = bigtable.api.BigtableClient as v2.BigtableClient | undefined;
-      if (!gapic) {
-        gapic = new v2.BigtableClient(bigtable.options.BigtableClient);
-        bigtable.api.BigtableClient = gapic;
-      }
-      const [stub, projectId] = await Promise.all([
-        gapic.initialize().then(() => gapic.bigtableStub!),
-        bigtable.shouldReplaceProjectIdToken
-          ? bigtable.auth.getProjectId()
-          : bigtable.projectId,
-      ]);
-      return {
-        stub: stub as unknown as Stub,
-        projectId,
-        ...(bigtable.appProfileId ? {appProfileId: bigtable.appProfileId} : {}),
-      };
-    })();
-    channels.set(bigtable, channel);
-    channel.catch(() => channels.delete(bigtable));
-  }
-  return channel;
-}
 
 /** A read in progress: rows go to its `onRow` in key order, synchronously, until paused. */
 export interface RowStream {
@@ -139,12 +97,8 @@ export function streamRows(
   let ended = false;
 
   const attempt = (channel: Channel) => {
-    const tableName = table.name.replace('{{projectId}}', channel.projectId);
-    const metadata = new Metadata();
-    metadata.set(
-      'x-goog-request-params',
-      `table_name=${encodeURIComponent(tableName)}${channel.appProfileId ? `&app_profile_id=${encodeURIComponent(channel.appProfileId)}` : ''}`,
-    );
+    const tableName = tableNameOf(table.name, channel);
+    const metadata = routingHeader(tableName, channel);
     const rowsBefore = merger.lastRowKey;
     call = channel.stub.makeServerStreamRequest(
       READ_ROWS,

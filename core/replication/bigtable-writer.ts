@@ -1,7 +1,11 @@
 import type {Table} from '@google-cloud/bigtable';
 import type {TxnTableSchema} from '../resources';
 import type {PackedTransactions} from '../packed-transactions';
-import {isPartialFailure, mutateEntries} from '../bigtable/mutate-entries';
+import {
+  PartialWriteError,
+  type RawEntry,
+  mutateEntries,
+} from '../bigtable/mutate-entries';
 import {type TxnRawEntries, packedTxnRawEntries} from '../bigtable/txn-row';
 
 /**
@@ -45,31 +49,33 @@ export async function writeEncoded(
     await mutateEntries(table, entries, timeoutMs);
     return {accepted: ids, failed: []};
   } catch (error) {
-    // A PartialFailureError lists the entries that failed, unless the RPC itself also failed
-    // (its message then ends with the RPC error), in which case rows may be unaccounted for.
-    if (
-      isPartialFailure(error) &&
-      !error.message.includes('Request failed with')
-    ) {
-      const idByKey = new Map(
-        entries.map((entry, i) => [entry.rowKey.toString('utf8'), ids[i]!]),
-      );
-      const failedSet = new Set<string>();
-      for (const detail of error.errors) {
-        const key = detail.entry?.rowKey;
-        const id = idByKey.get(
-          Buffer.isBuffer(key) ? key.toString('utf8') : String(key),
-        );
-        // An error we cannot map to a row makes the whole batch unaccounted for.
-        if (id === undefined) return {accepted: [], failed: ids, error};
-        failedSet.add(id);
-      }
-      return {
-        accepted: ids.filter(id => !failedSet.has(id)),
-        failed: [...failedSet],
-        error,
-      };
-    }
-    return {accepted: [], failed: ids, error: error as Error};
+    return writeResultOf(ids, entries, error);
   }
+}
+
+/**
+ * What a failed write accepted. A PartialWriteError names the entries Bigtable refused: the others
+ * were written, unless the call itself failed too, in which case any entry may be unwritten. Any
+ * other error, or a refusal of an entry that was not sent, leaves every row unaccounted for.
+ */
+export function writeResultOf(
+  ids: readonly string[],
+  entries: readonly RawEntry[],
+  error: unknown,
+): WriteResult {
+  if (error instanceof PartialWriteError && error.rpcError === undefined) {
+    const indexOf = new Map(entries.map((entry, i) => [entry, i]));
+    const failedSet = new Set<string>();
+    for (const {entry} of error.errors) {
+      const i = indexOf.get(entry);
+      if (i === undefined) return {accepted: [], failed: [...ids], error};
+      failedSet.add(ids[i]!);
+    }
+    return {
+      accepted: ids.filter(id => !failedSet.has(id)),
+      failed: [...failedSet],
+      error,
+    };
+  }
+  return {accepted: [], failed: [...ids], error: error as Error};
 }

@@ -7,7 +7,12 @@ import {provisionBigtable} from '../../../core/provision/bigtable';
 import {
   encodeTransactions,
   writeEncoded,
+  writeResultOf,
 } from '../../../core/replication/bigtable-writer';
+import {
+  PartialWriteError,
+  RawEntry,
+} from '../../../core/bigtable/mutate-entries';
 import {toRowEntry} from '../../../core/bigtable/txn-row';
 import type {Transaction} from '../../../core/transaction';
 import {platformClients} from '../../support/suite-env';
@@ -117,66 +122,84 @@ test('a table Bigtable refuses every row of: nothing accepted', async () => {
   assert.ok(result.error);
 });
 
-/** A partial failure as the client reports it; the emulator cannot be made to fail only some rows. */
-function partialFailure(failedKeys: string[], rpcFailed = false): Error {
-  const error = new Error(
-    `Multiple errors occurred${rpcFailed ? 'Request failed with: 14 UNAVAILABLE' : ''}`,
-  ) as Error & {errors: unknown[]};
-  error.name = 'PartialFailureError';
-  error.errors = failedKeys.map(key => ({
-    code: 10,
-    message: 'aborted',
-    entry: {rowKey: Buffer.from(key)},
-  }));
-  return error;
-}
-
-test('a partial failure: only the rows Bigtable did not refuse count as accepted', async () => {
+test('a partial failure: only the rows Bigtable did not refuse count as accepted, and are stored', async () => {
+  await provisionBigtable(bigtable, resources.bigtable);
+  const table = bigtable
+    .instance(resources.bigtable.instance)
+    .table(resources.bigtable.txn.id);
   const txns = (await loadGenerator()).generate({
     batchId: batchIdForKey('partial'),
     slotStart,
     count: 10,
   });
-  const keys = txns.map(t => toRowEntry(t, resources.bigtable.txn).key);
-  const failing = (error: Error) =>
-    ({mutate: async () => Promise.reject(error)}) as unknown as Table;
-
-  const partial = await writeTransactions(
-    failing(partialFailure([keys[2]!, keys[7]!])),
+  const good = encodeTransactions(
+    packTransactions(txns),
     resources.bigtable.txn,
-    txns,
-    1000,
   );
+  // Rows 2 and 7 hold only a cell of a family the table does not have: the emulator refuses just
+  // those entries and writes the others.
+  const refused = (i: number) =>
+    new RawEntry(good.entries[i]!.rowKey, [
+      {
+        setCell: {
+          familyName: 'no_such_family',
+          columnQualifier: Buffer.from('q'),
+          timestampMicros: slotStart.getTime() * 1000,
+          value: Buffer.from('v'),
+        },
+      },
+    ]);
+  const entries = good.entries.map((entry, i) =>
+    i === 2 || i === 7 ? refused(i) : entry,
+  );
+  const partial = await writeEncoded(table, {ids: good.ids, entries}, 10_000);
   assert.equal(partial.failed.sort(), [txns[2]!.id, txns[7]!.id].sort());
   assert.equal(
     partial.accepted,
     txns.filter((_, i) => i !== 2 && i !== 7).map(t => t.id),
   );
+  assert.instance(partial.error, PartialWriteError);
+  const [stored] = await table.getRows({
+    keys: txns.map(t => toRowEntry(t, resources.bigtable.txn).key),
+  });
+  assert.equal(
+    stored.map(row => row.id).sort(),
+    txns
+      .filter((_, i) => i !== 2 && i !== 7)
+      .map(t => toRowEntry(t, resources.bigtable.txn).key)
+      .sort(),
+  );
+});
 
-  // When the RPC itself also failed, rows may be unaccounted for: none counts as accepted.
-  const rpc = await writeTransactions(
-    failing(partialFailure([keys[2]!], true)),
-    resources.bigtable.txn,
-    txns,
-    1000,
+test('a failed write whose outcome is not known for every row: nothing accepted', () => {
+  const ids = ['a', 'b', 'c'];
+  const entries = ids.map(id => new RawEntry(Buffer.from(id), []));
+  const refused = (entry: RawEntry) => ({entry, code: 13, message: 'refused'});
+  // The call failed too: the rows not named may be unwritten as well.
+  const rpc = writeResultOf(
+    ids,
+    entries,
+    new PartialWriteError([refused(entries[1]!)], new Error('14 UNAVAILABLE')),
   );
-  assert.is(rpc.accepted.length, 0);
-  // An error naming a row that was not sent: nothing can be trusted either.
-  const unknown = await writeTransactions(
-    failing(partialFailure(['00#2026-01-01#00:00:00.000#other'])),
-    resources.bigtable.txn,
-    txns,
-    1000,
+  assert.equal(rpc.accepted, []);
+  assert.equal(rpc.failed, ids);
+  // A refusal naming an entry that was not sent: nothing can be trusted either.
+  const stranger = writeResultOf(
+    ids,
+    entries,
+    new PartialWriteError([refused(new RawEntry(Buffer.from('b'), []))]),
   );
-  assert.is(unknown.accepted.length, 0);
-  const plain = await writeTransactions(
-    failing(new Error('DEADLINE_EXCEEDED')),
-    resources.bigtable.txn,
-    txns,
-    1000,
+  assert.equal(stranger.accepted, []);
+  const plain = writeResultOf(ids, entries, new Error('DEADLINE_EXCEEDED'));
+  assert.equal(plain.accepted, []);
+  assert.equal(plain.failed, ids);
+  const named = writeResultOf(
+    ids,
+    entries,
+    new PartialWriteError([refused(entries[1]!)]),
   );
-  assert.is(plain.accepted.length, 0);
-  assert.is(plain.failed.length, 10);
+  assert.equal(named.accepted, ['a', 'c']);
+  assert.equal(named.failed, ['b']);
 });
 
 test.run();

@@ -1,0 +1,119 @@
+import * as protobuf from 'protobufjs';
+import {test} from 'uvu';
+import * as assert from 'uvu/assert';
+import {RawEntry, toRawEntry} from '../../../core/bigtable/mutate-entries';
+import {
+  decodeMutateRowsResponse,
+  encodeMutateRowsRequest,
+} from '../../../core/bigtable/mutate-rows-wire';
+
+// The messages as the client's own generated code reads and writes them.
+const root = protobuf.Root.fromJSON(
+  require('@google-cloud/bigtable-api/build/protos/protos.json') as protobuf.INamespace,
+);
+const Request = root.lookupType('google.bigtable.v2.MutateRowsRequest');
+const Response = root.lookupType('google.bigtable.v2.MutateRowsResponse');
+
+test('the request reads back, through the API protos, as the entries it was made of', () => {
+  const at = new Date('2026-11-20T14:00:00.123Z');
+  const entries = [
+    toRawEntry({
+      key: '03#2026-11-20#14:00:00.123#tx-1',
+      data: {
+        txn: {
+          merchant: {value: 'Café Zoë', timestamp: at},
+          amount_minor: {value: '1999', timestamp: at},
+        },
+        delivery: {batch_id: {value: 'b'.repeat(300), timestamp: at}},
+      },
+    }),
+    toRawEntry(
+      {key: 'day', data: {count: {n: {value: '', timestamp: new Date(0)}}}},
+      ['count', 'sum'],
+    ),
+  ];
+  const decoded = Request.toObject(
+    Request.decode(
+      encodeMutateRowsRequest(
+        'projects/p/instances/i/tables/t',
+        entries,
+        'profile',
+      ),
+    ),
+    {longs: Number, bytes: String},
+  );
+  const b64 = (text: string) => Buffer.from(text).toString('base64');
+  assert.equal(decoded, {
+    tableName: 'projects/p/instances/i/tables/t',
+    appProfileId: 'profile',
+    entries: [
+      {
+        rowKey: b64('03#2026-11-20#14:00:00.123#tx-1'),
+        mutations: [
+          {
+            setCell: {
+              familyName: 'txn',
+              columnQualifier: b64('merchant'),
+              timestampMicros: at.getTime() * 1000,
+              value: b64('Café Zoë'),
+            },
+          },
+          {
+            setCell: {
+              familyName: 'txn',
+              columnQualifier: b64('amount_minor'),
+              timestampMicros: at.getTime() * 1000,
+              value: b64('1999'),
+            },
+          },
+          {
+            setCell: {
+              familyName: 'delivery',
+              columnQualifier: b64('batch_id'),
+              timestampMicros: at.getTime() * 1000,
+              value: b64('b'.repeat(300)),
+            },
+          },
+        ],
+      },
+      {
+        rowKey: b64('day'),
+        mutations: [
+          {deleteFromFamily: {familyName: 'count'}},
+          {deleteFromFamily: {familyName: 'sum'}},
+          {
+            setCell: {
+              familyName: 'count',
+              columnQualifier: b64('n'),
+              timestampMicros: 0,
+              value: '',
+            },
+          },
+        ],
+      },
+    ],
+  });
+  const empty = Request.decode(
+    encodeMutateRowsRequest('t', [new RawEntry(Buffer.from('k'), [])]),
+  );
+  assert.is(Request.toObject(empty, {bytes: String}).entries.length, 1);
+});
+
+test('the entry statuses of a response, as the API writes them', () => {
+  const bytes = Response.encode(
+    Response.create({
+      entries: [
+        {index: 0, status: {code: 0}},
+        {index: 300, status: {code: 13, message: 'unknown family "x"'}},
+        {index: 2, status: {code: 14, message: 'try again'}},
+      ],
+    }),
+  ).finish();
+  assert.equal(decodeMutateRowsResponse(bytes), [
+    {index: 0, code: 0, message: ''},
+    {index: 300, code: 13, message: 'unknown family "x"'},
+    {index: 2, code: 14, message: 'try again'},
+  ]);
+});
+
+test.run();

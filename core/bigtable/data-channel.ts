@@ -1,4 +1,4 @@
-import {type ClientReadableStream, Metadata} from '@grpc/grpc-js';
+import {type ClientReadableStream, Metadata, status} from '@grpc/grpc-js';
 import {type Bigtable, v2} from '@google-cloud/bigtable';
 
 /**
@@ -71,4 +71,41 @@ export function routingHeader(
 /** The table's full name, the project filled in where the client was made without one. */
 export function tableNameOf(name: string, channel: DataChannel): string {
   return name.replace('{{projectId}}', channel.projectId);
+}
+
+/**
+ * The statuses the client retries its reads and writes on (DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+ * ABORTED, UNAVAILABLE), and its back-off: from 10 ms, doubling, at most 60 s, each wait jittered.
+ */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set<number>([
+  status.DEADLINE_EXCEEDED,
+  status.RESOURCE_EXHAUSTED,
+  status.ABORTED,
+  status.UNAVAILABLE,
+]);
+
+export class Backoff {
+  private nextMs = 10;
+
+  /** The next wait, jittered; each one doubles, up to 60 s. */
+  next(): number {
+    const wait = this.nextMs * (0.5 + Math.random());
+    this.nextMs = Math.min(60_000, this.nextMs * 2);
+    return wait;
+  }
+
+  reset(): void {
+    this.nextMs = 10;
+  }
+}
+
+/** UTF-8 bytes of the few names calls repeat (families, qualifiers), made once each. */
+const NAME_BYTES = new Map<string, Buffer>();
+export function nameBytes(name: string): Buffer {
+  let bytes = NAME_BYTES.get(name);
+  if (!bytes) {
+    bytes = Buffer.from(name);
+    NAME_BYTES.set(name, bytes);
+  }
+  return bytes;
 }

@@ -1,6 +1,13 @@
 import {status} from '@grpc/grpc-js';
 import type {Table} from '@google-cloud/bigtable';
-import {dataChannelOf, routingHeader, tableNameOf} from './data-channel';
+import {
+  Backoff,
+  RETRYABLE_STATUSES,
+  dataChannelOf,
+  nameBytes,
+  routingHeader,
+  tableNameOf,
+} from './data-channel';
 import {
   decodeMutateRowsResponse,
   encodeMutateRowsRequest,
@@ -76,35 +83,15 @@ export function setCellMutation(
   return {
     setCell: {
       familyName,
-      columnQualifier: qualifierBytes(qualifier),
+      columnQualifier: nameBytes(qualifier),
       timestampMicros,
       value: Buffer.from(value),
     },
   };
 }
 
-/** Column names, encoded once: they are only read when the request is serialized. */
-const QUALIFIERS = new Map<string, Buffer>();
-function qualifierBytes(name: string): Buffer {
-  let bytes = QUALIFIERS.get(name);
-  if (!bytes) {
-    bytes = Buffer.from(name);
-    QUALIFIERS.set(name, bytes);
-  }
-  return bytes;
-}
-
-/** Statuses a write is retried on, the client's: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
-const RETRYABLE = new Set<number>([
-  status.DEADLINE_EXCEEDED,
-  status.RESOURCE_EXHAUSTED,
-  status.ABORTED,
-  status.UNAVAILABLE,
-]);
-/** The client's: 3 retries, backing off from 10 ms, doubling, at most 60 s; 600 s in all. */
+/** The client's: 3 retries (data-channel.ts's back-off), 600 s in all. */
 const MAX_ATTEMPTS = 4;
-const FIRST_BACKOFF_MS = 10;
-const MAX_BACKOFF_MS = 60_000;
 const DEFAULT_TIMEOUT_MS = 600_000;
 
 const MUTATE_ROWS = '/google.bigtable.v2.Bigtable/MutateRows';
@@ -159,7 +146,7 @@ export async function mutateEntries(
   const failures = new Map<number, EntryFailure>();
   const statusOf = new Map<number, number>();
   let pending = entries.map((_, i) => i);
-  let backoffMs = FIRST_BACKOFF_MS;
+  const backoff = new Backoff();
   for (let attempt = 1; ; attempt++) {
     const sent = pending;
     const rpcError = await new Promise<Error | undefined>(resolve => {
@@ -193,25 +180,26 @@ export async function mutateEntries(
     // Left to send: entries without a status, and those refused with a retryable one.
     pending = sent.filter(i => {
       const code = statusOf.get(i);
-      return code === undefined || (code !== status.OK && RETRYABLE.has(code));
+      return (
+        code === undefined ||
+        (code !== status.OK && RETRYABLE_STATUSES.has(code))
+      );
     });
     for (const i of sent) statusOf.delete(i);
+    const wait = backoff.next();
     const rpcCode = (rpcError as {code?: number} | undefined)?.code;
     const retry =
       pending.length > 0 &&
       attempt < MAX_ATTEMPTS &&
       (rpcError === undefined ||
-        (rpcCode !== undefined && RETRYABLE.has(rpcCode))) &&
-      Date.now() + backoffMs < deadline;
+        (rpcCode !== undefined && RETRYABLE_STATUSES.has(rpcCode))) &&
+      Date.now() + wait < deadline;
     if (!retry) {
       if (pending.length === 0 && failures.size === 0) return;
       if (failures.size > 0)
         throw new PartialWriteError([...failures.values()], rpcError);
       throw rpcError ?? new Error('MutateRows left entries without a status');
     }
-    await new Promise(resolve =>
-      setTimeout(resolve, backoffMs * (0.5 + Math.random())),
-    );
-    backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+    await new Promise(resolve => setTimeout(resolve, wait));
   }
 }

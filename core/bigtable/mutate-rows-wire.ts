@@ -1,4 +1,5 @@
 import type {RawEntry} from './mutate-entries';
+import {nameBytes} from './data-channel';
 import {LEN, VARINT, WireReader} from './wire';
 
 /**
@@ -19,30 +20,19 @@ const varintLength = (value: number): number => {
 /** A length-delimited field's whole size: its tag (fields below 16), length and bytes. */
 const fieldLength = (bytes: number) => 1 + varintLength(bytes) + bytes;
 
-/** Family names as UTF-8, made once each. */
-const FAMILY_BYTES = new Map<string, Buffer>();
-function familyBytes(name: string): Buffer {
-  let bytes = FAMILY_BYTES.get(name);
-  if (!bytes) {
-    bytes = Buffer.from(name);
-    FAMILY_BYTES.set(name, bytes);
-  }
-  return bytes;
-}
-
 /** The size of a mutation's one field (SetCell or DeleteFromFamily), without its own head. */
 function innerLength(mutation: RawEntry['mutations'][number]): number {
   if ('setCell' in mutation) {
     const cell = mutation.setCell;
     return (
-      fieldLength(familyBytes(cell.familyName).length) + // family_name = 1
+      fieldLength(nameBytes(cell.familyName).length) + // family_name = 1
       fieldLength(cell.columnQualifier.length) + // column_qualifier = 2
       1 +
       varintLength(cell.timestampMicros) + // timestamp_micros = 3
       fieldLength(cell.value.length) // value = 4
     );
   }
-  return fieldLength(familyBytes(mutation.deleteFromFamily.familyName).length);
+  return fieldLength(nameBytes(mutation.deleteFromFamily.familyName).length);
 }
 
 class Writer {
@@ -116,13 +106,13 @@ export function encodeMutateRowsRequest(
       if ('setCell' in mutation) {
         const cell = mutation.setCell;
         out.head(1, inner); // Mutation.set_cell
-        out.bytes(1, familyBytes(cell.familyName));
+        out.bytes(1, nameBytes(cell.familyName));
         out.bytes(2, cell.columnQualifier);
         out.varintField(3, cell.timestampMicros);
         out.bytes(4, cell.value);
       } else {
         out.head(3, inner); // Mutation.delete_from_family
-        out.bytes(1, familyBytes(mutation.deleteFromFamily.familyName));
+        out.bytes(1, nameBytes(mutation.deleteFromFamily.familyName));
       }
     }
   }

@@ -1,8 +1,10 @@
-import {type ClientReadableStream, status} from '@grpc/grpc-js';
+import type {ClientReadableStream} from '@grpc/grpc-js';
 import type {Table} from '@google-cloud/bigtable';
 import {
   type DataChannel as Channel,
   dataChannelOf as channelOf,
+  Backoff,
+  RETRYABLE_STATUSES,
   routingHeader,
   tableNameOf,
 } from './data-channel';
@@ -23,16 +25,7 @@ import {
  * 8 ranges at once): a fraction of its CPU, see bench/README.md.
  */
 
-/** Statuses the client retries a read on: DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, UNAVAILABLE. */
-const RETRYABLE = new Set<number>([
-  status.DEADLINE_EXCEEDED,
-  status.RESOURCE_EXHAUSTED,
-  status.ABORTED,
-  status.UNAVAILABLE,
-]);
 const MAX_ATTEMPTS_WITHOUT_A_ROW = 10;
-const FIRST_BACKOFF_MS = 10;
-const MAX_BACKOFF_MS = 60_000;
 
 const READ_ROWS = '/google.bigtable.v2.Bigtable/ReadRows';
 
@@ -93,7 +86,7 @@ export function streamRows(
     end: Buffer.from(range.end),
   }));
   let attemptsWithoutARow = 0;
-  let backoffMs = FIRST_BACKOFF_MS;
+  const backoff = new Backoff();
   let ended = false;
 
   const attempt = (channel: Channel) => {
@@ -128,7 +121,7 @@ export function streamRows(
       if (stopped) return;
       if (
         error.code === undefined ||
-        !RETRYABLE.has(error.code) ||
+        !RETRYABLE_STATUSES.has(error.code) ||
         (merger.lastRowKey === rowsBefore &&
           ++attemptsWithoutARow >= MAX_ATTEMPTS_WITHOUT_A_ROW)
       ) {
@@ -137,12 +130,11 @@ export function streamRows(
       }
       if (merger.lastRowKey !== rowsBefore) {
         attemptsWithoutARow = 0;
-        backoffMs = FIRST_BACKOFF_MS;
+        backoff.reset();
       }
       merger.reset();
       remaining = after(remaining, merger.lastRowKey);
-      const delay = backoffMs * (0.5 + Math.random());
-      backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+      const delay = backoff.next();
       if (remaining.length === 0) finish();
       else setTimeout(() => !stopped && attempt(channel), delay);
     });

@@ -144,11 +144,11 @@ export async function mutateEntries(
   const tableName = tableNameOf(table.name, channel);
   const deadline = Date.now() + timeoutMs;
   const failures = new Map<number, EntryFailure>();
-  const statusOf = new Map<number, number>();
   let pending = entries.map((_, i) => i);
   const backoff = new Backoff();
   for (let attempt = 1; ; attempt++) {
     const sent = pending;
+    const statusOf = new Map<number, number>();
     const rpcError = await new Promise<Error | undefined>(resolve => {
       const call = channel.stub.makeServerStreamRequest(
         MUTATE_ROWS,
@@ -185,7 +185,6 @@ export async function mutateEntries(
         (code !== status.OK && RETRYABLE_STATUSES.has(code))
       );
     });
-    for (const i of sent) statusOf.delete(i);
     const wait = backoff.next();
     const rpcCode = (rpcError as {code?: number} | undefined)?.code;
     const retry =

@@ -1,24 +1,19 @@
 import type {RawEntry} from './mutate-entries';
 import {nameBytes} from './data-channel';
-import {LEN, VARINT, WireReader} from './wire';
+import {
+  LEN,
+  VARINT,
+  WireReader,
+  WireWriter,
+  fieldLength,
+  varintLength,
+} from './wire';
 
 /**
  * MutateRowsRequest and MutateRowsResponse in protobuf's wire format (google/bigtable/v2
  * bigtable.proto and data.proto), written into one buffer sized beforehand: no message object per
  * entry, mutation or cell, no copy per value.
  */
-
-const varintLength = (value: number): number => {
-  let length = 1;
-  while (value > 0x7f) {
-    value = Math.floor(value / 128);
-    length++;
-  }
-  return length;
-};
-
-/** A length-delimited field's whole size: its tag (fields below 16), length and bytes. */
-const fieldLength = (bytes: number) => 1 + varintLength(bytes) + bytes;
 
 /** The size of a mutation's one field (SetCell or DeleteFromFamily), without its own head. */
 function innerLength(mutation: RawEntry['mutations'][number]): number {
@@ -33,40 +28,6 @@ function innerLength(mutation: RawEntry['mutations'][number]): number {
     );
   }
   return fieldLength(nameBytes(mutation.deleteFromFamily.familyName).length);
-}
-
-class Writer {
-  private position = 0;
-  constructor(readonly buffer: Buffer) {}
-
-  varint(value: number): void {
-    while (value > 0x7f) {
-      this.buffer[this.position++] = (value & 0x7f) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.buffer[this.position++] = value;
-  }
-
-  /** A tag and a length, the body to follow. */
-  head(field: number, length: number): void {
-    this.buffer[this.position++] = (field << 3) | LEN;
-    this.varint(length);
-  }
-
-  varintField(field: number, value: number): void {
-    this.buffer[this.position++] = (field << 3) | VARINT;
-    this.varint(value);
-  }
-
-  bytes(field: number, bytes: Uint8Array): void {
-    this.head(field, bytes.length);
-    this.buffer.set(bytes, this.position);
-    this.position += bytes.length;
-  }
-
-  get written(): number {
-    return this.position;
-  }
 }
 
 /** The request of these entries for one table: entries in order, each applied atomically. */
@@ -92,7 +53,7 @@ export function encodeMutateRowsRequest(
     entryLengths[i] = length;
     total += fieldLength(length);
   }
-  const out = new Writer(Buffer.allocUnsafe(total));
+  const out = new WireWriter(Buffer.allocUnsafe(total));
   out.bytes(1, name); // table_name
   if (profile) out.bytes(3, profile); // app_profile_id
   let m = 0;

@@ -1,8 +1,8 @@
 import type {ClientReadableStream} from '@grpc/grpc-js';
 import type {Table} from '@google-cloud/bigtable';
 import {
-  type DataChannel as Channel,
-  dataChannelOf as channelOf,
+  type DataChannel,
+  dataChannelOf,
   Backoff,
   RETRYABLE_STATUSES,
   routingHeader,
@@ -89,7 +89,7 @@ export function streamRows(
   const backoff = new Backoff();
   let ended = false;
 
-  const attempt = (channel: Channel) => {
+  const attempt = (channel: DataChannel) => {
     const tableName = tableNameOf(table.name, channel);
     const metadata = routingHeader(tableName, channel);
     const rowsBefore = merger.lastRowKey;
@@ -139,12 +139,12 @@ export function streamRows(
       else setTimeout(() => !stopped && attempt(channel), delay);
     });
     thisCall.once('end', () => {
-      if (failed) return;
-      ended = true;
-      finish();
+      if (!failed) finish();
     });
   };
+  /** No response will come any more: the read is done once the rows received are handed over. */
   const finish = () => {
+    ended = true;
     if (merger.inRow) {
       settle(new Error('ReadRows ended inside a row'));
       return;
@@ -152,7 +152,7 @@ export function streamRows(
     if (drain()) settle();
   };
 
-  channelOf(table.bigtable).then(channel => {
+  dataChannelOf(table.bigtable).then(channel => {
     if (!stopped) attempt(channel);
   }, settle);
 
@@ -180,10 +180,7 @@ function after(
   if (!lastRowKey) return [...ranges];
   return ranges.flatMap(range => {
     if (Buffer.compare(range.end, lastRowKey) <= 0) return [];
-    if (
-      Buffer.compare(range.start, lastRowKey) < 0 ||
-      (Buffer.compare(range.start, lastRowKey) === 0 && !range.startOpen)
-    )
+    if (Buffer.compare(range.start, lastRowKey) <= 0)
       return [{start: lastRowKey, startOpen: true, end: range.end}];
     return [range];
   });

@@ -7,20 +7,58 @@ export class WireFormatError extends Error {
 export const LEN = 2;
 export const VARINT = 0;
 
-export function pushVarint(out: number[], value: number): void {
+export const varintLength = (value: number): number => {
+  let length = 1;
   while (value > 0x7f) {
-    out.push((value & 0x7f) | 0x80);
     value = Math.floor(value / 128);
+    length++;
   }
-  out.push(value);
+  return length;
+};
+
+/** A length-delimited field's whole size: its tag (fields below 16), length and bytes. */
+export const fieldLength = (bytes: number) => 1 + varintLength(bytes) + bytes;
+
+/** Writes protobuf's wire format into a buffer sized beforehand. */
+export class WireWriter {
+  private position = 0;
+  constructor(readonly buffer: Buffer) {}
+
+  varint(value: number): void {
+    while (value > 0x7f) {
+      this.buffer[this.position++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    this.buffer[this.position++] = value;
+  }
+
+  /** A tag and a length, the body to follow. */
+  head(field: number, length: number): void {
+    this.buffer[this.position++] = (field << 3) | LEN;
+    this.varint(length);
+  }
+
+  varintField(field: number, value: number): void {
+    this.buffer[this.position++] = (field << 3) | VARINT;
+    this.varint(value);
+  }
+
+  bytes(field: number, bytes: Uint8Array): void {
+    this.head(field, bytes.length);
+    this.buffer.set(bytes, this.position);
+    this.position += bytes.length;
+  }
+
+  get written(): number {
+    return this.position;
+  }
 }
 
 /** A length-delimited field (bytes, a string, an embedded message). */
 export function lengthDelimited(field: number, bytes: Buffer): Buffer {
-  const head: number[] = [];
-  pushVarint(head, (field << 3) | LEN);
-  pushVarint(head, bytes.length);
-  return Buffer.concat([Buffer.from(head), bytes]);
+  const out = new WireWriter(Buffer.allocUnsafe(fieldLength(bytes.length)));
+  out.bytes(field, bytes);
+  return out.buffer;
 }
 
 /** Reads protobuf's wire format from one buffer. */

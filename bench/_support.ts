@@ -2,6 +2,7 @@
 import {execFileSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {cpus} from 'node:os';
+import * as grpc from '@grpc/grpc-js';
 import type {Table} from '@google-cloud/bigtable';
 import {type RawEntry, mutateEntries} from '../core/bigtable/mutate-entries';
 import {createPool, type RowDataPacket} from 'mysql2/promise';
@@ -217,4 +218,37 @@ export function selectFigures<F extends string>(
       `unknown benchmark ${unknown.join(', ')}; this file has ${figures.join(', ')}`,
     );
   return figures.filter(name => names.length === 0 || names.includes(name));
+}
+
+/**
+ * A plain gRPC channel to the Bigtable emulator for the benches' ceilings: `call` sends request
+ * bytes to a Bigtable data method (`ReadRows`, `MutateRows`) and resolves with the number of
+ * response bytes, nothing decoded.
+ */
+export function emulatorBytesChannel(): {
+  call(method: string, request: Buffer): Promise<number>;
+  close(): void;
+} {
+  const client = new grpc.Client(
+    process.env.BIGTABLE_EMULATOR_HOST!,
+    grpc.credentials.createInsecure(),
+  );
+  return {
+    call: (method, request) =>
+      new Promise<number>((resolve, reject) => {
+        let bytes = 0;
+        const call = client.makeServerStreamRequest(
+          `/google.bigtable.v2.Bigtable/${method}`,
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          request,
+          new grpc.Metadata(),
+          {},
+        );
+        call.on('data', (b: Buffer) => (bytes += b.length));
+        call.once('error', reject);
+        call.once('end', () => resolve(bytes));
+      }),
+    close: () => client.close(),
+  };
 }

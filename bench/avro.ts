@@ -11,7 +11,6 @@
  *   goes first; the marks and the cursor are reset between rounds; medians are compared. Each
  *   round prints every side's CPU-seconds per process, and reading the same rows alone.
  */
-import * as grpc from '@grpc/grpc-js';
 import {PubSub} from '@google-cloud/pubsub';
 import {encodeReadRowsRequest} from '../core/bigtable/read-rows-wire';
 import {createBigtableClient} from '../core/bigtable/client';
@@ -41,6 +40,7 @@ import {occurredRanges} from '../core/publication/occurred-ranges';
 import {
   benchLine,
   cpuSeconds,
+  emulatorBytesChannel,
   median,
   platformFor,
   processName,
@@ -302,34 +302,20 @@ async function main(args: string[]): Promise<void> {
     // The least work any run must do: the same ReadRows with nothing made of the responses (their
     // bytes are only counted) while the pre-encoded records are published, both at once.
     const tableName = deps.txnTable.name;
-    const emulator = new grpc.Client(
-      process.env.BIGTABLE_EMULATOR_HOST!,
-      grpc.credentials.createInsecure(),
-    );
+    const emulator = emulatorBytesChannel();
     const readBytesOnly = () =>
       Promise.all(
-        bySalt.map(
-          ranges =>
-            new Promise<number>((resolve, reject) => {
-              let bytes = 0;
-              const call = emulator.makeServerStreamRequest(
-                '/google.bigtable.v2.Bigtable/ReadRows',
-                (b: Buffer) => b,
-                (b: Buffer) => b,
-                encodeReadRowsRequest(
-                  tableName,
-                  ranges.map(r => ({
-                    start: Buffer.from(r.start),
-                    end: Buffer.from(r.end),
-                  })),
-                ),
-                new grpc.Metadata(),
-                {},
-              );
-              call.on('data', (b: Buffer) => (bytes += b.length));
-              call.once('error', reject);
-              call.once('end', () => resolve(bytes));
-            }),
+        bySalt.map(ranges =>
+          emulator.call(
+            'ReadRows',
+            encodeReadRowsRequest(
+              tableName,
+              ranges.map(r => ({
+                start: Buffer.from(r.start),
+                end: Buffer.from(r.end),
+              })),
+            ),
+          ),
         ),
       );
     const ceiling = async () => {

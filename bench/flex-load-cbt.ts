@@ -8,11 +8,11 @@
  * cost shows apart from it.
  */
 import {spawnSync} from 'node:child_process';
-import * as grpc from '@grpc/grpc-js';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {VARINT, lengthDelimited, pushVarint} from '../core/bigtable/wire';
+import {RawEntry, setCellMutation} from '../core/bigtable/mutate-entries';
+import {encodeMutateRowsRequest} from '../core/bigtable/mutate-rows-wire';
 import {SOURCE_VERSION_COLUMN} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {LocalDirectoryStore} from '../core/storage/local-directory-store';
@@ -24,7 +24,13 @@ import {
   writeSummaryFiles,
 } from '../test/flex-template/summary-fixtures';
 import {encodeSummaryCsv, summaryFileName} from '../core/summary-csv';
-import {benchLine, median, platformFor, runBench} from './_support';
+import {
+  benchLine,
+  emulatorBytesChannel,
+  median,
+  platformFor,
+  runBench,
+} from './_support';
 import {buildFlexBundle, flexCliArgs, measuredProcess} from './_flex-cli';
 
 const DAYS = Number(process.env.BENCH_FLEX_CBT_DAYS ?? 2000);
@@ -45,72 +51,35 @@ interface CbtRow {
  * to the emulator; nothing read, parsed or built while timed.
  */
 function prebuiltWrites(table: string, rows: readonly CbtRow[]): Buffer[] {
-  const setCell = (family: string, qualifier: string, value: string) => {
-    const head: number[] = [];
-    pushVarint(head, (3 << 3) | VARINT); // timestamp_micros
-    pushVarint(head, 1_000_000);
-    return lengthDelimited(
-      1, // Mutation.set_cell
-      Buffer.concat([
-        lengthDelimited(1, Buffer.from(family)),
-        lengthDelimited(2, Buffer.from(qualifier)),
-        Buffer.from(head),
-        lengthDelimited(4, Buffer.from(value)),
-      ]),
-    );
-  };
-  const name = Buffer.from(
-    `projects/${PROJECT}/instances/${INSTANCE}/tables/${table}`,
-  );
-  const requests: Buffer[] = [];
-  for (let i = 0; i < rows.length; i += 100) {
-    const entries = rows.slice(i, i + 100).map(row =>
-      lengthDelimited(
-        2, // MutateRowsRequest.entries
-        Buffer.concat([
-          lengthDelimited(1, Buffer.from(row.key)),
-          ...Object.entries(row.count).map(([q, v]) =>
-            lengthDelimited(2, setCell(FAMILIES.count, q, v)),
-          ),
-          ...Object.entries(row.sum).map(([q, v]) =>
-            lengthDelimited(2, setCell(FAMILIES.sum, q, v)),
-          ),
-        ]),
+  const name = `projects/${PROJECT}/instances/${INSTANCE}/tables/${table}`;
+  const entryOf = (row: CbtRow) =>
+    new RawEntry(Buffer.from(row.key), [
+      ...Object.entries(row.count).map(([q, v]) =>
+        setCellMutation(FAMILIES.count, q, v, 1_000_000),
       ),
+      ...Object.entries(row.sum).map(([q, v]) =>
+        setCellMutation(FAMILIES.sum, q, v, 1_000_000),
+      ),
+    ]);
+  const requests: Buffer[] = [];
+  for (let i = 0; i < rows.length; i += 100)
+    requests.push(
+      encodeMutateRowsRequest(name, rows.slice(i, i + 100).map(entryOf)),
     );
-    requests.push(Buffer.concat([lengthDelimited(1, name), ...entries]));
-  }
   return requests;
 }
 
 async function sendWrites(requests: readonly Buffer[]): Promise<void> {
-  const client = new grpc.Client(
-    process.env.BIGTABLE_EMULATOR_HOST!,
-    grpc.credentials.createInsecure(),
-  );
+  const emulator = emulatorBytesChannel();
   let next = 0;
   const worker = async () => {
-    while (next < requests.length) {
-      const request = requests[next++]!;
-      await new Promise<void>((resolve, reject) => {
-        const call = client.makeServerStreamRequest(
-          '/google.bigtable.v2.Bigtable/MutateRows',
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          request,
-          new grpc.Metadata(),
-          {},
-        );
-        call.on('data', () => undefined);
-        call.once('error', reject);
-        call.once('end', () => resolve());
-      });
-    }
+    while (next < requests.length)
+      await emulator.call('MutateRows', requests[next++]!);
   };
   try {
     await Promise.all(Array.from({length: 4}, worker));
   } finally {
-    client.close();
+    emulator.close();
   }
 }
 

@@ -40,10 +40,7 @@ export function formatMinor(minor: bigint, currency: Currency): string {
   return `${negative ? '-' : ''}${whole}.${fraction}`;
 }
 
-/**
- * Parses a decimal string into minor units. Strict: the fraction must have exactly the currency's
- * digits (USD "12.30", JPY "1200"), no exponent, no grouping, no plus sign, no stray whitespace.
- */
+/** The strict decimal pattern of each exponent, compiled once. */
 const DECIMAL_PATTERNS = new Map<number, RegExp>();
 function decimalPattern(exponent: number): RegExp {
   let pattern = DECIMAL_PATTERNS.get(exponent);
@@ -57,6 +54,10 @@ function decimalPattern(exponent: number): RegExp {
   return pattern;
 }
 
+/**
+ * Parses a decimal string into minor units. Strict: the fraction must have exactly the currency's
+ * digits (USD "12.30", JPY "1200"), no exponent, no grouping, no plus sign, no stray whitespace.
+ */
 export function parseDecimal(text: string, currency: Currency): bigint {
   const exponent = exponentOf(currency);
   const match = decimalPattern(exponent).exec(text);

@@ -151,14 +151,7 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
   const rows: DecodedSummaryCsv['rows'] = [];
   const rejected: RejectedLine[] = [];
   const body = text.replace(/^\ufeff/, '');
-  const parsed = Papa.parse<string[]>(body, {
-    header: false,
-    skipEmptyLines: false,
-    // The format's own delimiter (papaparse would otherwise try five on the first lines of every
-    // file); the line end is papaparse's guess, which is always '\n' for a text without '\r'.
-    delimiter: ',',
-    newline: body.includes('\r') ? undefined : '\n',
-  });
+  const parsed = parseRecords(body);
   const header = parsed.data[0] ?? [];
   if (header.join(',') !== SUMMARY_CSV_COLUMNS.join(',')) {
     return {
@@ -175,14 +168,21 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
   for (const error of parsed.errors)
     if (error.row !== undefined && !problems.has(error.row))
       problems.set(error.row, error.message);
+  // Only a quoted field holds a line end.
+  const quoted = body.includes('"');
   let line = 1;
   parsed.data.forEach((values, index) => {
     const recordLine = line;
     // Every record (blank ones too) takes one line, plus the line ends quoted inside its fields.
     line += 1;
-    for (const value of values)
-      for (let i = value.indexOf('\n'); i >= 0; i = value.indexOf('\n', i + 1))
-        line++;
+    if (quoted)
+      for (const value of values)
+        for (
+          let i = value.indexOf('\n');
+          i >= 0;
+          i = value.indexOf('\n', i + 1)
+        )
+          line++;
     if (index === 0 || isBlank(values)) return;
     const parseProblem =
       problems.get(index) ?? fieldCountProblem(values.length, header.length);
@@ -197,6 +197,27 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
     }
   });
   return {rows, rejected};
+}
+
+/**
+ * The records of a CSV text, as papaparse parses it. A text without quotes or carriage returns
+ * (what the daily job writes) is split on its line ends and commas, which is what papaparse
+ * yields for it, at a fraction of the cost per file; any other goes through papaparse.
+ */
+function parseRecords(body: string): {
+  data: string[][];
+  errors: Array<{row?: number; message: string}>;
+} {
+  if (!body.includes('"') && !body.includes('\r'))
+    return {data: body.split('\n').map(line => line.split(',')), errors: []};
+  return Papa.parse<string[]>(body, {
+    header: false,
+    skipEmptyLines: false,
+    // The format's own delimiter (papaparse would otherwise try five on the first lines of every
+    // file); the line end is papaparse's guess, which is always '\n' for a text without '\r'.
+    delimiter: ',',
+    newline: body.includes('\r') ? undefined : '\n',
+  });
 }
 
 /** A record with no content: every field empty or whitespace. */

@@ -178,4 +178,49 @@ test('line numbers stay exact after a line of only commas and after a quoted new
   );
 });
 
+function dayOfRandomRows(seed: number): SummaryRow[] {
+  const next = random(seed);
+  const totals = new DayTotals('2026-11-26');
+  for (let i = 0; i < 200; i++)
+    totals.add({
+      type: TRANSACTION_TYPES[Math.floor(next() * TRANSACTION_TYPES.length)]!,
+      currency: CURRENCIES[Math.floor(next() * CURRENCIES.length)]!,
+      amountMinor: BigInt(1 + Math.floor(next() * 2 ** 40)),
+    });
+  return totals.toRows();
+}
+
+test('a text without quotes or carriage returns decodes as papaparse decodes it (the split fast path)', () => {
+  // Each text twice: as is (split on line ends and commas) and with its header's first field
+  // quoted, which sends it through papaparse; rows and rejections must be the same.
+  const texts = [
+    '',
+    HEADER,
+    `${HEADER}\n`,
+    [
+      HEADER,
+      '2026-11-26,purchase,USD,2,1.00',
+      '',
+      ',,,,',
+      '   ',
+      '2026-11-26,purchase,USD',
+      '2026-11-26,purchase,EUR,2,1.00,extra',
+      '2026-11-26,refund,USD,1,x',
+      '2026-11-26,TOTAL,USD,2,1.00',
+      '2026-11-26,TOTAL,ALL,3,',
+      '',
+      '',
+    ].join('\n'),
+    [HEADER, '2026-11-26,purchase,JPY,1,5', '2026-11-26,TOTAL,ALL,1,'].join(
+      '\n',
+    ),
+    encodeSummaryCsv(dayOfRandomRows(5)),
+  ];
+  for (const text of texts) {
+    const quoted = text.replace(/^date,/, '"date",');
+    if (text.startsWith('date,')) assert.is.not(quoted, text);
+    assert.equal(decodeSummaryCsv(text), decodeSummaryCsv(quoted), text);
+  }
+});
+
 test.run();

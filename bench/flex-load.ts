@@ -1,8 +1,9 @@
 /**
  * flex-load: CSV rows/s loaded by the flex-template pipeline on the direct runner (list, select
  * with auto, read, parse + validate, one Bigtable row per file through the blocking client) against
- * a plain Node loop doing the same work (same object store, same dailySummaryLoad, same MutateRows
- * entries in requests of the pipeline's writeBatchRows with 4 in flight) on the same emulator, same run. Each round loads
+ * a plain Node loop doing the same work (same object store, same dailySummaryLoad, the same
+ * MutateRows entries encoded by the same core encoder and written by the same mutateEntries, in
+ * requests of the pipeline's writeBatchRows with 4 in flight) on the same emulator, same run. Each round loads
  * every file into a fresh table; rounds alternate which side goes first; medians are compared.
  * Both read the same number of files at once: the pipeline reads each chunk of `readChunkFiles`
  * files concurrently, the plain loop keeps as many reads outstanding, so the ratio is the
@@ -16,7 +17,11 @@ import {Storage} from '@google-cloud/storage';
 import {openObjectStore} from '../core/storage/open';
 import {dayOfSummaryFile} from '../core/summary-csv';
 import {closeSharedBlockingClients} from '../flex-template/blocking-client';
-import {type SummaryCells, summaryRowEntry} from '../core/bigtable/summary-row';
+import {mutateEntries} from '../core/bigtable/mutate-entries';
+import {
+  type SummaryCells,
+  encodeSummaryRows,
+} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {dailySummaryLoad} from '../flex-template/daily-summary-row';
 import {pipelineConfig, runnerFor} from '../flex-template/main';
@@ -66,12 +71,10 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
   let batch: SummaryCells[] = [];
   let rows = 0;
   const send = async () => {
-    const request = table
-      .mutate(
-        batch.map(cells => summaryRowEntry(cells, SUMMARIES)),
-        {rawMutation: true},
-      )
-      .finally(() => inFlight.delete(request));
+    const request = mutateEntries(
+      table,
+      encodeSummaryRows(batch, SUMMARIES),
+    ).finally(() => inFlight.delete(request));
     inFlight.add(request);
     batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);

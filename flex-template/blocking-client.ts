@@ -9,7 +9,9 @@
  * The service module exports `createService(init)` returning (a promise of) an object whose methods
  * are async functions; `BlockingClient<S>` gives their synchronous twins (`client.service.m(...)`),
  * typed from S, so a call names a method the type checker ties to the service. Arguments and results
- * cross threads by structured clone.
+ * cross threads by structured clone, except the ArrayBuffers a call hands over: a caller's
+ * (`client.transferring(buffers).m(...)`) and a result's (`transferred(value, buffers)` in the
+ * service), which move to the other thread without a copy.
  *
  * The thread reports its own death (an uncaught error, an exit) on the port and in the shared state,
  * so a waiting call fails at once with the cause instead of waiting out its timeout, and every call
@@ -37,6 +39,49 @@ export type ServiceReply =
   | {id: number; ok: false; error: ServiceError}
   | {dead: ServiceError};
 
+/**
+ * A service result whose ArrayBuffers move to the caller instead of being copied (the service
+ * must not touch them afterwards). Recognized by its field name: the thread and the service are
+ * separate bundles, so a class would not be the same class in both.
+ */
+export interface Transferred<T> {
+  readonly transferredValue: T;
+  readonly transferList: ArrayBuffer[];
+}
+
+export function transferred<T>(
+  value: T,
+  transferList: ArrayBuffer[],
+): Transferred<T> {
+  return {transferredValue: value, transferList};
+}
+
+export function isTransferred(value: unknown): value is Transferred<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'transferredValue' in value &&
+    'transferList' in value
+  );
+}
+
+/**
+ * The ArrayBuffer holding exactly `bytes`, for a transfer list: its own when the view covers all
+ * of it, else a copy. A small Buffer is a view of Node's shared pool, which must never be
+ * transferred (every other Buffer of the pool would lose its memory).
+ */
+export function ownArrayBuffer(bytes: ArrayBufferView): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  )
+    return bytes.buffer;
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return copy.buffer;
+}
+
 /** The shared state: [0] bumped by the thread after each message it posts, [1] set to 1 when it died. */
 export const SIGNAL_SLOT = 0;
 export const DEAD_SLOT = 1;
@@ -47,7 +92,7 @@ type AsyncMethods = Record<string, (...args: any[]) => Promise<unknown>>;
 /** The synchronous face of an async service. */
 export type Blocking<S> = {
   [K in keyof S]: S[K] extends (...args: infer A) => Promise<infer R>
-    ? (...args: A) => R
+    ? (...args: A) => R extends Transferred<infer T> ? T : R
     : never;
 };
 
@@ -135,22 +180,41 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
       if (!this.closed)
         this.deadCause ??= {message: `the thread exited with code ${code}`};
     });
-    this.service = new Proxy({} as Blocking<S>, {
+    this.service = this.facade([]);
+  }
+
+  /**
+   * The service's synchronous face, for one call that hands `buffers` over to the thread: they
+   * move without a copy and are detached here (empty) once the call is posted.
+   */
+  transferring(buffers: ArrayBuffer[]): Blocking<S> {
+    return this.facade(buffers);
+  }
+
+  private facade(transfer: ArrayBuffer[]): Blocking<S> {
+    return new Proxy({} as Blocking<S>, {
       get: (_, method) =>
         typeof method === 'string'
-          ? (...args: unknown[]) => this.call(method, args)
+          ? (...args: unknown[]) => this.call(method, args, transfer)
           : undefined,
     });
   }
 
-  private call(method: string, args: unknown[]): unknown {
+  private call(
+    method: string,
+    args: unknown[],
+    transfer: ArrayBuffer[] = [],
+  ): unknown {
     if (this.closed) throw new BlockingCallError(method, 'client is closed');
     this.takeDeath();
     if (this.deadCause)
       throw new ServiceThreadDeadError(method, this.deadCause);
     const id = ++this.nextId;
     let seen = Atomics.load(this.state, SIGNAL_SLOT);
-    this.port.postMessage({id, method, args} satisfies ServiceRequest);
+    this.port.postMessage(
+      {id, method, args} satisfies ServiceRequest,
+      transfer,
+    );
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const received = receiveMessageOnPort(this.port);

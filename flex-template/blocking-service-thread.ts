@@ -4,6 +4,7 @@ import {MessagePort, workerData} from 'node:worker_threads';
 import {codeCachePath, loadWithCodeCache} from '../core/code-cache';
 import {
   DEAD_SLOT,
+  isTransferred,
   SIGNAL_SLOT,
   type ServiceError,
   type ServiceReply,
@@ -20,8 +21,8 @@ const {serviceModule, init, port, state} = workerData as {
 };
 const shared = new Int32Array(state);
 
-function post(message: ServiceReply): void {
-  port.postMessage(message);
+function post(message: ServiceReply, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
   Atomics.add(shared, SIGNAL_SLOT, 1);
   Atomics.notify(shared, SIGNAL_SLOT);
 }
@@ -74,7 +75,13 @@ port.on('message', (request: ServiceRequest) => {
       if (typeof fn !== 'function')
         throw new Error(`service has no method ${request.method}`);
       const value = await fn.apply(service, request.args);
-      if (!dead) post({id: request.id, ok: true, value});
+      if (dead) return;
+      if (isTransferred(value))
+        post(
+          {id: request.id, ok: true, value: value.transferredValue},
+          value.transferList,
+        );
+      else post({id: request.id, ok: true, value});
     } catch (err) {
       if (!dead) post({id: request.id, ok: false, error: describe(err)});
     }

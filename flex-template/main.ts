@@ -44,10 +44,10 @@ export function pipelineConfig(
     dates: options.dates,
     thresholds: {low: options.thresholdLow, high: options.thresholdHigh},
     runId,
-    // A summary row is ~115 cells, and the I/O thread holds ~1.2 KB per cell while a request is in
-    // flight (4 at once): 100-row requests keep that near 60 MB, where 500-row ones held ~280 MB
+    // One request per chunk: a chunk's rows are encoded once, on the thread that parsed them, and
+    // handed over as bytes (~5 KB a row), so a request in flight holds ~0.3 MB
     // (bench/README.md, flex-load-memory).
-    writeBatchRows: 100,
+    writeBatchRows: 64,
     readChunkFiles: 64,
     readAheadFiles: options.runner === 'direct' ? 64 : 0,
     leaseTtlMs: 60 * 60_000,

@@ -14,14 +14,18 @@ import {ioThread} from './io-thread';
 import {
   SOURCE_VERSION_COLUMN,
   type SummaryCells,
+  encodeSummaryRows,
 } from '../core/bigtable/summary-row';
+import {sliceEntries} from '../core/bigtable/mutate-rows-wire';
 import {
   dailySummaryLoad,
   encodeDeadLetters,
   type DeadLetter,
   type Thresholds,
 } from './daily-summary-row';
+import {ownArrayBuffer, type Transferred} from './blocking-client';
 import type {IoConfig, IoService, SummaryFile} from './io-service';
+import {summaryTableOf} from './summary-table';
 import type {DatesSelection} from './options';
 
 export interface PipelineConfig {
@@ -30,9 +34,9 @@ export interface PipelineConfig {
   thresholds: Thresholds;
   /** Names this run's dead-letter folder under the errors prefix. */
   runId: string;
-  /** Rows per Bigtable MutateRows request. */
+  /** Rows per Bigtable MutateRows request, at most (a request never spans two chunks). */
   writeBatchRows: number;
-  /** Files per chunk: the unit spread over workers and read concurrently. */
+  /** Files per chunk: the unit spread over workers, read concurrently, and passed on as one element. */
   readChunkFiles: number;
   /**
    * Files the I/O thread reads ahead of LoadSummaryFiles, in the selected order (0: none). Only
@@ -57,9 +61,14 @@ export interface FileStats {
   rejectedFiles: string[];
 }
 
-/** What loading one file yields. */
-export type FileOutcome =
-  {summary: SummaryCells} | {deadLetters: FileDeadLetters} | {stats: FileStats};
+/** What loading one chunk of files yields: one element, so the runner's work is per chunk, not per file. */
+export interface ChunkOutcome {
+  /** A row per loaded file. */
+  summaries: SummaryCells[];
+  /** Per file with bad lines. */
+  deadLetters: FileDeadLetters[];
+  stats: FileStats;
+}
 
 /** Summary files with a rejected line: not loaded, their lines dead-lettered; the run fails. */
 export class RejectedSummaryFilesError extends Error {
@@ -82,12 +91,14 @@ type PipelineIo = {
     config: IoConfig,
     ...args: infer A
   ) => Promise<infer R>
-    ? (...args: A) => R
+    ? (...args: A) => R extends Transferred<infer T> ? T : R
     : never;
 };
 
-function ioOf(config: PipelineConfig): PipelineIo {
-  const {service} = ioThread();
+/** The I/O service for this pipeline's configuration; `transfer`: the buffers the call hands over. */
+function ioOf(config: PipelineConfig, transfer?: ArrayBuffer[]): PipelineIo {
+  const thread = ioThread();
+  const service = transfer ? thread.transferring(transfer) : thread.service;
   return new Proxy({} as PipelineIo, {
     get:
       (_, method: keyof IoService) =>
@@ -98,9 +109,10 @@ function ioOf(config: PipelineConfig): PipelineIo {
 
 type Counted = {increment(n?: number): void};
 
-/** A file to load and the chunk it is read with (chunks are spread over workers, files of a chunk read together). */
-export interface ChunkedFile extends SummaryFile {
+/** Files to load together: a chunk is spread over workers as a whole, its files read at once. */
+export interface FileChunk {
   chunk: number;
+  files: SummaryFile[];
 }
 
 /** Names of skipped files shown in the log (the count is always whole). */
@@ -114,12 +126,12 @@ const SKIPPED_SHOWN = 20;
  */
 export class SelectSummaryFiles implements beam.DoFn<
   unknown,
-  ChunkedFile,
+  FileChunk,
   {selected: Counted}
 > {
   constructor(readonly config: PipelineConfig) {}
 
-  process(_: unknown, context: {selected: Counted}): ChunkedFile[] {
+  process(_: unknown, context: {selected: Counted}): FileChunk[] {
     const io = ioOf(this.config);
     const input = this.config.io.input;
     const auto = this.config.dates.kind === 'auto';
@@ -186,93 +198,113 @@ export class SelectSummaryFiles implements beam.DoFn<
       },
       `${chosen.length} of ${files.length} summary files selected (${this.config.dates.kind})`,
     );
-    return chosen.map((file, i) => ({
-      ...file,
-      chunk: Math.floor(i / this.config.readChunkFiles),
-    }));
+    const chunks: FileChunk[] = [];
+    for (let i = 0; i < chosen.length; i += this.config.readChunkFiles)
+      chunks.push({
+        chunk: chunks.length,
+        files: chosen.slice(i, i + this.config.readChunkFiles),
+      });
+    return chunks;
   }
 }
 
 /** Reads a chunk of files in one concurrent read, then validates each (after the group-by-chunk that spreads chunks over workers). */
 export class LoadSummaryFiles implements beam.DoFn<
-  {key: number; value: Iterable<ChunkedFile>},
-  FileOutcome,
+  {key: number; value: Iterable<FileChunk>},
+  ChunkOutcome,
   {valid: Counted; rejected: Counted}
 > {
   constructor(readonly config: PipelineConfig) {}
 
   process(
-    group: {key: number; value: Iterable<ChunkedFile>},
+    group: {key: number; value: Iterable<FileChunk>},
     context: {valid: Counted; rejected: Counted},
-  ): FileOutcome[] {
-    const files = [...group.value];
-    const texts = ioOf(this.config).readTexts(files.map(f => f.name));
-    const out: FileOutcome[] = [];
-    for (const [i, file] of files.entries()) {
-      const load = dailySummaryLoad(
-        file.name,
-        file.date,
-        texts[i]!,
-        this.config.thresholds,
+  ): ChunkOutcome[] {
+    const out: ChunkOutcome[] = [];
+    for (const {files} of group.value) {
+      const read = ioOf(this.config).readFiles(files.map(f => f.name));
+      const contents = Buffer.from(
+        read.bytes.buffer,
+        read.bytes.byteOffset,
+        read.bytes.byteLength,
       );
-      if (load.cells)
-        out.push({
-          summary: {
-            ...load.cells,
-            count: {...load.cells.count, [SOURCE_VERSION_COLUMN]: file.version},
-          },
-        });
-      if (load.deadLetters.length > 0)
-        out.push({
-          deadLetters: {
+      const outcome: ChunkOutcome = {
+        summaries: [],
+        deadLetters: [],
+        stats: {files: 0, validRows: 0, rejectedRows: 0, rejectedFiles: []},
+      };
+      for (const [i, file] of files.entries()) {
+        const text = contents.toString(
+          'utf8',
+          i === 0 ? 0 : read.ends[i - 1]!,
+          read.ends[i]!,
+        );
+        const load = dailySummaryLoad(
+          file.name,
+          file.date,
+          text,
+          this.config.thresholds,
+        );
+        if (load.cells) {
+          load.cells.count[SOURCE_VERSION_COLUMN] = file.version;
+          outcome.summaries.push(load.cells);
+        } else outcome.stats.rejectedFiles.push(file.name);
+        if (load.deadLetters.length > 0)
+          outcome.deadLetters.push({
             file: file.name,
             date: file.date,
             deadLetters: load.deadLetters,
-          },
-        });
-      const rejectedRows = load.deadLetters.filter(d => d.line > 0).length;
-      out.push({
-        stats: {
-          files: 1,
-          validRows: load.validRows,
-          rejectedRows,
-          rejectedFiles: load.cells ? [] : [file.name],
-        },
-      });
-      context.valid.increment(load.validRows);
-      context.rejected.increment(rejectedRows);
+          });
+        outcome.stats.files++;
+        outcome.stats.validRows += load.validRows;
+        outcome.stats.rejectedRows += load.deadLetters.filter(
+          d => d.line > 0,
+        ).length;
+      }
+      context.valid.increment(outcome.stats.validRows);
+      context.rejected.increment(outcome.stats.rejectedRows);
+      out.push(outcome);
     }
     return out;
   }
 }
 
 /**
- * Writes what loading yielded: summary rows in batches (finishBundle waits until every write of the
- * bundle landed), one dead-letter CSV per file with bad lines
- * (<errors prefix><runId>/<file>.errors.csv), and passes the stats on. ReportRun sees the stats only
- * after their bundle finished, so its verdict comes after every write.
+ * Writes what loading a chunk yielded: its summary rows, encoded here into MutateRows entries and
+ * handed to the I/O thread as bytes, in requests of at most writeBatchRows rows (finishBundle
+ * waits until every write of the bundle landed); one dead-letter CSV per file with bad lines
+ * (<errors prefix><runId>/<file>.errors.csv); and passes the stats on. ReportRun sees the stats
+ * only after their bundle finished, so its verdict comes after every write.
  */
 export class WriteOutcomes implements beam.DoFn<
-  FileOutcome,
+  ChunkOutcome,
   FileStats,
   {written: Counted}
 > {
-  private buffer: SummaryCells[] = [];
-
   constructor(readonly config: PipelineConfig) {}
 
-  startBundle(): void {
-    this.buffer = [];
-  }
-
-  process(outcome: FileOutcome, context: {written: Counted}): FileStats[] {
-    if ('summary' in outcome) {
-      this.buffer.push(outcome.summary);
-      if (this.buffer.length >= this.config.writeBatchRows) this.send(context);
-      return [];
+  process(outcome: ChunkOutcome, context: {written: Counted}): FileStats[] {
+    if (outcome.summaries.length > 0) {
+      const entries = encodeSummaryRows(
+        outcome.summaries,
+        summaryTableOf(this.config.io.bigtable),
+      );
+      const rows = outcome.summaries.length;
+      for (let i = 0; i < rows; i += this.config.writeBatchRows) {
+        const request =
+          rows <= this.config.writeBatchRows
+            ? entries
+            : sliceEntries(entries, i, i + this.config.writeBatchRows);
+        const bytes = ownArrayBuffer(request.bytes);
+        const ends = ownArrayBuffer(request.ends);
+        ioOf(this.config, [bytes, ends]).enqueueEntries({
+          bytes: new Uint8Array(bytes),
+          ends: new Uint32Array(ends),
+        });
+      }
+      context.written.increment(rows);
     }
-    if ('deadLetters' in outcome) {
-      const letters = outcome.deadLetters;
+    for (const letters of outcome.deadLetters) {
       const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
       const where = ioOf(this.config).writeErrors(
         name,
@@ -286,21 +318,12 @@ export class WriteOutcomes implements beam.DoFn<
         },
         `${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`,
       );
-      return [];
     }
     return [outcome.stats];
   }
 
-  finishBundle(context: {written: Counted}): void {
-    this.send(context);
+  finishBundle(): void {
     ioOf(this.config).flush();
-  }
-
-  private send(context: {written: Counted}): void {
-    if (this.buffer.length === 0) return;
-    ioOf(this.config).enqueueRows(this.buffer);
-    context.written.increment(this.buffer.length);
-    this.buffer = [];
   }
 }
 
@@ -355,7 +378,7 @@ export function summaryLoadPipeline(
   config: PipelineConfig,
 ): (root: beam.Root) => void {
   return (root: beam.Root) => {
-    const files: beam.PCollection<ChunkedFile> = root
+    const chunks: beam.PCollection<FileChunk> = root
       .apply(beam.withName('Start', beam.create([null])))
       .apply(
         beam.withName(
@@ -365,12 +388,9 @@ export function summaryLoadPipeline(
           }),
         ),
       );
-    const outcomes: beam.PCollection<FileOutcome> = files
+    const outcomes: beam.PCollection<ChunkOutcome> = chunks
       .apply(
-        beam.withName(
-          'SpreadChunks',
-          beam.groupBy<ChunkedFile, number>('chunk'),
-        ),
+        beam.withName('SpreadChunks', beam.groupBy<FileChunk, number>('chunk')),
       )
       .apply(
         beam.withName(

@@ -12,6 +12,7 @@ import {formatMinor} from '../money';
 import type {SummaryTableSchema} from '../resources';
 import type {SummaryRow} from '../summary-csv';
 import {RawEntry, type RawMutation, setCellMutation} from './mutate-entries';
+import {type EncodedEntries, encodeEntries} from './mutate-rows-wire';
 import {newestText, type ReadRow} from './read-rows';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
@@ -81,6 +82,14 @@ export function summaryRowEntry(
       setCellMutation(sum, column, cells.sum[column]!, timestampMicros),
     );
   return new RawEntry(Buffer.from(cells.key), mutations);
+}
+
+/** summaryRowEntry of each row, in MutateRows wire format (one request's entries, in order). */
+export function encodeSummaryRows(
+  rows: readonly SummaryCells[],
+  schema: SummaryTableSchema,
+): EncodedEntries {
+  return encodeEntries(rows.map(row => summaryRowEntry(row, schema)));
 }
 
 /** A stored row back as cells (the newest cell of each column). */

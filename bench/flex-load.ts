@@ -18,10 +18,9 @@ import {openObjectStore} from '../core/storage/open';
 import {dayOfSummaryFile} from '../core/summary-csv';
 import {closeSharedBlockingClients} from '../flex-template/blocking-client';
 import {mutateEntries} from '../core/bigtable/mutate-entries';
-import {
-  type SummaryCells,
-  encodeSummaryRows,
-} from '../core/bigtable/summary-row';
+import {concatEntries} from '../core/bigtable/encoded-entries';
+import type {EncodedEntries} from '../core/bigtable/mutate-rows-wire';
+import {encodeSummaryRow} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {dailySummaryLoad} from '../flex-template/daily-summary-row';
 import {pipelineConfig, runnerFor} from '../flex-template/main';
@@ -68,13 +67,12 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     process.env,
     'bench',
   ).writeBatchRows;
-  let batch: SummaryCells[] = [];
+  let batch: EncodedEntries[] = [];
   let rows = 0;
   const send = async () => {
-    const request = mutateEntries(
-      table,
-      encodeSummaryRows(batch, SUMMARIES),
-    ).finally(() => inFlight.delete(request));
+    const request = mutateEntries(table, concatEntries(batch)).finally(() =>
+      inFlight.delete(request),
+    );
     inFlight.add(request);
     batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
@@ -95,7 +93,7 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     readNext();
     const load = dailySummaryLoad(name, date, text, THRESHOLDS);
     rows += load.validRows;
-    if (load.cells) batch.push(load.cells);
+    if (load.cells) batch.push(encodeSummaryRow(load.cells, SUMMARIES));
     if (batch.length >= batchRows) await send();
   }
   if (batch.length > 0) await send();

@@ -113,13 +113,18 @@ export interface DecodedSummaryCsv {
 
 const COUNT_PATTERN = /^(0|[1-9]\d{0,14})$/;
 
-/** One record's fields, in the header's order (decodeSummaryCsv has checked the header). */
+/**
+ * One record's fields, in the header's order (decodeSummaryCsv has checked the header).
+ * `checkedDay`: a date already found valid in this file (every line of a day's file has the same).
+ */
 function decodeRecord(
   values: readonly string[],
   line: number,
+  checkedDay: string | undefined,
 ): SummaryRow & {line: number} {
   const [date, type, currency, countText, sum] = values;
-  if (!isDay(date)) throw new Error(`date "${date}" is not yyyy-mm-dd`);
+  if (date === undefined || (date !== checkedDay && !isDay(date)))
+    throw new Error(`date "${date}" is not yyyy-mm-dd`);
   if (countText === undefined || !COUNT_PATTERN.test(countText))
     throw new Error(
       `transaction_count "${countText}" is not a non-negative integer`,
@@ -170,6 +175,7 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
       problems.set(error.row, error.message);
   // Only a quoted field holds a line end.
   const quoted = body.includes('"');
+  let checkedDay: string | undefined;
   let line = 1;
   parsed.data.forEach((values, index) => {
     const recordLine = line;
@@ -191,7 +197,9 @@ export function decodeSummaryCsv(text: string): DecodedSummaryCsv {
       return;
     }
     try {
-      rows.push(decodeRecord(values, recordLine));
+      const row = decodeRecord(values, recordLine, checkedDay);
+      checkedDay = row.date;
+      rows.push(row);
     } catch (error) {
       rejected.push({line: recordLine, reason: (error as Error).message});
     }

@@ -65,23 +65,6 @@ export function isTransferred(value: unknown): value is Transferred<unknown> {
   );
 }
 
-/**
- * The ArrayBuffer holding exactly `bytes`, for a transfer list: its own when the view covers all
- * of it, else a copy. A small Buffer is a view of Node's shared pool, which must never be
- * transferred (every other Buffer of the pool would lose its memory).
- */
-export function ownArrayBuffer(bytes: ArrayBufferView): ArrayBuffer {
-  if (
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-  )
-    return bytes.buffer;
-  const copy = new Uint8Array(bytes.byteLength);
-  copy.set(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return copy.buffer;
-}
-
 /** The shared state: [0] bumped by the thread after each message it posts, [1] set to 1 when it died. */
 export const SIGNAL_SLOT = 0;
 export const DEAD_SLOT = 1;

@@ -44,9 +44,8 @@ export function pipelineConfig(
     dates: options.dates,
     thresholds: {low: options.thresholdLow, high: options.thresholdHigh},
     runId,
-    // One request per chunk: a chunk's rows are encoded once, on the thread that parsed them, and
-    // handed over as bytes (~5 KB a row), so a request in flight holds ~0.3 MB
-    // (bench/README.md, flex-load-memory).
+    // Rows are encoded as they are parsed and handed over as bytes (~5 KB a row): a request in
+    // flight or waiting holds ~0.3 MB (bench/README.md, flex-load-memory).
     writeBatchRows: 64,
     readChunkFiles: 64,
     readAheadFiles: options.runner === 'direct' ? 64 : 0,

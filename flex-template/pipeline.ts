@@ -14,16 +14,17 @@ import {ioThread} from './io-thread';
 import {
   SOURCE_VERSION_COLUMN,
   type SummaryCells,
-  encodeSummaryRows,
+  encodeSummaryRow,
 } from '../core/bigtable/summary-row';
-import {sliceEntries} from '../core/bigtable/mutate-rows-wire';
+import {concatEntries} from '../core/bigtable/encoded-entries';
+import type {EncodedEntries} from '../core/bigtable/mutate-rows-wire';
 import {
   dailySummaryLoad,
   encodeDeadLetters,
   type DeadLetter,
   type Thresholds,
 } from './daily-summary-row';
-import {ownArrayBuffer, type Transferred} from './blocking-client';
+import type {Transferred} from './blocking-client';
 import type {IoConfig, IoService, SummaryFile} from './io-service';
 import {summaryTableOf} from './summary-table';
 import type {DatesSelection} from './options';
@@ -61,14 +62,12 @@ export interface FileStats {
   rejectedFiles: string[];
 }
 
-/** What loading one chunk of files yields: one element, so the runner's work is per chunk, not per file. */
-export interface ChunkOutcome {
-  /** A row per loaded file. */
-  summaries: SummaryCells[];
-  /** Per file with bad lines. */
-  deadLetters: FileDeadLetters[];
-  stats: FileStats;
-}
+/**
+ * What loading files yields: a loaded file's row, a file's dead letters, and per chunk of files
+ * its stats (so what follows the write sees one element per chunk, not per file).
+ */
+export type FileOutcome =
+  {summary: SummaryCells} | {deadLetters: FileDeadLetters} | {stats: FileStats};
 
 /** Summary files with a rejected line: not loaded, their lines dead-lettered; the run fails. */
 export class RejectedSummaryFilesError extends Error {
@@ -208,19 +207,22 @@ export class SelectSummaryFiles implements beam.DoFn<
   }
 }
 
-/** Reads a chunk of files in one concurrent read, then validates each (after the group-by-chunk that spreads chunks over workers). */
+/**
+ * Reads a chunk of files in one concurrent read, then validates each (after the group-by-chunk
+ * that spreads chunks over workers). A generator: each file's outcome goes on to WriteOutcomes as
+ * soon as it is parsed, so no file's cells outlive the next file's parse.
+ */
 export class LoadSummaryFiles implements beam.DoFn<
   {key: number; value: Iterable<FileChunk>},
-  ChunkOutcome,
+  FileOutcome,
   {valid: Counted; rejected: Counted}
 > {
   constructor(readonly config: PipelineConfig) {}
 
-  process(
+  *process(
     group: {key: number; value: Iterable<FileChunk>},
     context: {valid: Counted; rejected: Counted},
-  ): ChunkOutcome[] {
-    const out: ChunkOutcome[] = [];
+  ): Generator<FileOutcome> {
     for (const {files} of group.value) {
       const read = ioOf(this.config).readFiles(files.map(f => f.name));
       const contents = Buffer.from(
@@ -228,83 +230,81 @@ export class LoadSummaryFiles implements beam.DoFn<
         read.bytes.byteOffset,
         read.bytes.byteLength,
       );
-      const outcome: ChunkOutcome = {
-        summaries: [],
-        deadLetters: [],
-        stats: {files: 0, validRows: 0, rejectedRows: 0, rejectedFiles: []},
+      const stats: FileStats = {
+        files: 0,
+        validRows: 0,
+        rejectedRows: 0,
+        rejectedFiles: [],
       };
       for (const [i, file] of files.entries()) {
-        const text = contents.toString(
-          'utf8',
-          i === 0 ? 0 : read.ends[i - 1]!,
-          read.ends[i]!,
-        );
         const load = dailySummaryLoad(
           file.name,
           file.date,
-          text,
+          contents.toString(
+            'utf8',
+            i === 0 ? 0 : read.ends[i - 1]!,
+            read.ends[i]!,
+          ),
           this.config.thresholds,
         );
+        stats.files++;
+        stats.validRows += load.validRows;
+        const rejectedRows = load.deadLetters.filter(d => d.line > 0).length;
+        stats.rejectedRows += rejectedRows;
+        context.valid.increment(load.validRows);
+        context.rejected.increment(rejectedRows);
         if (load.cells) {
           load.cells.count[SOURCE_VERSION_COLUMN] = file.version;
-          outcome.summaries.push(load.cells);
-        } else outcome.stats.rejectedFiles.push(file.name);
+          yield {summary: load.cells};
+        } else stats.rejectedFiles.push(file.name);
         if (load.deadLetters.length > 0)
-          outcome.deadLetters.push({
-            file: file.name,
-            date: file.date,
-            deadLetters: load.deadLetters,
-          });
-        outcome.stats.files++;
-        outcome.stats.validRows += load.validRows;
-        outcome.stats.rejectedRows += load.deadLetters.filter(
-          d => d.line > 0,
-        ).length;
+          yield {
+            deadLetters: {
+              file: file.name,
+              date: file.date,
+              deadLetters: load.deadLetters,
+            },
+          };
       }
-      context.valid.increment(outcome.stats.validRows);
-      context.rejected.increment(outcome.stats.rejectedRows);
-      out.push(outcome);
+      yield {stats};
     }
-    return out;
   }
 }
 
 /**
- * Writes what loading a chunk yielded: its summary rows, encoded here into MutateRows entries and
- * handed to the I/O thread as bytes, in requests of at most writeBatchRows rows (finishBundle
- * waits until every write of the bundle landed); one dead-letter CSV per file with bad lines
- * (<errors prefix><runId>/<file>.errors.csv); and passes the stats on. ReportRun sees the stats
- * only after their bundle finished, so its verdict comes after every write.
+ * Writes what loading yielded: each summary row is encoded into its MutateRows entry as it
+ * arrives (its cells die young; only bytes wait), and every writeBatchRows rows go to the I/O
+ * thread as one request's bytes, handed over without a copy (finishBundle sends the rest and waits
+ * until every write of the bundle landed); one dead-letter CSV per file with bad lines
+ * (<errors prefix><runId>/<file>.errors.csv); the stats pass on. ReportRun sees the stats only
+ * after their bundle finished, so its verdict comes after every write.
  */
 export class WriteOutcomes implements beam.DoFn<
-  ChunkOutcome,
+  FileOutcome,
   FileStats,
   {written: Counted}
 > {
+  private encoded: EncodedEntries[] = [];
+
   constructor(readonly config: PipelineConfig) {}
 
-  process(outcome: ChunkOutcome, context: {written: Counted}): FileStats[] {
-    if (outcome.summaries.length > 0) {
-      const entries = encodeSummaryRows(
-        outcome.summaries,
-        summaryTableOf(this.config.io.bigtable),
+  startBundle(): void {
+    this.encoded = [];
+  }
+
+  process(outcome: FileOutcome, context: {written: Counted}): FileStats[] {
+    if ('summary' in outcome) {
+      this.encoded.push(
+        encodeSummaryRow(
+          outcome.summary,
+          summaryTableOf(this.config.io.bigtable),
+        ),
       );
-      const rows = outcome.summaries.length;
-      for (let i = 0; i < rows; i += this.config.writeBatchRows) {
-        const request =
-          rows <= this.config.writeBatchRows
-            ? entries
-            : sliceEntries(entries, i, i + this.config.writeBatchRows);
-        const bytes = ownArrayBuffer(request.bytes);
-        const ends = ownArrayBuffer(request.ends);
-        ioOf(this.config, [bytes, ends]).enqueueEntries({
-          bytes: new Uint8Array(bytes),
-          ends: new Uint32Array(ends),
-        });
-      }
-      context.written.increment(rows);
+      if (this.encoded.length >= this.config.writeBatchRows) this.send(context);
+      return [];
     }
-    for (const letters of outcome.deadLetters) {
+    if ('deadLetters' in outcome) {
+      const letters = outcome.deadLetters;
       const name = `${this.config.runId}/${letters.file.replace(/\.csv$/, '')}.errors.csv`;
       const where = ioOf(this.config).writeErrors(
         name,
@@ -318,12 +318,28 @@ export class WriteOutcomes implements beam.DoFn<
         },
         `${letters.deadLetters.length} bad line(s) in ${letters.file}, written to ${where}`,
       );
+      return [];
     }
     return [outcome.stats];
   }
 
-  finishBundle(): void {
+  finishBundle(context: {written: Counted}): void {
+    this.send(context);
     ioOf(this.config).flush();
+  }
+
+  private send(context: {written: Counted}): void {
+    if (this.encoded.length === 0) return;
+    const rows = this.encoded.length;
+    // Memory of its own (concatEntries), so handing it over detaches nothing else.
+    const request = concatEntries(this.encoded);
+    this.encoded = [];
+    const transfer = [
+      request.bytes.buffer,
+      request.ends.buffer,
+    ] as ArrayBuffer[];
+    ioOf(this.config, transfer).enqueueEntries(request);
+    context.written.increment(rows);
   }
 }
 
@@ -388,7 +404,7 @@ export function summaryLoadPipeline(
           }),
         ),
       );
-    const outcomes: beam.PCollection<ChunkOutcome> = chunks
+    const outcomes: beam.PCollection<FileOutcome> = chunks
       .apply(
         beam.withName('SpreadChunks', beam.groupBy<FileChunk, number>('chunk')),
       )

@@ -1,9 +1,12 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
+import {concatEntries} from '../../../core/bigtable/encoded-entries';
 import {mutateEntries} from '../../../core/bigtable/mutate-entries';
+import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
 import {NEWEST_CELL} from '../../../core/bigtable/read-rows';
 import {
   decodeSummaryRow,
+  encodeSummaryRow,
   loadedDateFilter,
   type SummaryCells,
   summaryCellsOf,
@@ -114,6 +117,31 @@ test('a written row reads back as its cells; rewriting it leaves only the new ce
     versions.every(n => n === 1),
     `versions per cell: ${versions.join(',')}`,
   );
+});
+
+test('a row encoded straight from its cells is the bytes of its entry, and writes the same row', async () => {
+  const rows: SummaryCells[] = [
+    summaryCellsOf(DAY, ROWS, 'LOW'),
+    // Not what a summary holds, but text all the same: non-ASCII qualifiers and values, an
+    // empty family, a long value.
+    {
+      key: '2026-12-27',
+      count: {'x:é': 'ü€', 'TOTAL:EUR': '7'},
+      sum: {},
+    },
+    {key: '2026-12-28', count: {}, sum: {'TOTAL:USD': '9'.repeat(400)}},
+  ];
+  const direct = concatEntries(rows.map(row => encodeSummaryRow(row, schema)));
+  const viaEntries = encodeEntries(
+    rows.map(row => summaryRowEntry(row, schema)),
+  );
+  assert.equal([...direct.ends], [...viaEntries.ends]);
+  assert.ok(direct.bytes.equals(viaEntries.bytes), 'the same bytes');
+  assert.is(direct.bytes.byteOffset, 0, 'memory of its own');
+  assert.is(direct.bytes.buffer.byteLength, direct.bytes.length);
+
+  await mutateEntries(table, direct);
+  assert.equal(await stored(), rows);
 });
 
 test('the loaded-date filter passes exactly the rows that hold their threshold signal', async () => {

@@ -12,7 +12,10 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {RawEntry, setCellMutation} from '../core/bigtable/mutate-entries';
-import {encodeMutateRowsRequest} from '../core/bigtable/mutate-rows-wire';
+import {
+  encodeEntries,
+  encodeMutateRowsRequest,
+} from '../core/bigtable/mutate-rows-wire';
 import {SOURCE_VERSION_COLUMN} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {LocalDirectoryStore} from '../core/storage/local-directory-store';
@@ -64,7 +67,10 @@ function prebuiltWrites(table: string, rows: readonly CbtRow[]): Buffer[] {
   const requests: Buffer[] = [];
   for (let i = 0; i < rows.length; i += 100)
     requests.push(
-      encodeMutateRowsRequest(name, rows.slice(i, i + 100).map(entryOf)),
+      encodeMutateRowsRequest(
+        name,
+        encodeEntries(rows.slice(i, i + 100).map(entryOf)),
+      ),
     );
   return requests;
 }

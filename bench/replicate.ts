@@ -21,18 +21,23 @@
  */
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
-import type {Table} from '@google-cloud/bigtable';
+import type {Bigtable, Table} from '@google-cloud/bigtable';
+import {dataChannelOf, tableNameOf} from '../core/bigtable/data-channel';
 import {createBigtableClient} from '../core/bigtable/client';
 import {createLogger} from '../core/log';
 import {provisionBigtable} from '../core/provision/bigtable';
-import {type RawEntry, mutateEntries} from '../core/bigtable/mutate-entries';
+import {mutateEntries} from '../core/bigtable/mutate-entries';
+import {
+  type EncodedEntries,
+  sliceEntries,
+} from '../core/bigtable/mutate-rows-wire';
 import {replicateUnsent} from '../core/replication/replicate';
 import {DEFAULT_WATERMARK_RULE} from '../core/replication/watermark-rule';
 import {type TxnTableSchema, defaultResources} from '../core/resources';
 import type {SqlPool} from '../core/sql/connect';
 import {insertBatch} from '../core/sql/generation-batches';
 import {markSent, selectBatch} from '../core/sql/transactions';
-import {packedTxnRawEntries, toTxnRawEntries} from '../core/bigtable/txn-row';
+import {packedTxnEntries, toTxnRawEntries} from '../core/bigtable/txn-row';
 import type {Platform} from '../local/platform';
 import {
   benchDatabase,
@@ -76,40 +81,67 @@ async function simplestJob(
 ): Promise<number> {
   const connection = await deps.sql.acquire();
   try {
-    const ids: string[] = [];
-    const entries: RawEntry[] = [];
+    const claims: {ids: string[]; entries: EncodedEntries}[] = [];
     for (const batchId of batchIds) {
-      const encoded = packedTxnRawEntries(
+      const encoded = packedTxnEntries(
         await selectBatch(connection, batchId),
         deps.schema,
       );
-      ids.push(...encoded.ids);
-      entries.push(...encoded.entries);
+      for (let start = 0; start < encoded.ids.length; start += BATCH)
+        claims.push({
+          ids: encoded.ids.slice(start, start + BATCH),
+          entries: sliceEntries(encoded.entries, start, start + BATCH),
+        });
     }
     let next = 0;
     const worker = async () => {
-      while (next < entries.length) {
-        const start = next;
-        next += BATCH;
-        await mutateEntries(deps.table, entries.slice(start, start + BATCH));
-        await markSent(connection, ids.slice(start, start + BATCH));
+      while (next < claims.length) {
+        const claim = claims[next++]!;
+        await mutateEntries(deps.table, claim.entries);
+        await markSent(connection, claim.ids);
       }
     };
     await Promise.all(Array.from({length: IN_FLIGHT}, worker));
-    return ids.length;
+    return claims.reduce((sum, claim) => sum + claim.ids.length, 0);
   } finally {
     connection.release();
   }
 }
 
 /**
- * Counts the table's MutateRows calls in flight over time: `mean(since)` is the mean number in
- * flight since that moment, 4 when the writes never wait for anything else.
+ * Counts the MutateRows calls in flight over time, per table, at the client's data stub (where
+ * mutateEntries sends them): `mean(since)` is the mean number in flight since that moment, 4 when
+ * the writes never wait for anything else.
  */
-function writesInFlight(table: Table) {
-  const mutate = table.mutate.bind(table) as (
-    ...args: unknown[]
-  ) => Promise<unknown>;
+async function writesInFlight(
+  bigtable: Bigtable,
+  tables: readonly Table[],
+): Promise<Map<Table, ReturnType<typeof inFlightMeter>>> {
+  const meters = new Map(tables.map(table => [table, inFlightMeter()]));
+  const channel = await dataChannelOf(bigtable);
+  const byName = new Map(
+    tables.map(table => [tableNameOf(table.name, channel), meters.get(table)!]),
+  );
+  const stub = channel.stub;
+  const call = stub.makeServerStreamRequest.bind(stub);
+  stub.makeServerStreamRequest = (method, ...rest) => {
+    const stream = call(method, ...rest);
+    if (method.endsWith('/MutateRows')) {
+      const params = String(rest[3].get('x-goog-request-params')[0] ?? '');
+      const meter = byName.get(
+        decodeURIComponent(/table_name=([^&]*)/.exec(params)?.[1] ?? ''),
+      );
+      if (meter) {
+        meter.step(1);
+        stream.once('close', () => meter.step(-1));
+      }
+    }
+    return stream;
+  };
+  return meters;
+}
+
+function inFlightMeter() {
   let active = 0;
   let changedAt = performance.now();
   let area = 0;
@@ -119,11 +151,8 @@ function writesInFlight(table: Table) {
     changedAt = now;
     active += delta;
   };
-  (table as unknown as {mutate: typeof mutate}).mutate = (...args) => {
-    step(1);
-    return mutate(...args).finally(() => step(-1));
-  };
   return {
+    step,
     mark: () => {
       step(0);
       return {area, at: changedAt};
@@ -199,9 +228,10 @@ async function main(args: string[]): Promise<void> {
     const instance = bigtable.instance(resources.bigtable.instance);
     const txnTable = instance.table(resources.bigtable.txn.id);
     const rawTable = instance.table(rawSchema.id);
+    const meters = await writesInFlight(bigtable, [txnTable, rawTable]);
     const inFlight = {
-      replicate: writesInFlight(txnTable),
-      raw: writesInFlight(rawTable),
+      replicate: meters.get(txnTable)!,
+      raw: meters.get(rawTable)!,
     };
 
     const sql = await benchDatabase('bench_replicate', Math.max(8, WORKERS));
@@ -239,7 +269,7 @@ async function main(args: string[]): Promise<void> {
     };
     const timed = async (
       run: () => Promise<void>,
-      writes: ReturnType<typeof writesInFlight>,
+      writes: ReturnType<typeof inFlightMeter>,
     ) => {
       const started = performance.now();
       const mark = writes.mark();

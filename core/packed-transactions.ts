@@ -105,22 +105,14 @@ export class PackedTransactions {
       );
   }
 
-  /**
-   * The bytes of field `field` (its index in PACKED_FIELDS) of transaction i, a view of the buffer
-   * (a plain Uint8Array: cheaper to make than a Buffer).
-   */
-  view(i: number, field: number): Uint8Array {
-    const f = i * FIELD_COUNT + field;
-    return new Uint8Array(
-      this.bytes.buffer,
-      this.bytes.byteOffset + this.starts[f]!,
-      this.ends[f]! - this.starts[f]!,
-    );
+  /** Where field `field` (its index in PACKED_FIELDS) of transaction i begins in `bytes`. */
+  startOf(i: number, field: number): number {
+    return this.starts[i * FIELD_COUNT + field]!;
   }
 
-  /** Where the field's bytes begin in `bytes`. */
-  start(i: number, field: PackedField): number {
-    return this.starts[i * FIELD_COUNT + FIELD[field]]!;
+  /** Where that field ends. */
+  endOf(i: number, field: number): number {
+    return this.ends[i * FIELD_COUNT + field]!;
   }
 
   /** The id, read as Latin-1: only meaningful for an id isPlain accepted (ASCII). */

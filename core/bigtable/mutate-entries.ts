@@ -9,8 +9,11 @@ import {
   tableNameOf,
 } from './data-channel';
 import {
+  type EncodedEntries,
   decodeMutateRowsResponse,
+  encodeEntries,
   encodeMutateRowsRequest,
+  entryRowKey,
 } from './mutate-rows-wire';
 
 /**
@@ -96,9 +99,10 @@ const DEFAULT_TIMEOUT_MS = 600_000;
 
 const MUTATE_ROWS = '/google.bigtable.v2.Bigtable/MutateRows';
 
-/** An entry Bigtable refused (its own status), or one left without a status by a failed call. */
+/** An entry Bigtable refused (its own status), by its index in the entries written. */
 export interface EntryFailure {
-  entry: RawEntry;
+  index: number;
+  rowKey: Buffer;
   code: number;
   message: string;
 }
@@ -116,7 +120,7 @@ export class PartialWriteError extends Error {
     super(
       `${errors.length} of the entries were refused: ${errors
         .slice(0, 3)
-        .map(e => `${e.entry.rowKey.toString('utf8')}: ${e.message}`)
+        .map(e => `${e.rowKey.toString('utf8')}: ${e.message}`)
         .join(
           '; ',
         )}${rpcError ? `; the call failed too: ${rpcError.message}` : ''}`,
@@ -134,20 +138,28 @@ export class PartialWriteError extends Error {
  * entry has a status of its own. Against the client's `table.mutate` of the same entries the
  * encoding costs a fraction of the CPU (bench/README.md).
  */
+const isEncoded = (
+  entries: readonly RawEntry[] | EncodedEntries,
+): entries is EncodedEntries => !Array.isArray(entries);
+
 export async function mutateEntries(
   table: Table,
-  entries: RawEntry[],
+  rawOrEncoded: readonly RawEntry[] | EncodedEntries,
   timeoutMs = DEFAULT_TIMEOUT_MS,
 ): Promise<void> {
-  if (entries.length === 0) return;
+  const entries = isEncoded(rawOrEncoded)
+    ? rawOrEncoded
+    : encodeEntries(rawOrEncoded);
+  const count = entries.ends.length;
+  if (count === 0) return;
   const channel = await dataChannelOf(table.bigtable);
   const tableName = tableNameOf(table.name, channel);
   const deadline = Date.now() + timeoutMs;
   const failures = new Map<number, EntryFailure>();
-  let pending = entries.map((_, i) => i);
+  let pending: number[] | undefined; // every entry, on the first attempt
   const backoff = new Backoff();
   for (let attempt = 1; ; attempt++) {
-    const sent = pending;
+    const sent = pending ?? Array.from({length: count}, (_, i) => i);
     const statusOf = new Map<number, number>();
     const rpcError = await new Promise<Error | undefined>(resolve => {
       const call = channel.stub.makeServerStreamRequest(
@@ -156,7 +168,8 @@ export async function mutateEntries(
         bytes => bytes,
         encodeMutateRowsRequest(
           tableName,
-          sent.map(i => entries[i]!),
+          entries,
+          pending,
           channel.appProfileId,
         ),
         routingHeader(tableName, channel),
@@ -170,7 +183,12 @@ export async function mutateEntries(
           if (original === undefined) continue;
           if (code === status.OK) failures.delete(original);
           else
-            failures.set(original, {entry: entries[original]!, code, message});
+            failures.set(original, {
+              index: original,
+              rowKey: entryRowKey(entries, original),
+              code,
+              message,
+            });
           statusOf.set(original, code);
         }
       });

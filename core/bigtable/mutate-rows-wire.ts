@@ -11,76 +11,225 @@ import {
 
 /**
  * MutateRowsRequest and MutateRowsResponse in protobuf's wire format (google/bigtable/v2
- * bigtable.proto and data.proto), written into one buffer sized beforehand: no message object per
- * entry, mutation or cell, no copy per value.
+ * bigtable.proto and data.proto): entries written into one buffer sized beforehand, no message
+ * object per entry, mutation or cell.
  */
 
-/** The size of a mutation's one field (SetCell or DeleteFromFamily), without its own head. */
-function innerLength(mutation: RawEntry['mutations'][number]): number {
-  if ('setCell' in mutation) {
-    const cell = mutation.setCell;
-    return (
-      fieldLength(nameBytes(cell.familyName).length) + // family_name = 1
-      fieldLength(cell.columnQualifier.length) + // column_qualifier = 2
-      1 +
-      varintLength(cell.timestampMicros) + // timestamp_micros = 3
-      fieldLength(cell.value.length) // value = 4
-    );
-  }
-  return fieldLength(nameBytes(mutation.deleteFromFamily.familyName).length);
+/**
+ * MutateRows entries already in wire format: entry i is `entryBytes(entries, i)`, one whole
+ * `entries` field of a MutateRowsRequest (its tag and length included), so a request is its
+ * header and any of these ranges laid end to end, and a retry sends the refused ranges again
+ * without encoding anything twice.
+ */
+export interface EncodedEntries {
+  readonly bytes: Buffer;
+  /** Where each entry ends in `bytes`; entry i starts where entry i - 1 ends (0 for the first). */
+  readonly ends: Uint32Array;
 }
 
-/** The request of these entries for one table: entries in order, each applied atomically. */
+export const entryStart = (entries: EncodedEntries, i: number): number =>
+  i === 0 ? 0 : entries.ends[i - 1]!;
+
+export const entryBytes = (entries: EncodedEntries, i: number): Buffer =>
+  entries.bytes.subarray(entryStart(entries, i), entries.ends[i]!);
+
+/** Entries `start` to `end` (exclusive) of `entries`, as entries of their own (a view of the bytes). */
+export function sliceEntries(
+  entries: EncodedEntries,
+  start: number,
+  end: number,
+): EncodedEntries {
+  end = Math.min(end, entries.ends.length);
+  const from = entryStart(entries, start);
+  const ends = entries.ends.slice(start, end);
+  for (let i = 0; i < ends.length; i++) ends[i] = ends[i]! - from;
+  return {
+    bytes: entries.bytes.subarray(from, from + (ends.at(-1) ?? 0)),
+    ends,
+  };
+}
+
+/** The row key of entry i (for messages: a view of the bytes). */
+export function entryRowKey(entries: EncodedEntries, i: number): Buffer {
+  const reader = new WireReader(entryBytes(entries, i));
+  reader.varint(); // Request.entries' tag
+  reader.varint(); // and length
+  reader.varint(); // Entry.row_key's tag, first in every entry written here
+  const length = reader.varint();
+  return reader.slice(reader.position, reader.position + length);
+}
+
+/** The size of an Entry.mutations field holding one SetCell of these sizes. */
+export function setCellFieldLength(
+  familyBytes: number,
+  qualifierBytes: number,
+  timestampMicros: number,
+  valueBytes: number,
+): number {
+  return fieldLength(
+    fieldLength(
+      setCellLength(familyBytes, qualifierBytes, timestampMicros, valueBytes),
+    ),
+  );
+}
+
+function setCellLength(
+  familyBytes: number,
+  qualifierBytes: number,
+  timestampMicros: number,
+  valueBytes: number,
+): number {
+  return (
+    fieldLength(familyBytes) + // family_name = 1
+    fieldLength(qualifierBytes) + // column_qualifier = 2
+    1 +
+    varintLength(timestampMicros) + // timestamp_micros = 3
+    fieldLength(valueBytes) // value = 4
+  );
+}
+
+/** Writes an Entry.mutations field holding one SetCell, its value `value[start, end)`. */
+export function writeSetCell(
+  out: WireWriter,
+  family: Uint8Array,
+  qualifier: Uint8Array,
+  timestampMicros: number,
+  value: Uint8Array,
+  start: number,
+  end: number,
+): void {
+  const inner = setCellLength(
+    family.length,
+    qualifier.length,
+    timestampMicros,
+    end - start,
+  );
+  out.head(2, fieldLength(inner)); // Entry.mutations
+  out.head(1, inner); // Mutation.set_cell
+  out.bytes(1, family);
+  out.bytes(2, qualifier);
+  out.varintField(3, timestampMicros);
+  out.bytesOf(4, value, start, end);
+}
+
+/** The size of a Request.entries field whose entry has this key and mutations of `mutationBytes` in all. */
+export const entryFieldLength = (keyBytes: number, mutationBytes: number) =>
+  fieldLength(fieldLength(keyBytes) + mutationBytes);
+
+/** Writes a Request.entries field's head and its row key `key[start, end)`: its mutations follow. */
+export function writeEntryHead(
+  out: WireWriter,
+  mutationBytes: number,
+  key: Uint8Array,
+  start: number,
+  end: number,
+): void {
+  out.head(2, fieldLength(end - start) + mutationBytes); // Request.entries
+  out.bytesOf(1, key, start, end); // Entry.row_key
+}
+
+function mutationFieldLength(mutation: RawEntry['mutations'][number]): number {
+  if ('setCell' in mutation) {
+    const cell = mutation.setCell;
+    return setCellFieldLength(
+      nameBytes(cell.familyName).length,
+      cell.columnQualifier.length,
+      cell.timestampMicros,
+      cell.value.length,
+    );
+  }
+  return fieldLength(
+    fieldLength(
+      fieldLength(nameBytes(mutation.deleteFromFamily.familyName).length),
+    ),
+  );
+}
+
+/** The entries in wire format, in order (each applied atomically). */
+export function encodeEntries(entries: readonly RawEntry[]): EncodedEntries {
+  const mutationBytes = new Array<number>(entries.length);
+  let total = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    let length = 0;
+    for (const mutation of entry.mutations)
+      length += mutationFieldLength(mutation);
+    mutationBytes[i] = length;
+    total += entryFieldLength(entry.rowKey.length, length);
+  }
+  const out = new WireWriter(Buffer.allocUnsafe(total));
+  const ends = new Uint32Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    writeEntryHead(
+      out,
+      mutationBytes[i]!,
+      entry.rowKey,
+      0,
+      entry.rowKey.length,
+    );
+    for (const mutation of entry.mutations) {
+      if ('setCell' in mutation) {
+        const cell = mutation.setCell;
+        writeSetCell(
+          out,
+          nameBytes(cell.familyName),
+          cell.columnQualifier,
+          cell.timestampMicros,
+          cell.value,
+          0,
+          cell.value.length,
+        );
+      } else {
+        const family = nameBytes(mutation.deleteFromFamily.familyName);
+        out.head(2, fieldLength(fieldLength(family.length))); // Entry.mutations
+        out.head(3, fieldLength(family.length)); // Mutation.delete_from_family
+        out.bytes(1, family);
+      }
+    }
+    ends[i] = out.written;
+  }
+  return {bytes: out.buffer, ends: checkedEnds(ends, total, out.written)};
+}
+
+/** The ends of entries written into a buffer sized `sized`, refused if the sizing was wrong. */
+export function checkedEnds(
+  ends: Uint32Array,
+  sized: number,
+  written: number,
+): Uint32Array {
+  if (written !== sized)
+    throw new Error(`MutateRows entries sized ${sized}, written ${written}`);
+  return ends;
+}
+
+/**
+ * The request for one table of the given entries (all of them, in order, unless `only` names
+ * some by index).
+ */
 export function encodeMutateRowsRequest(
   tableName: string,
-  entries: readonly RawEntry[],
+  entries: EncodedEntries,
+  only?: readonly number[],
   appProfileId?: string,
 ): Buffer {
   const name = Buffer.from(tableName);
   const profile = appProfileId ? Buffer.from(appProfileId) : undefined;
-  const entryLengths = new Array<number>(entries.length);
-  const innerLengths: number[] = [];
-  let total =
+  const headLength =
     fieldLength(name.length) + (profile ? fieldLength(profile.length) : 0);
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    let length = fieldLength(entry.rowKey.length);
-    for (const mutation of entry.mutations) {
-      const inner = innerLength(mutation);
-      innerLengths.push(inner);
-      length += fieldLength(fieldLength(inner));
-    }
-    entryLengths[i] = length;
-    total += fieldLength(length);
+  let bodyLength = entries.bytes.length;
+  if (only) {
+    bodyLength = 0;
+    for (const i of only)
+      bodyLength += entries.ends[i]! - entryStart(entries, i);
   }
-  const out = new WireWriter(Buffer.allocUnsafe(total));
+  const out = new WireWriter(Buffer.allocUnsafe(headLength + bodyLength));
   out.bytes(1, name); // table_name
   if (profile) out.bytes(3, profile); // app_profile_id
-  let m = 0;
-  for (let i = 0; i < entries.length; i++) {
-    const entry = entries[i]!;
-    out.head(2, entryLengths[i]!); // entries
-    out.bytes(1, entry.rowKey); // Entry.row_key
-    for (const mutation of entry.mutations) {
-      const inner = innerLengths[m++]!;
-      out.head(2, fieldLength(inner)); // Entry.mutations
-      if ('setCell' in mutation) {
-        const cell = mutation.setCell;
-        out.head(1, inner); // Mutation.set_cell
-        out.bytes(1, nameBytes(cell.familyName));
-        out.bytes(2, cell.columnQualifier);
-        out.varintField(3, cell.timestampMicros);
-        out.bytes(4, cell.value);
-      } else {
-        out.head(3, inner); // Mutation.delete_from_family
-        out.bytes(1, nameBytes(mutation.deleteFromFamily.familyName));
-      }
-    }
-  }
-  if (out.written !== total)
-    throw new Error(
-      `MutateRows request sized ${total}, written ${out.written}`,
-    );
+  if (!only) out.copy(entries.bytes, 0, entries.bytes.length);
+  else
+    for (const i of only)
+      out.copy(entries.bytes, entryStart(entries, i), entries.ends[i]!);
   return out.buffer;
 }
 

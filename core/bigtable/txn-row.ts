@@ -1,10 +1,16 @@
 import {isCurrency} from '../money';
+import {type CellEntry, type RawEntry, toRawEntry} from './mutate-entries';
 import {
-  type CellEntry,
-  RawEntry,
-  type RawMutation,
-  toRawEntry,
-} from './mutate-entries';
+  type EncodedEntries,
+  checkedEnds,
+  encodeEntries,
+  entryFieldLength,
+  setCellFieldLength,
+  writeEntryHead,
+  writeSetCell,
+} from './mutate-rows-wire';
+import {nameBytes} from './data-channel';
+import {WireWriter} from './wire';
 import {
   PACKED_FIELDS,
   type PackedField,
@@ -92,60 +98,110 @@ export function toTxnRawEntries(
   return txns.map(txn => toRawEntry(toRowEntry(txn, schema)));
 }
 
-/** Packed transactions as their MutateRows entries: `entries[i]` is the row of `ids[i]`, which occurred at `occurredAtMs[i]`. */
-export interface TxnRawEntries {
+/** Packed transactions as their MutateRows entries: entry i is the row of `ids[i]`, which occurred at `occurredAtMs[i]`. */
+export interface TxnEntries {
   ids: string[];
   occurredAtMs: number[];
-  entries: RawEntry[];
+  entries: EncodedEntries;
 }
 
 /**
- * The entries toTxnRawEntries makes of the same transactions, built from their packed bytes: each
- * cell's value is a view of the packed buffer (the database's UTF-8 is the cell's UTF-8), and the
- * keys of all rows are written into one buffer. No string, Date or cell object per field is made.
+ * The entries toTxnRawEntries makes of the same transactions, in wire format, written straight
+ * from their packed bytes: each cell's value is copied from the packed buffer (the database's
+ * UTF-8 is the cell's UTF-8), and no string, Date, cell or mutation object per field is made.
  * A row the bytes alone do not show valid (`isPlain`) is decoded in full and validated: a
  * StoredTransactionError names it, or it is encoded from its decoded fields.
  */
-export function packedTxnRawEntries(
+export function packedTxnEntries(
   packed: PackedTransactions,
   schema: TxnTableSchema,
-): TxnRawEntries {
+): TxnEntries {
   const count = packed.count;
   const ids = new Array<string>(count);
   const occurredAtMs = new Array<number>(count);
-  const entries = new Array<RawEntry>(count);
+  // Rows decoded in full, each already encoded on its own; the others are written below.
+  const decoded = new Map<number, EncodedEntries>();
   const keys = Buffer.allocUnsafe(count * rowKeyBytes(ID_MAX_LENGTH));
-  const families = TXN_CELLS.map(([family]) => schema.families[family]);
-  let at = 0;
+  const keyEnds = new Uint32Array(count);
+  const mutationBytes = new Array<number>(count);
+  const families = TXN_CELLS.map(([family]) =>
+    nameBytes(schema.families[family]),
+  );
+  const timeField = PACKED_FIELDS.indexOf('occurredAt');
+  let keyAt = 0;
+  let total = 0;
   for (let i = 0; i < count; i++) {
     if (!packed.isPlain(i)) {
       const txn = packed.transaction(i);
+      const entry = encodeEntries([toRawEntry(toRowEntry(txn, schema))]);
+      decoded.set(i, entry);
       ids[i] = txn.id;
       occurredAtMs[i] = txn.occurredAt.getTime();
-      entries[i] = toRawEntry(toRowEntry(txn, schema));
+      keyEnds[i] = keyAt;
+      total += entry.bytes.length;
       continue;
     }
     const id = packed.id(i);
     const ms = packed.occurredAtMs(i);
-    const keyAt = at;
-    at = writeRowKey(keys, at, id, packed.bytes, packed.start(i, 'occurredAt'));
-    const timestampMicros = ms * 1000;
-    const mutations: RawMutation[] = new Array(TXN_CELLS.length);
+    const keyStart = keyAt;
+    keyAt = writeRowKey(
+      keys,
+      keyAt,
+      id,
+      packed.bytes,
+      packed.startOf(i, timeField),
+    );
+    keyEnds[i] = keyAt;
+    const micros = ms * 1000;
+    let length = 0;
     for (let c = 0; c < TXN_CELLS.length; c++) {
-      mutations[c] = {
-        setCell: {
-          familyName: families[c]!,
-          columnQualifier: QUALIFIER_BYTES[c]!,
-          timestampMicros,
-          value: packed.view(i, PACKED_INDEX[c]!),
-        },
-      };
+      const field = PACKED_INDEX[c]!;
+      length += setCellFieldLength(
+        families[c]!.length,
+        QUALIFIER_BYTES[c]!.length,
+        micros,
+        packed.endOf(i, field) - packed.startOf(i, field),
+      );
     }
+    mutationBytes[i] = length;
+    total += entryFieldLength(keyAt - keyStart, length);
     ids[i] = id;
     occurredAtMs[i] = ms;
-    entries[i] = new RawEntry(keys.subarray(keyAt, at), mutations);
   }
-  return {ids, occurredAtMs, entries};
+  const out = new WireWriter(Buffer.allocUnsafe(total));
+  const ends = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const entry = decoded.size === 0 ? undefined : decoded.get(i);
+    if (entry) out.copy(entry.bytes, 0, entry.bytes.length);
+    else {
+      writeEntryHead(
+        out,
+        mutationBytes[i]!,
+        keys,
+        i === 0 ? 0 : keyEnds[i - 1]!,
+        keyEnds[i]!,
+      );
+      const micros = occurredAtMs[i]! * 1000;
+      for (let c = 0; c < TXN_CELLS.length; c++) {
+        const field = PACKED_INDEX[c]!;
+        writeSetCell(
+          out,
+          families[c]!,
+          QUALIFIER_BYTES[c]!,
+          micros,
+          packed.bytes,
+          packed.startOf(i, field),
+          packed.endOf(i, field),
+        );
+      }
+    }
+    ends[i] = out.written;
+  }
+  return {
+    ids,
+    occurredAtMs,
+    entries: {bytes: out.buffer, ends: checkedEnds(ends, total, out.written)},
+  };
 }
 
 export class MalformedRowError extends Error {

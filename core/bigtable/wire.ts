@@ -19,6 +19,12 @@ export const varintLength = (value: number): number => {
 /** A length-delimited field's whole size: its tag (fields below 16), length and bytes. */
 export const fieldLength = (bytes: number) => 1 + varintLength(bytes) + bytes;
 
+/**
+ * Up to this many bytes are copied byte by byte: on Node 22 a 4-byte copy costs ~20 ns that way and
+ * ~130 ns through set() or Buffer.copy, and the two cross at 48-64 bytes.
+ */
+const SHORT_COPY = 48;
+
 /** Writes protobuf's wire format into a buffer sized beforehand. */
 export class WireWriter {
   private position = 0;
@@ -44,9 +50,27 @@ export class WireWriter {
   }
 
   bytes(field: number, bytes: Uint8Array): void {
-    this.head(field, bytes.length);
-    this.buffer.set(bytes, this.position);
-    this.position += bytes.length;
+    this.bytesOf(field, bytes, 0, bytes.length);
+  }
+
+  /** A length-delimited field of `source`'s bytes from `start` to `end`. */
+  bytesOf(field: number, source: Uint8Array, start: number, end: number): void {
+    this.head(field, end - start);
+    this.copy(source, start, end);
+  }
+
+  /** The bytes of `source` from `start` to `end`, as they are (a body whose head was written). */
+  copy(source: Uint8Array, start: number, end: number): void {
+    const buffer = this.buffer;
+    let at = this.position;
+    if (end - start <= SHORT_COPY) {
+      // Names and cell values are a few bytes: a loop costs less than set()'s call.
+      for (let k = start; k < end; k++) buffer[at++] = source[k]!;
+    } else {
+      buffer.set(source.subarray(start, end), at);
+      at += end - start;
+    }
+    this.position = at;
   }
 
   get written(): number {

@@ -1,12 +1,8 @@
 import type {Table} from '@google-cloud/bigtable';
 import type {TxnTableSchema} from '../resources';
 import type {PackedTransactions} from '../packed-transactions';
-import {
-  PartialWriteError,
-  type RawEntry,
-  mutateEntries,
-} from '../bigtable/mutate-entries';
-import {type TxnRawEntries, packedTxnRawEntries} from '../bigtable/txn-row';
+import {PartialWriteError, mutateEntries} from '../bigtable/mutate-entries';
+import {type TxnEntries, packedTxnEntries} from '../bigtable/txn-row';
 
 /**
  * Writes transactions to `txn_tbl` and says exactly which were accepted. MutateRows can fail in
@@ -25,8 +21,8 @@ export class BigtableWriteError extends Error {
   readonly retryable = true;
 }
 
-/** Transactions as their MutateRows entries (`entries[i]` is `ids[i]`'s row), ready to write. */
-export type EncodedTransactions = TxnRawEntries;
+/** Transactions as their MutateRows entries (entry i is `ids[i]`'s row), ready to write. */
+export type EncodedTransactions = TxnEntries;
 
 /**
  * Encoded apart from the write, so a replicator encodes a claim before it takes a write slot and
@@ -36,7 +32,7 @@ export function encodeTransactions(
   txns: PackedTransactions,
   schema: TxnTableSchema,
 ): EncodedTransactions {
-  return packedTxnRawEntries(txns, schema);
+  return packedTxnEntries(txns, schema);
 }
 
 export async function writeEncoded(
@@ -49,7 +45,7 @@ export async function writeEncoded(
     await mutateEntries(table, entries, timeoutMs);
     return {accepted: ids, failed: []};
   } catch (error) {
-    return writeResultOf(ids, entries, error);
+    return writeResultOf(ids, error);
   }
 }
 
@@ -60,16 +56,14 @@ export async function writeEncoded(
  */
 export function writeResultOf(
   ids: readonly string[],
-  entries: readonly RawEntry[],
   error: unknown,
 ): WriteResult {
   if (error instanceof PartialWriteError && error.rpcError === undefined) {
-    const indexOf = new Map(entries.map((entry, i) => [entry, i]));
     const failedSet = new Set<string>();
-    for (const {entry} of error.errors) {
-      const i = indexOf.get(entry);
-      if (i === undefined) return {accepted: [], failed: [...ids], error};
-      failedSet.add(ids[i]!);
+    for (const {index} of error.errors) {
+      const id = ids[index];
+      if (id === undefined) return {accepted: [], failed: [...ids], error};
+      failedSet.add(id);
     }
     return {
       accepted: ids.filter(id => !failedSet.has(id)),

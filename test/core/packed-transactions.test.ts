@@ -7,11 +7,8 @@ import {
   PackedTransactionsError,
   StoredTransactionError,
 } from '../../core/packed-transactions';
-import type {RawEntry} from '../../core/bigtable/mutate-entries';
-import {
-  packedTxnRawEntries,
-  toTxnRawEntries,
-} from '../../core/bigtable/txn-row';
+import {encodeEntries} from '../../core/bigtable/mutate-rows-wire';
+import {packedTxnEntries, toTxnRawEntries} from '../../core/bigtable/txn-row';
 import {defaultResources} from '../../core/resources';
 import type {Transaction} from '../../core/transaction';
 import {packTransactions} from '../support/pack-transactions';
@@ -26,28 +23,13 @@ async function generated(count: number): Promise<Transaction[]> {
   });
 }
 
-/** Each entry as plain data: key, then every cell's family, qualifier, timestamp and value bytes. */
-const plain = (entries: RawEntry[]) =>
-  entries.map(entry => ({
-    key: Buffer.from(entry.rowKey).toString(),
-    cells: entry.mutations.map(m => {
-      if (!('setCell' in m)) return m;
-      const {familyName, columnQualifier, timestampMicros, value} = m.setCell;
-      return [
-        familyName,
-        Buffer.from(columnQualifier).toString(),
-        timestampMicros,
-        Buffer.from(value).toString('hex'),
-      ];
-    }),
-  }));
-
 test('packed rows make exactly the entries the transactions make, with their ids and times', async () => {
   const txns = await generated(500);
   const packed = packTransactions(txns);
   for (let i = 0; i < txns.length; i++) assert.ok(packed.isPlain(i));
-  const encoded = packedTxnRawEntries(packed, schema);
-  assert.equal(plain(encoded.entries), plain(toTxnRawEntries(txns, schema)));
+  const encoded = packedTxnEntries(packed, schema);
+  // Byte for byte the wire format of the entries the transactions make.
+  assert.equal(encoded.entries, encodeEntries(toTxnRawEntries(txns, schema)));
   assert.equal(
     encoded.ids,
     txns.map(t => t.id),
@@ -73,8 +55,8 @@ test('a valid row its bytes alone cannot vouch for (text longer in bytes than ch
   assert.not.ok(packed.isPlain(1), '300 bytes for 150 characters');
   assert.ok(packed.isPlain(2));
   assert.equal(
-    plain(packedTxnRawEntries(packed, schema).entries),
-    plain(toTxnRawEntries(txns, schema)),
+    packedTxnEntries(packed, schema).entries,
+    encodeEntries(toTxnRawEntries(txns, schema)),
   );
 });
 
@@ -100,7 +82,7 @@ test('an invalid stored row is refused by name, with the field that is wrong', a
       JSON.stringify(change, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     );
     try {
-      packedTxnRawEntries(packed, schema);
+      packedTxnEntries(packed, schema);
       assert.unreachable(`accepted ${String(Object.keys(change))}`);
     } catch (error) {
       assert.instance(error, StoredTransactionError);

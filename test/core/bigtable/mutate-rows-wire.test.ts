@@ -4,7 +4,10 @@ import * as assert from 'uvu/assert';
 import {RawEntry, toRawEntry} from '../../../core/bigtable/mutate-entries';
 import {
   decodeMutateRowsResponse,
+  encodeEntries,
   encodeMutateRowsRequest,
+  entryRowKey,
+  sliceEntries,
 } from '../../../core/bigtable/mutate-rows-wire';
 
 // The messages as the client's own generated code reads and writes them.
@@ -36,7 +39,8 @@ test('the request reads back, through the API protos, as the entries it was made
     Request.decode(
       encodeMutateRowsRequest(
         'projects/p/instances/i/tables/t',
-        entries,
+        encodeEntries(entries),
+        undefined,
         'profile',
       ),
     ),
@@ -94,9 +98,46 @@ test('the request reads back, through the API protos, as the entries it was made
     ],
   });
   const empty = Request.decode(
-    encodeMutateRowsRequest('t', [new RawEntry(Buffer.from('k'), [])]),
+    encodeMutateRowsRequest(
+      't',
+      encodeEntries([new RawEntry(Buffer.from('k'), [])]),
+    ),
   );
   assert.is(Request.toObject(empty, {bytes: String}).entries.length, 1);
+});
+
+test('a request of some of the entries (a retry) holds exactly those, in the order named', () => {
+  const at = new Date('2026-11-20T14:00:00.123Z');
+  const raw = ['a', 'bb', 'c'.repeat(200), 'd'].map((key, i) =>
+    toRawEntry({
+      key,
+      data: {txn: {n: {value: 'v'.repeat(i * 40), timestamp: at}}},
+    }),
+  );
+  const encoded = encodeEntries(raw);
+  assert.equal(
+    [0, 1, 2, 3].map(i => entryRowKey(encoded, i).toString()),
+    ['a', 'bb', 'c'.repeat(200), 'd'],
+  );
+  const keysOf = (request: Buffer) =>
+    (
+      Request.toObject(Request.decode(request), {bytes: String}) as {
+        entries: {rowKey: string}[];
+      }
+    ).entries.map(e => Buffer.from(e.rowKey, 'base64').toString());
+  assert.equal(keysOf(encodeMutateRowsRequest('t', encoded, [3, 1])), [
+    'd',
+    'bb',
+  ]);
+  // Each entry alone is the entry encoded alone; a slice is its entries encoded together.
+  for (let i = 0; i < raw.length; i++)
+    assert.equal(
+      encodeMutateRowsRequest('t', encoded, [i]),
+      encodeMutateRowsRequest('t', encodeEntries([raw[i]!])),
+    );
+  const middle = sliceEntries(encoded, 1, 3);
+  assert.equal(middle, encodeEntries(raw.slice(1, 3)));
+  assert.equal(sliceEntries(encoded, 2, 99), encodeEntries(raw.slice(2)));
 });
 
 test('the entry statuses of a response, as the API writes them', () => {

@@ -13,7 +13,8 @@ import {
   PartialWriteError,
   RawEntry,
 } from '../../../core/bigtable/mutate-entries';
-import {toRowEntry} from '../../../core/bigtable/txn-row';
+import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
+import {toRowEntry, toTxnRawEntries} from '../../../core/bigtable/txn-row';
 import type {Transaction} from '../../../core/transaction';
 import {platformClients} from '../../support/suite-env';
 import {suiteResources} from '../../support/suite-resources';
@@ -132,14 +133,11 @@ test('a partial failure: only the rows Bigtable did not refuse count as accepted
     slotStart,
     count: 10,
   });
-  const good = encodeTransactions(
-    packTransactions(txns),
-    resources.bigtable.txn,
-  );
+  const good = toTxnRawEntries(txns, resources.bigtable.txn);
   // Rows 2 and 7 hold only a cell of a family the table does not have: the emulator refuses just
   // those entries and writes the others.
   const refused = (i: number) =>
-    new RawEntry(good.entries[i]!.rowKey, [
+    new RawEntry(good[i]!.rowKey, [
       {
         setCell: {
           familyName: 'no_such_family',
@@ -149,16 +147,22 @@ test('a partial failure: only the rows Bigtable did not refuse count as accepted
         },
       },
     ]);
-  const entries = good.entries.map((entry, i) =>
-    i === 2 || i === 7 ? refused(i) : entry,
+  const entries = encodeEntries(
+    good.map((entry, i) => (i === 2 || i === 7 ? refused(i) : entry)),
   );
-  const partial = await writeEncoded(table, {ids: good.ids, entries}, 10_000);
+  const ids = txns.map(t => t.id);
+  const partial = await writeEncoded(table, {ids, entries}, 10_000);
   assert.equal(partial.failed.sort(), [txns[2]!.id, txns[7]!.id].sort());
   assert.equal(
     partial.accepted,
     txns.filter((_, i) => i !== 2 && i !== 7).map(t => t.id),
   );
   assert.instance(partial.error, PartialWriteError);
+  // The refusals name their entries' row keys.
+  assert.equal(
+    (partial.error as PartialWriteError).errors.map(e => e.rowKey.toString()),
+    [good[2]!.rowKey.toString(), good[7]!.rowKey.toString()],
+  );
   const [stored] = await table.getRows({
     keys: txns.map(t => toRowEntry(t, resources.bigtable.txn).key),
   });
@@ -173,31 +177,26 @@ test('a partial failure: only the rows Bigtable did not refuse count as accepted
 
 test('a failed write whose outcome is not known for every row: nothing accepted', () => {
   const ids = ['a', 'b', 'c'];
-  const entries = ids.map(id => new RawEntry(Buffer.from(id), []));
-  const refused = (entry: RawEntry) => ({entry, code: 13, message: 'refused'});
+  const refused = (index: number) => ({
+    index,
+    rowKey: Buffer.from(ids[index] ?? '?'),
+    code: 13,
+    message: 'refused',
+  });
   // The call failed too: the rows not named may be unwritten as well.
   const rpc = writeResultOf(
     ids,
-    entries,
-    new PartialWriteError([refused(entries[1]!)], new Error('14 UNAVAILABLE')),
+    new PartialWriteError([refused(1)], new Error('14 UNAVAILABLE')),
   );
   assert.equal(rpc.accepted, []);
   assert.equal(rpc.failed, ids);
   // A refusal naming an entry that was not sent: nothing can be trusted either.
-  const stranger = writeResultOf(
-    ids,
-    entries,
-    new PartialWriteError([refused(new RawEntry(Buffer.from('b'), []))]),
-  );
+  const stranger = writeResultOf(ids, new PartialWriteError([refused(3)]));
   assert.equal(stranger.accepted, []);
-  const plain = writeResultOf(ids, entries, new Error('DEADLINE_EXCEEDED'));
+  const plain = writeResultOf(ids, new Error('DEADLINE_EXCEEDED'));
   assert.equal(plain.accepted, []);
   assert.equal(plain.failed, ids);
-  const named = writeResultOf(
-    ids,
-    entries,
-    new PartialWriteError([refused(entries[1]!)]),
-  );
+  const named = writeResultOf(ids, new PartialWriteError([refused(1)]));
   assert.equal(named.accepted, ['a', 'c']);
   assert.equal(named.failed, ['b']);
 });

@@ -39,6 +39,28 @@ test('values cross the thread boundary by structured clone (bigint, nested, byte
   }
 });
 
+test('buffers handed over move to the other thread instead of being copied, both ways', () => {
+  const client = open('x');
+  try {
+    const given = new Uint8Array(1 << 20).fill(3);
+    assert.equal(client.transferring([given.buffer]).weigh(given), {
+      length: 1 << 20,
+      sum: 3 << 20,
+    });
+    assert.is(given.buffer.byteLength, 0, 'detached here once handed over');
+    const copied = new Uint8Array(8).fill(1);
+    assert.equal(client.service.weigh(copied), {length: 8, sum: 8});
+    assert.is(copied.byteLength, 8, 'a plain call copies');
+
+    const {bytes} = client.service.bytesOf(1 << 20, 5);
+    assert.is(bytes.length, 1 << 20);
+    assert.is(bytes[0], 5);
+    assert.is(bytes[(1 << 20) - 1], 5);
+  } finally {
+    client.close();
+  }
+});
+
 test('send starts a call without waiting; the next call is answered after it, its reply or failure passed over', () => {
   const client = open('warm');
   try {

@@ -1,4 +1,6 @@
 /** A service for blocking-client.test.ts: async methods with real waits and failures. */
+import {transferred} from '../../flex-template/blocking-client';
+
 export async function createService(init: {greeting: string}) {
   let calls = 0;
   return {
@@ -17,6 +19,17 @@ export async function createService(init: {greeting: string}) {
     },
     async count() {
       return calls;
+    },
+    /** What arrived: its length and the sum of its bytes. */
+    async weigh(bytes: Uint8Array) {
+      let sum = 0;
+      for (const b of bytes) sum += b;
+      return {length: bytes.length, sum};
+    },
+    /** `n` bytes of `fill`, handed over instead of copied. */
+    async bytesOf(n: number, fill: number) {
+      const bytes = new Uint8Array(n).fill(fill);
+      return transferred({bytes}, [bytes.buffer]);
     },
     /** Dies the way a client can kill the thread: an error thrown where nothing catches it. */
     async crash(message: string): Promise<never> {

@@ -24,6 +24,11 @@ import {createLogger} from '../core/log';
 
 const requireBeam = () =>
   require('apache-beam') as typeof import('apache-beam');
+/** The direct runner without the rest of Beam's index (pipeline.ts loads only what it uses). */
+const requireRunners = () => {
+  require('apache-beam/pvalue');
+  return require('apache-beam/runners/runner') as typeof import('apache-beam/runners/runner');
+};
 const requirePipeline = () =>
   require('./pipeline') as typeof import('./pipeline');
 
@@ -59,7 +64,7 @@ export function pipelineConfig(
  */
 export function runnerFor(options: FlexOptions): beam.Runner {
   if (options.runner === 'direct')
-    return requireBeam().createRunner({
+    return requireRunners().createRunner({
       ...options.runnerOptions,
       runner: 'direct',
     });

@@ -304,6 +304,10 @@ export class WriteOutcomes implements beam.DoFn<
           summaryTableOf(this.config.io.bigtable),
         ),
       );
+      // Let go of the cells now that they are bytes: the direct runner keeps an element reachable
+      // past its process() long enough for V8 to promote ~6 KB of cells a file (measured: main's
+      // promotion 86 -> 26 MB at 10,000 files). WriteOutcomes is this collection's only consumer.
+      (outcome as {summary?: SummaryCells}).summary = undefined;
       if (this.encoded.length >= this.config.writeBatchRows) this.send(context);
       return [];
     }

@@ -119,17 +119,23 @@ test('a claim session: READ COMMITTED; the claim opens the transaction, the flag
   }
 });
 
-test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back whole', async () => {
+/**
+ * Flags that fail: a claim of 5 rows on a session whose lock waits last 1 s, while another
+ * replicator holds a sixth row, which `flag` is asked to flag with them (its UPDATE times out on
+ * it). `more` checks what it will before the claim is rolled back; nothing may be flagged.
+ */
+async function failingFlags(
+  flag: (session: PoolConnection, ids: string[]) => Promise<unknown>,
+  more: (ids: string[]) => Promise<void> = async () => {},
+): Promise<void> {
   const session = await env.sql.acquireClaimSession();
   let other: PoolConnection | undefined;
   try {
     await session.query('SET SESSION innodb_lock_wait_timeout = 1');
-    const claimed = await claimTransactions(session, 5);
-    const ids = claimed.map(txn => txn.id);
-    // Another replicator holds a row the flag list names: the UPDATE times out on it.
+    const ids = (await claimTransactions(session, 5)).map(txn => txn.id);
     other = await env.sql.acquireClaimSession();
     const [held] = await claimTransactions(other, 1);
-    const error = await markSentAndCommit(session, [...ids, held!.id]).then(
+    const error = await flag(session, [...ids, held!.id]).then(
       () => undefined,
       (failure: unknown) => failure as {errno?: number},
     );
@@ -139,6 +145,7 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
       false,
       'no COMMIT ran: the claim still holds its rows',
     );
+    await more([...ids, held!.id]);
     await session.rollback();
     assert.is(await lockable(ids[0]!), true);
     assert.equal(
@@ -157,6 +164,10 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
       other.release();
     }
   }
+}
+
+test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back whole', async () => {
+  await failingFlags((session, ids) => markSentAndCommit(session, ids));
 });
 
 test('flags, COMMIT and the next claim in one call: the first claim committed, the next one held', async () => {
@@ -202,46 +213,17 @@ test('flags, COMMIT and the next claim in one call: the first claim committed, t
 });
 
 test('flags that fail in the combined call run neither the COMMIT nor the next claim', async () => {
-  const session = await env.sql.acquireClaimSession();
-  let other: PoolConnection | undefined;
-  try {
-    await session.query('SET SESSION innodb_lock_wait_timeout = 1');
-    const ids = (await claimTransactions(session, 5)).map(txn => txn.id);
-    other = await env.sql.acquireClaimSession();
-    const [held] = await claimTransactions(other, 1);
-    const error = await markSentCommitAndClaim(
-      session,
-      [...ids, held!.id],
-      10,
-    ).then(
-      () => undefined,
-      (failure: unknown) => failure as {errno?: number},
-    );
-    assert.is(error?.errno, 1205, 'lock wait timeout');
-    assert.is(await lockable(ids[0]!), false, 'no COMMIT ran');
-    // No next claim ran either: the rows it would have taken are free.
-    const [rest] = await env.pool.query<RowDataPacket[]>(
-      'SELECT id FROM transactions WHERE id NOT IN (?) ORDER BY occurred_at LIMIT 10',
-      [[...ids, held!.id]],
-    );
-    for (const row of rest) assert.is(await lockable(row.id as string), true);
-    await session.rollback();
-    assert.equal(
-      await sentFlags(ids),
-      ids.map(() => false),
-      'nothing flagged',
-    );
-  } finally {
-    await session
-      .query('SET SESSION innodb_lock_wait_timeout = DEFAULT')
-      .catch(() => {});
-    await session.rollback();
-    session.release();
-    if (other) {
-      await other.rollback();
-      other.release();
-    }
-  }
+  await failingFlags(
+    (session, ids) => markSentCommitAndClaim(session, ids, 10),
+    async named => {
+      // The rows a next claim would have taken are free.
+      const [rest] = await env.pool.query<RowDataPacket[]>(
+        'SELECT id FROM transactions WHERE id NOT IN (?) ORDER BY occurred_at LIMIT 10',
+        [named],
+      );
+      for (const row of rest) assert.is(await lockable(row.id as string), true);
+    },
+  );
 });
 
 test.run();

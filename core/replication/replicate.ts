@@ -3,7 +3,12 @@ import pLimit from 'p-limit';
 import type {Logger} from '../log';
 import type {StateTableSchema, TxnTableSchema} from '../resources';
 import type {SqlPool} from '../sql/connect';
-import {claimUnsent, markSentAndCommit} from '../sql/transactions';
+import {
+  claimUnsent,
+  markSentAndCommit,
+  markSentCommitAndClaim,
+} from '../sql/transactions';
+import type {PackedTransactions} from '../packed-transactions';
 import {recordReplicatedSpan} from '../bigtable/replicated-spans';
 import {
   readStoredWatermark,
@@ -142,83 +147,121 @@ export async function replicateUnsent(
   let resumeFrom: number | undefined;
   let span: {first: number; last: number} | undefined;
 
+  const claimFrom = (from: number | undefined) =>
+    from === undefined ? undefined : new Date(from);
+
+  // Each worker keeps one claim session. A claim's transaction opens with its SELECT and ends with
+  // the flags' COMMIT (or a ROLLBACK), and the round trip of the flags and the COMMIT also takes
+  // the next claim: one round trip a claim. The session is READ COMMITTED (see
+  // SqlPool.acquireClaimSession).
   const worker = async () => {
-    while (!drained && !failed && Date.now() < deadline) {
-      // Its transaction opens with the claim and ends with the flags' COMMIT (or a ROLLBACK); the
-      // session is READ COMMITTED (see SqlPool.acquireClaimSession).
-      const connection = await deps.sql.acquireClaimSession();
-      let broken = false;
-      try {
-        const from = resumeFrom;
-        let claimed = await claimUnsent(
-          connection,
-          options.batchSize,
-          from === undefined ? undefined : new Date(from),
-        );
-        if (claimed.count === 0 && from !== undefined) {
-          if (resumeFrom === from) resumeFrom = undefined;
-          claimed = await claimUnsent(connection, options.batchSize);
-        }
-        if (claimed.count === 0) {
-          await connection.commit();
-          drained = true;
-          return;
-        }
-        const encoded = encodeTransactions(claimed, deps.txnSchema);
-        const times = encoded.occurredAtMs;
-        let newest = times[0]!;
-        for (const time of times) if (time > newest) newest = time;
-        if (resumeFrom === undefined || newest > resumeFrom)
-          resumeFrom = newest;
-        const result = await writes(() =>
-          writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs),
-        );
-        await options.afterBigtableWrite?.(result.accepted);
-        await markSentAndCommit(connection, result.accepted);
-        const accepted =
-          result.failed.length === 0 ? undefined : new Set(result.accepted);
-        for (let i = 0; i < times.length; i++) {
-          if (accepted && !accepted.has(encoded.ids[i]!)) continue;
-          const time = times[i]!;
-          if (!span) span = {first: time, last: time};
-          else if (time < span.first) span.first = time;
-          else if (time > span.last) span.last = time;
-        }
-        replicated += result.accepted.length;
-        claims++;
-        if (result.error) {
-          // The client's message lists every failed row: keep the first line only.
-          const reason =
-            result.error.message
-              .split('\n')
-              .find(
-                line => /\S/.test(line) && !line.startsWith('Multiple errors'),
-              ) ?? '';
-          throw new BigtableWriteError(
-            `${result.failed.length} of ${claimed.count} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`,
-            {
-              cause: result.error,
-            },
+    if (drained || failed || Date.now() >= deadline) return;
+    let connection = await deps.sql.acquireClaimSession();
+    let broken = false;
+    // The claim in hand and the resume point it was taken from, once the flags' round trip took it.
+    let next:
+      {claimed: PackedTransactions; from: number | undefined} | undefined;
+    const mayClaim = () => !drained && !failed && Date.now() < deadline;
+    try {
+      // A claim in hand is replicated even when the others have drained or the budget ran out.
+      while (next ? !failed : mayClaim()) {
+        try {
+          const from = next ? next.from : resumeFrom;
+          let claimed =
+            next?.claimed ??
+            (await claimUnsent(connection, options.batchSize, claimFrom(from)));
+          next = undefined;
+          if (claimed.count === 0 && from !== undefined) {
+            if (resumeFrom === from) resumeFrom = undefined;
+            claimed = await claimUnsent(connection, options.batchSize);
+          }
+          if (claimed.count === 0) {
+            await connection.commit();
+            drained = true;
+            return;
+          }
+          const encoded = encodeTransactions(claimed, deps.txnSchema);
+          const times = encoded.occurredAtMs;
+          let newest = times[0]!;
+          for (const time of times) if (time > newest) newest = time;
+          if (resumeFrom === undefined || newest > resumeFrom)
+            resumeFrom = newest;
+          const result = await writes(() =>
+            writeEncoded(deps.txnTable, encoded, options.writeTimeoutMs),
           );
+          await options.afterBigtableWrite?.(result.accepted);
+          if (result.error === undefined && mayClaim()) {
+            // If this fails after the COMMIT (the claim's SELECT), those rows are flagged but not
+            // counted below: the run fails, and nothing is lost or sent twice.
+            const nextFrom = resumeFrom;
+            next = {
+              claimed: await markSentCommitAndClaim(
+                connection,
+                result.accepted,
+                options.batchSize,
+                claimFrom(nextFrom),
+              ),
+              from: nextFrom,
+            };
+          } else await markSentAndCommit(connection, result.accepted);
+          const accepted =
+            result.failed.length === 0 ? undefined : new Set(result.accepted);
+          for (let i = 0; i < times.length; i++) {
+            if (accepted && !accepted.has(encoded.ids[i]!)) continue;
+            const time = times[i]!;
+            if (!span) span = {first: time, last: time};
+            else if (time < span.first) span.first = time;
+            else if (time > span.last) span.last = time;
+          }
+          replicated += result.accepted.length;
+          claims++;
+          if (result.error) {
+            // The client's message lists every failed row: keep the first line only.
+            const reason =
+              result.error.message
+                .split('\n')
+                .find(
+                  line =>
+                    /\S/.test(line) && !line.startsWith('Multiple errors'),
+                ) ?? '';
+            throw new BigtableWriteError(
+              `${result.failed.length} of ${claimed.count} rows not accepted by Bigtable: ${reason.trim().slice(0, 300)}`,
+              {
+                cause: result.error,
+              },
+            );
+          }
+        } catch (error) {
+          next = undefined;
+          await connection.rollback().catch(() => {
+            broken = true;
+          });
+          // A deadlock or lock timeout victim just claims again (what it wrote is safe to write
+          // again), on a new session if the rollback broke this one.
+          if (isLockConflict(error) && ++lockConflicts <= MAX_LOCK_CONFLICTS) {
+            deps.log.warn(
+              {err: error},
+              'claim lost a lock conflict: claiming again',
+            );
+            if (broken) {
+              connection.destroy();
+              connection = await deps.sql.acquireClaimSession();
+              broken = false;
+            }
+            continue;
+          }
+          failed = true;
+          throw error;
         }
-      } catch (error) {
+      }
+      // Another worker failed while this one held a claim: give its rows back.
+      if (next)
         await connection.rollback().catch(() => {
           broken = true;
         });
-        // A deadlock or lock timeout victim just claims again (what it wrote is safe to write again).
-        if (isLockConflict(error) && ++lockConflicts <= MAX_LOCK_CONFLICTS) {
-          deps.log.warn(
-            {err: error},
-            'claim lost a lock conflict: claiming again',
-          );
-          continue;
-        }
-        failed = true;
-        throw error;
-      } finally {
-        if (broken) connection.destroy();
-        else connection.release();
-      }
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
     }
   };
 

@@ -76,28 +76,43 @@ const PACKED_ROW = `CONCAT(${PACKED_FIELDS.map(field => {
 )}, CHAR(FIELD(txn_type, ${PACKED_TYPES.map(() => '?').join(', ')})), CHAR(FIELD(currency, ${PACKED_CURRENCIES.map(() => '?').join(', ')})))`;
 
 /**
- * The rows `rest` selects from `transactions` (its FROM ... clause and what follows), each packed
- * by the database into one binary value (see core/packed-transactions.ts): one column a row for
- * mysql2 to parse, and the values laid end to end make the PackedTransactions. (Packing the whole
- * claim into one GROUP_CONCAT value was measured too: it spared mysql2 little and cost MariaDB a
- * third more, the derived table it needs around the locking read.)
+ * The statement selecting the rows `rest` selects from `transactions` (its FROM ... clause and
+ * what follows), each packed by the database into one binary value (see
+ * core/packed-transactions.ts): one column a row for mysql2 to parse, and the values laid end to
+ * end make the PackedTransactions. (Packing the whole claim into one GROUP_CONCAT value was
+ * measured too: it spared mysql2 little and cost MariaDB a third more, the derived table it needs
+ * around the locking read.)
  */
-async function selectPacked(
-  connection: PoolConnection,
+function packedSelect(
   rest: string,
   values: unknown[],
-): Promise<PackedTransactions> {
-  const [rows] = await connection.query<RowDataPacket[][]>({
+): {sql: string; values: unknown[]} {
+  return {
     sql: `SELECT ${PACKED_ROW} ${rest}`,
     values: [...PACKED_TYPES, ...PACKED_CURRENCIES, ...values],
-    rowsAsArray: true,
-  });
+  };
+}
+
+/** The PackedTransactions of a packedSelect's rows (read with `rowsAsArray`). */
+function packedOf(rows: RowDataPacket[][]): PackedTransactions {
   const packed = rows.map(row => row[0]);
   if (!packed.every(value => Buffer.isBuffer(value)))
     throw new PackedTransactionsError(
       'packed transactions: the database returned a row that is not one binary value',
     );
   return new PackedTransactions(Buffer.concat(packed), rows.length);
+}
+
+async function selectPacked(
+  connection: PoolConnection,
+  rest: string,
+  values: unknown[],
+): Promise<PackedTransactions> {
+  const [rows] = await connection.query<RowDataPacket[][]>({
+    ...packedSelect(rest, values),
+    rowsAsArray: true,
+  });
+  return packedOf(rows);
 }
 
 /** Every transaction of a generation batch. */
@@ -128,12 +143,16 @@ export async function claimUnsent(
   limit: number,
   from?: Date,
 ): Promise<PackedTransactions> {
-  return selectPacked(
-    connection,
-    `FROM transactions FORCE INDEX (idx_unsent)
+  const claim = claimStatement(limit, from);
+  return selectPacked(connection, claim.rest, claim.values);
+}
+
+function claimStatement(limit: number, from?: Date) {
+  return {
+    rest: `FROM transactions FORCE INDEX (idx_unsent)
       WHERE sent_to_big_table = FALSE${from ? ' AND occurred_at >= ?' : ''} ORDER BY occurred_at LIMIT ? FOR UPDATE SKIP LOCKED`,
-    from ? [from, limit] : [limit],
-  );
+    values: from ? [from, limit] : [limit],
+  };
 }
 
 const MARK_SENT =
@@ -157,6 +176,32 @@ export async function markSentAndCommit(
     [ids],
   );
   return flagged!.affectedRows;
+}
+
+/**
+ * markSentAndCommit, then the next claim (claimUnsent's) in the same round trip, which opens the
+ * session's next transaction: one round trip a claim instead of two. If the UPDATE or the COMMIT
+ * fails, the server runs nothing after it; if the claim fails, the flags are committed already.
+ */
+export async function markSentCommitAndClaim(
+  claimSession: PoolConnection,
+  ids: readonly string[],
+  limit: number,
+  from?: Date,
+): Promise<PackedTransactions> {
+  if (ids.length === 0) {
+    await claimSession.commit();
+    return claimUnsent(claimSession, limit, from);
+  }
+  const claim = claimStatement(limit, from);
+  const select = packedSelect(claim.rest, claim.values);
+  const [results] = await claimSession.query<RowDataPacket[][]>({
+    sql: `${MARK_SENT}; COMMIT; ${select.sql}`,
+    values: [ids, ...select.values],
+    rowsAsArray: true,
+  });
+  // One result a statement: the UPDATE's, the COMMIT's, then the claim's rows.
+  return packedOf(results[2] as unknown as RowDataPacket[][]);
 }
 
 export async function markSent(

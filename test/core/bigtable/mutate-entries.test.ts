@@ -5,8 +5,8 @@ import {
   status,
 } from '@grpc/grpc-js';
 import {Bigtable} from '@google-cloud/bigtable';
-import * as protobuf from 'protobufjs';
 import {test} from 'uvu';
+import {bigtableMessage} from '../../support/bigtable-protos';
 import * as assert from 'uvu/assert';
 import {
   PartialWriteError,
@@ -17,11 +17,8 @@ import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
 
 // A Bigtable data API server of the test's own (a real gRPC server on a real socket): the emulator
 // never refuses an entry with a retryable status, so the client's retry rule is driven from here.
-const root = protobuf.Root.fromJSON(
-  require('@google-cloud/bigtable-api/build/protos/protos.json') as protobuf.INamespace,
-);
-const Request = root.lookupType('google.bigtable.v2.MutateRowsRequest');
-const Response = root.lookupType('google.bigtable.v2.MutateRowsResponse');
+const Request = bigtableMessage('MutateRowsRequest');
+const Response = bigtableMessage('MutateRowsResponse');
 
 type Answer = (keys: string[]) => Array<{index: number; code: number}>;
 

@@ -1,5 +1,5 @@
-import * as protobuf from 'protobufjs';
 import {test} from 'uvu';
+import {bigtableMessage} from '../../support/bigtable-protos';
 import * as assert from 'uvu/assert';
 import {RawEntry, toRawEntry} from '../../../core/bigtable/mutate-entries';
 import {
@@ -11,11 +11,8 @@ import {
 } from '../../../core/bigtable/mutate-rows-wire';
 
 // The messages as the client's own generated code reads and writes them.
-const root = protobuf.Root.fromJSON(
-  require('@google-cloud/bigtable-api/build/protos/protos.json') as protobuf.INamespace,
-);
-const Request = root.lookupType('google.bigtable.v2.MutateRowsRequest');
-const Response = root.lookupType('google.bigtable.v2.MutateRowsResponse');
+const Request = bigtableMessage('MutateRowsRequest');
+const Response = bigtableMessage('MutateRowsResponse');
 
 test('the request reads back, through the API protos, as the entries it was made of', () => {
   const at = new Date('2026-11-20T14:00:00.123Z');

@@ -1,7 +1,7 @@
 import {createServer, connect, type Server, type Socket} from 'node:net';
 import {Bigtable} from '@google-cloud/bigtable';
-import * as protobuf from 'protobufjs';
 import {test} from 'uvu';
+import {bigtableMessage} from '../../support/bigtable-protos';
 import * as assert from 'uvu/assert';
 import type {ReadRow} from '../../../core/bigtable/read-rows';
 import {
@@ -19,9 +19,7 @@ import {
 import {printingErrors} from '../../support/hooks';
 
 // The wire format as the client's own generated code writes it: the merger must read what the API sends.
-const ReadRowsResponse = protobuf.Root.fromJSON(
-  require('@google-cloud/bigtable-api/build/protos/protos.json') as protobuf.INamespace,
-).lookupType('google.bigtable.v2.ReadRowsResponse');
+const ReadRowsResponse = bigtableMessage('ReadRowsResponse');
 
 type Chunk = Record<string, unknown>;
 const response = (...chunks: Chunk[]) =>

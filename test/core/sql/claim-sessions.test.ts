@@ -1,8 +1,14 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import type {PoolConnection, RowDataPacket} from 'mysql2/promise';
-import {markSentAndCommit} from '../../../core/sql/transactions';
-import {claimTransactions} from '../../support/sql-transactions';
+import {
+  markSentAndCommit,
+  markSentCommitAndClaim,
+} from '../../../core/sql/transactions';
+import {
+  claimTransactions,
+  transactionsOf,
+} from '../../support/sql-transactions';
 import {type SuiteEnv, suiteEnv} from '../../support/suite-env';
 import {seedBatches} from '../../functions/fixtures';
 import {printingErrors} from '../../support/hooks';
@@ -113,17 +119,23 @@ test('a claim session: READ COMMITTED; the claim opens the transaction, the flag
   }
 });
 
-test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back whole', async () => {
+/**
+ * Flags that fail: a claim of 5 rows on a session whose lock waits last 1 s, while another
+ * replicator holds a sixth row, which `flag` is asked to flag with them (its UPDATE times out on
+ * it). `more` checks what it will before the claim is rolled back; nothing may be flagged.
+ */
+async function failingFlags(
+  flag: (session: PoolConnection, ids: string[]) => Promise<unknown>,
+  more: (ids: string[]) => Promise<void> = async () => {},
+): Promise<void> {
   const session = await env.sql.acquireClaimSession();
   let other: PoolConnection | undefined;
   try {
     await session.query('SET SESSION innodb_lock_wait_timeout = 1');
-    const claimed = await claimTransactions(session, 5);
-    const ids = claimed.map(txn => txn.id);
-    // Another replicator holds a row the flag list names: the UPDATE times out on it.
+    const ids = (await claimTransactions(session, 5)).map(txn => txn.id);
     other = await env.sql.acquireClaimSession();
     const [held] = await claimTransactions(other, 1);
-    const error = await markSentAndCommit(session, [...ids, held!.id]).then(
+    const error = await flag(session, [...ids, held!.id]).then(
       () => undefined,
       (failure: unknown) => failure as {errno?: number},
     );
@@ -133,6 +145,7 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
       false,
       'no COMMIT ran: the claim still holds its rows',
     );
+    await more([...ids, held!.id]);
     await session.rollback();
     assert.is(await lockable(ids[0]!), true);
     assert.equal(
@@ -151,6 +164,66 @@ test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back 
       other.release();
     }
   }
+}
+
+test('a flag UPDATE that fails runs no COMMIT: the claim stays open, rolls back whole', async () => {
+  await failingFlags((session, ids) => markSentAndCommit(session, ids));
+});
+
+test('flags, COMMIT and the next claim in one call: the first claim committed, the next one held', async () => {
+  const session = await env.sql.acquireClaimSession();
+  try {
+    const first = (await claimTransactions(session, 10)).map(txn => txn.id);
+    const next = transactionsOf(
+      await markSentCommitAndClaim(session, first, 25),
+    ).map(txn => txn.id);
+    assert.is(next.length, 25);
+    assert.ok(next.every(id => !first.includes(id)));
+    assert.equal(
+      await sentFlags(first),
+      first.map(() => true),
+      'the first claim is committed, seen from another session',
+    );
+    assert.is(await lockable(first[0]!), true, 'its locks are released');
+    assert.is(
+      await lockable(next[0]!),
+      false,
+      'the next claim holds its rows in a transaction of its own',
+    );
+    // Another replicator's claim passes over them.
+    const other = await env.sql.acquireClaimSession();
+    try {
+      const theirs = await claimTransactions(other, 100);
+      assert.is(theirs.length, 5);
+      assert.ok(theirs.every(txn => !next.includes(txn.id)));
+    } finally {
+      await other.rollback();
+      other.release();
+    }
+    await session.rollback();
+    assert.equal(
+      await sentFlags(next),
+      next.map(() => false),
+      'rolled back, the next claim flagged nothing',
+    );
+  } finally {
+    await session.rollback();
+    session.release();
+  }
+});
+
+test('flags that fail in the combined call run neither the COMMIT nor the next claim', async () => {
+  await failingFlags(
+    (session, ids) => markSentCommitAndClaim(session, ids, 10),
+    async named => {
+      // The rows a next claim would have taken are free.
+      const [rest] = await env.pool.query<RowDataPacket[]>(
+        'SELECT id FROM transactions WHERE id NOT IN (?) ORDER BY occurred_at LIMIT 10',
+        [named],
+      );
+      for (const row of rest) assert.is(await lockable(row.id as string), true);
+    },
+  );
 });
 
 test.run();

@@ -28,7 +28,7 @@ import {writePublicationCursor} from '../core/publication/publication-cursor';
 import {batchedPublisher} from '../core/pubsub/message-publisher';
 import {pubsubRestTarget} from '../core/pubsub/rest-publisher';
 import {readTopicSchema} from '../core/pubsub/topic-schema';
-import {toRawEntry} from '../core/bigtable/mutate-entries';
+import {toRawEntry} from '../core/bigtable/raw-entry';
 import {defaultResources} from '../core/resources';
 import {HOUR_MS as HOUR} from '../core/time';
 import {SALT_BUCKETS, saltOf} from '../core/bigtable/row-key';

@@ -11,7 +11,7 @@ import {spawnSync} from 'node:child_process';
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {RawEntry, setCellMutation} from '../core/bigtable/mutate-entries';
+import {RawEntry, setCellMutation} from '../core/bigtable/raw-entry';
 import {
   encodeEntries,
   encodeMutateRowsRequest,

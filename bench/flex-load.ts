@@ -18,8 +18,10 @@ import {openObjectStore} from '../core/storage/open';
 import {dayOfSummaryFile} from '../core/summary-csv';
 import {closeSharedBlockingClients} from '../flex-template/blocking-client';
 import {mutateEntries} from '../core/bigtable/mutate-entries';
-import {concatEntries} from '../core/bigtable/encoded-entries';
-import type {EncodedEntries} from '../core/bigtable/mutate-rows-wire';
+import {
+  type EncodedEntries,
+  concatEntries,
+} from '../core/bigtable/mutate-rows-wire';
 import {encodeSummaryRow} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {dailySummaryLoad} from '../flex-template/daily-summary-row';

@@ -20,8 +20,10 @@ import {
   type SummaryCells,
   encodeSummaryRow,
 } from '../core/bigtable/summary-row';
-import {concatEntries} from '../core/bigtable/encoded-entries';
-import type {EncodedEntries} from '../core/bigtable/mutate-rows-wire';
+import {
+  type EncodedEntries,
+  concatEntries,
+} from '../core/bigtable/mutate-rows-wire';
 import {
   dailySummaryLoad,
   encodeDeadLetters,

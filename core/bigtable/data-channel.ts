@@ -98,14 +98,3 @@ export class Backoff {
     this.nextMs = 10;
   }
 }
-
-/** UTF-8 bytes of the few names calls repeat (families, qualifiers), made once each. */
-const NAME_BYTES = new Map<string, Buffer>();
-export function nameBytes(name: string): Buffer {
-  let bytes = NAME_BYTES.get(name);
-  if (!bytes) {
-    bytes = Buffer.from(name);
-    NAME_BYTES.set(name, bytes);
-  }
-  return bytes;
-}

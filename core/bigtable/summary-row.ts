@@ -11,8 +11,8 @@ import {startOfDay} from '../day';
 import {formatMinor} from '../money';
 import type {SummaryTableSchema} from '../resources';
 import type {SummaryRow} from '../summary-csv';
-import {RawEntry, type RawMutation, setCellMutation} from './mutate-entries';
-import {nameBytes} from './data-channel';
+import {RawEntry, type RawMutation, setCellMutation} from './raw-entry';
+import {nameBytes} from './wire';
 import {
   type EncodedEntries,
   checkedEnds,

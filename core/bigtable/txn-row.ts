@@ -1,5 +1,5 @@
 import {isCurrency} from '../money';
-import {type CellEntry, type RawEntry, toRawEntry} from './mutate-entries';
+import {type CellEntry, type RawEntry, toRawEntry} from './raw-entry';
 import {
   type EncodedEntries,
   checkedEnds,
@@ -9,7 +9,7 @@ import {
   writeEntryHead,
   writeSetCell,
 } from './mutate-rows-wire';
-import {nameBytes} from './data-channel';
+import {nameBytes} from './wire';
 import {WireWriter} from './wire';
 import {
   PACKED_FIELDS,

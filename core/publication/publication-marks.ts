@@ -1,9 +1,6 @@
 import type {Table} from '@google-cloud/bigtable';
-import {
-  type RawEntry,
-  mutateEntries,
-  toRawEntry,
-} from '../bigtable/mutate-entries';
+import {mutateEntries} from '../bigtable/mutate-entries';
+import {type RawEntry, toRawEntry} from '../bigtable/raw-entry';
 import {DELIVERY_COLUMNS} from '../bigtable/txn-row';
 import type {TxnTableSchema} from '../resources';
 

@@ -1,4 +1,4 @@
-import type {CellEntry} from '../../core/bigtable/mutate-entries';
+import type {CellEntry} from '../../core/bigtable/raw-entry';
 import type {ReadRow} from '../../core/bigtable/read-rows';
 
 /** What the Bigtable client hands back for a written entry: one-cell lists, timestamps in microseconds. */

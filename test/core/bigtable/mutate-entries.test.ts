@@ -11,8 +11,8 @@ import * as assert from 'uvu/assert';
 import {
   PartialWriteError,
   mutateEntries,
-  toRawEntry,
 } from '../../../core/bigtable/mutate-entries';
+import {toRawEntry} from '../../../core/bigtable/raw-entry';
 import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
 
 // A Bigtable data API server of the test's own (a real gRPC server on a real socket): the emulator

@@ -1,7 +1,7 @@
 import {test} from 'uvu';
 import {bigtableMessage} from '../../support/bigtable-protos';
 import * as assert from 'uvu/assert';
-import {RawEntry, toRawEntry} from '../../../core/bigtable/mutate-entries';
+import {RawEntry, toRawEntry} from '../../../core/bigtable/raw-entry';
 import {
   decodeMutateRowsResponse,
   encodeEntries,

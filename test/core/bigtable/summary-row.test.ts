@@ -1,8 +1,10 @@
 import {test} from 'uvu';
 import * as assert from 'uvu/assert';
-import {concatEntries} from '../../../core/bigtable/encoded-entries';
 import {mutateEntries} from '../../../core/bigtable/mutate-entries';
-import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
+import {
+  concatEntries,
+  encodeEntries,
+} from '../../../core/bigtable/mutate-rows-wire';
 import {NEWEST_CELL} from '../../../core/bigtable/read-rows';
 import {
   decodeSummaryRow,

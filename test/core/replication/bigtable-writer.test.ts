@@ -9,10 +9,8 @@ import {
   writeEncoded,
   writeResultOf,
 } from '../../../core/replication/bigtable-writer';
-import {
-  PartialWriteError,
-  RawEntry,
-} from '../../../core/bigtable/mutate-entries';
+import {PartialWriteError} from '../../../core/bigtable/mutate-entries';
+import {RawEntry} from '../../../core/bigtable/raw-entry';
 import {encodeEntries} from '../../../core/bigtable/mutate-rows-wire';
 import {toRowEntry, toTxnRawEntries} from '../../../core/bigtable/txn-row';
 import type {Transaction} from '../../../core/transaction';

@@ -153,6 +153,20 @@ export function writeEntryHead(
   out.bytesOf(1, key, start, end); // Entry.row_key
 }
 
+/** The size of an Entry.mutations field holding one DeleteFromFamily of a family of this size. */
+export const deleteFromFamilyFieldLength = (familyBytes: number) =>
+  fieldLength(fieldLength(fieldLength(familyBytes)));
+
+/** Writes an Entry.mutations field holding one DeleteFromFamily. */
+export function writeDeleteFromFamily(
+  out: WireWriter,
+  family: Uint8Array,
+): void {
+  out.head(2, fieldLength(fieldLength(family.length))); // Entry.mutations
+  out.head(3, fieldLength(family.length)); // Mutation.delete_from_family
+  out.bytes(1, family);
+}
+
 function mutationFieldLength(mutation: RawEntry['mutations'][number]): number {
   if ('setCell' in mutation) {
     const cell = mutation.setCell;
@@ -163,10 +177,8 @@ function mutationFieldLength(mutation: RawEntry['mutations'][number]): number {
       cell.value.length,
     );
   }
-  return fieldLength(
-    fieldLength(
-      fieldLength(nameBytes(mutation.deleteFromFamily.familyName).length),
-    ),
+  return deleteFromFamilyFieldLength(
+    nameBytes(mutation.deleteFromFamily.familyName).length,
   );
 }
 
@@ -205,12 +217,11 @@ export function encodeEntries(entries: readonly RawEntry[]): EncodedEntries {
           0,
           cell.value.length,
         );
-      } else {
-        const family = nameBytes(mutation.deleteFromFamily.familyName);
-        out.head(2, fieldLength(fieldLength(family.length))); // Entry.mutations
-        out.head(3, fieldLength(family.length)); // Mutation.delete_from_family
-        out.bytes(1, family);
-      }
+      } else
+        writeDeleteFromFamily(
+          out,
+          nameBytes(mutation.deleteFromFamily.familyName),
+        );
     }
     ends[i] = out.written;
   }

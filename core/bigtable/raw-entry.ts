@@ -17,7 +17,7 @@ type SetCell = {
     familyName: string;
     columnQualifier: Buffer;
     timestampMicros: number;
-    /** A Buffer or any view of bytes: the serializer copies them either way. */
+    /** A Buffer or any view of bytes: the encoder copies them into the request either way. */
     value: Uint8Array;
   };
 };

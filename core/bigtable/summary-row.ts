@@ -12,17 +12,17 @@ import {formatMinor} from '../money';
 import type {SummaryTableSchema} from '../resources';
 import type {SummaryRow} from '../summary-csv';
 import {RawEntry, type RawMutation, setCellMutation} from './raw-entry';
-import {nameBytes} from './wire';
 import {
   type EncodedEntries,
   checkedEnds,
-  encodeEntries,
+  deleteFromFamilyFieldLength,
   entryFieldLength,
   setCellFieldLength,
+  writeDeleteFromFamily,
   writeEntryHead,
   writeSetCell,
 } from './mutate-rows-wire';
-import {WireReader, WireWriter} from './wire';
+import {WireWriter, nameBytes} from './wire';
 import {newestText, type ReadRow} from './read-rows';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
@@ -94,29 +94,6 @@ export function summaryRowEntry(
   return new RawEntry(Buffer.from(cells.key), mutations);
 }
 
-/** The two DeleteFromFamily mutations every summary entry starts with, in wire format, per family pair. */
-const clearing = new Map<string, Buffer>();
-function clearingMutations(count: string, sum: string): Buffer {
-  const id = `${count}\n${sum}`;
-  let bytes = clearing.get(id);
-  if (!bytes) {
-    const entry = encodeEntries([
-      new RawEntry(Buffer.alloc(0), [
-        {deleteFromFamily: {familyName: count}},
-        {deleteFromFamily: {familyName: sum}},
-      ]),
-    ]).bytes;
-    const reader = new WireReader(entry);
-    reader.varint(); // Request.entries' tag
-    reader.varint(); // and length
-    reader.varint(); // Entry.row_key's tag
-    reader.varint(); // and its length, 0: the mutations follow
-    bytes = Buffer.from(entry.subarray(reader.position));
-    clearing.set(id, bytes);
-  }
-  return bytes;
-}
-
 /** The text's UTF-8 bytes written at `at` (ASCII, every summary value, without a call out); returns the end. */
 function writeText(into: Buffer, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) {
@@ -144,7 +121,6 @@ export function encodeSummaryRow(
 ): EncodedEntries {
   const {count, sum} = schema.families;
   const families = [nameBytes(count), nameBytes(sum)];
-  const cleared = clearingMutations(count, sum);
   const micros = startOfDay(cells.key).getTime() * 1000;
   // The most bytes the key and values can take (3 per UTF-16 unit), for the scratch buffer.
   let most = cells.key.length * 3;
@@ -158,7 +134,10 @@ export function encodeSummaryRow(
   if (valueEnds.length < n) valueEnds = new Uint32Array(n * 2);
   const keyEnd = writeText(scratch, 0, cells.key);
   let at = keyEnd;
-  let mutationBytes = cleared.length;
+  // The entry starts by clearing both families (as summaryRowEntry's).
+  let mutationBytes =
+    deleteFromFamilyFieldLength(families[0]!.length) +
+    deleteFromFamilyFieldLength(families[1]!.length);
   let c = 0;
   for (let f = 0; f < 2; f++) {
     const column = f === 0 ? cells.count : cells.sum;
@@ -180,7 +159,8 @@ export function encodeSummaryRow(
   const total = entryFieldLength(keyEnd, mutationBytes);
   const out = new WireWriter(Buffer.allocUnsafe(total));
   writeEntryHead(out, mutationBytes, scratch, 0, keyEnd);
-  out.copy(cleared, 0, cleared.length);
+  writeDeleteFromFamily(out, families[0]!);
+  writeDeleteFromFamily(out, families[1]!);
   let start = keyEnd;
   for (let i = 0; i < c; i++) {
     writeSetCell(

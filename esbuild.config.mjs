@@ -24,6 +24,10 @@ const root = new URL('.', import.meta.url).pathname;
 const rootPackage = JSON.parse(
   readFileSync(join(root, 'package.json'), 'utf8'),
 );
+// node's flags for every flex-template process (flex-template/node-flags.ts says why).
+const FLEX_NODE_FLAGS = JSON.parse(
+  readFileSync(join(root, 'flex-template/node-flags.json'), 'utf8'),
+);
 const versionOf = name => {
   const version =
     rootPackage.dependencies?.[name] ?? rootPackage.devDependencies?.[name];
@@ -83,7 +87,8 @@ const DEPLOYABLES = [
     external: ['apache-beam'],
     bigtableClientMetrics: false,
     bigtableAdmin: false,
-    start: 'node index.js',
+    nodeFlags: FLEX_NODE_FLAGS,
+    start: `node ${FLEX_NODE_FLAGS.join(' ')} index.js`,
   },
   {
     name: 'changelog-archiver',
@@ -281,7 +286,7 @@ function copyBigtableProtos(outdir) {
 // the bundle once in a fresh Node: the Node of node_modules/.bin under `npm run build`, the 22 the
 // functions are deployed on. V8 rejects a cache made by another version, and the function then
 // compiles from source and logs a warning.
-async function writeCodeCacheOf(outdir, file) {
+async function writeCodeCacheOf(outdir, file, nodeFlags = []) {
   const writer = join(outdir, '.write-code-cache.js');
   await build({
     stdin: {
@@ -298,15 +303,20 @@ async function writeCodeCacheOf(outdir, file) {
     logLevel: 'warning',
   });
   try {
-    const run = spawnSync(process.execPath, [writer, join(outdir, file)], {
-      encoding: 'utf8',
-      env: {
-        PATH: process.env.PATH ?? '',
-        METADATA_SERVER_DETECTION: 'none',
-        NODE_ENV: 'production',
+    // Under the flags the bundle runs with: V8 rejects a cache made under other flags.
+    const run = spawnSync(
+      process.execPath,
+      [...nodeFlags, writer, join(outdir, file)],
+      {
+        encoding: 'utf8',
+        env: {
+          PATH: process.env.PATH ?? '',
+          METADATA_SERVER_DETECTION: 'none',
+          NODE_ENV: 'production',
+        },
+        timeout: 120_000,
       },
-      timeout: 120_000,
-    });
+    );
     if (run.status !== 0)
       throw new Error(
         `writing the code cache of ${outdir}/${file} failed: ${run.stderr || run.error}`,
@@ -484,9 +494,10 @@ async function bundle(deployable) {
     copyBigtableProtos(outdir);
   if (inputs.some(input => AVRO_SCHEMAS_MODULE.test(input)))
     copyAvroSchemas(outdir);
-  if (deployable.lazy) await writeCodeCacheOf(outdir, 'runtime.js');
+  if (deployable.lazy)
+    await writeCodeCacheOf(outdir, 'runtime.js', deployable.nodeFlags);
   for (const file of deployable.codeCached ?? [])
-    await writeCodeCacheOf(outdir, file);
+    await writeCodeCacheOf(outdir, file, deployable.nodeFlags);
   const dependencies = Object.fromEntries(
     deployable.external.map(name => [name, versionOf(name)]),
   );

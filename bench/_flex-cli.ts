@@ -1,5 +1,5 @@
 /**
- * The flex-template CLI as the deployed template runs it: `node dist/flex-template/index.js`, the
+ * The flex-template CLI as the deployed template runs it: `node FLEX_NODE_FLAGS dist/flex-template/index.js`, the
  * bundle the launcher image runs (built first, untimed), as a whole process under GNU time
  * (Debian's `time` package) for its CPU-seconds and peak RSS. Shared by flex-load-cbt and
  * flex-load-memory.
@@ -7,6 +7,7 @@
 import {spawnSync} from 'node:child_process';
 import * as path from 'node:path';
 import {FLEX_BUNDLE} from '../test/flex-template/flex-bundle';
+import {FLEX_NODE_FLAGS} from '../flex-template/node-flags';
 
 export {buildFlexBundle} from '../test/flex-template/flex-bundle';
 
@@ -48,7 +49,7 @@ export function measuredProcess(
   };
 }
 
-/** The bundle's arguments for an auto load of `input` into `table`. */
+/** node's arguments for an auto load of `input` into `table`: the flags and the bundle's own. */
 export function flexCliArgs(
   input: string,
   project: string,
@@ -56,6 +57,7 @@ export function flexCliArgs(
   table: string,
 ): string[] {
   return [
+    ...FLEX_NODE_FLAGS,
     FLEX_BUNDLE,
     `--input=${input}`,
     `--bigtable_project=${project}`,

@@ -18,10 +18,7 @@ import {openObjectStore} from '../core/storage/open';
 import {dayOfSummaryFile} from '../core/summary-csv';
 import {closeSharedBlockingClients} from '../flex-template/blocking-client';
 import {mutateEntries} from '../core/bigtable/mutate-entries';
-import {
-  type EncodedEntries,
-  concatEntries,
-} from '../core/bigtable/mutate-rows-wire';
+import {EntriesWriter} from '../core/bigtable/mutate-rows-wire';
 import {encodeSummaryRow} from '../core/bigtable/summary-row';
 import {defaultResources} from '../core/resources';
 import {dailySummaryLoad} from '../flex-template/daily-summary-row';
@@ -69,14 +66,13 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     process.env,
     'bench',
   ).writeBatchRows;
-  let batch: EncodedEntries[] = [];
+  const batch = new EntriesWriter();
   let rows = 0;
   const send = async () => {
-    const request = mutateEntries(table, concatEntries(batch)).finally(() =>
+    const request = mutateEntries(table, batch.take()).finally(() =>
       inFlight.delete(request),
     );
     inFlight.add(request);
-    batch = [];
     while (inFlight.size >= IN_FLIGHT) await Promise.race(inFlight);
   };
   const files = (await store.list()).flatMap(name => {
@@ -95,10 +91,10 @@ async function plainLoop(input: string, tableId: string): Promise<number> {
     readNext();
     const load = dailySummaryLoad(name, date, text, THRESHOLDS);
     rows += load.validRows;
-    if (load.cells) batch.push(encodeSummaryRow(load.cells, SUMMARIES));
-    if (batch.length >= batchRows) await send();
+    if (load.cells) encodeSummaryRow(load.cells, SUMMARIES, batch);
+    if (batch.size >= batchRows) await send();
   }
-  if (batch.length > 0) await send();
+  if (batch.size > 0) await send();
   await Promise.all(inFlight);
   return rows;
 }

@@ -20,6 +20,7 @@
 import {
   MessageChannel,
   MessagePort,
+  type ResourceLimits,
   Worker,
   receiveMessageOnPort,
 } from 'node:worker_threads';
@@ -84,6 +85,8 @@ export interface BlockingClientOptions {
   timeoutMs?: number;
   /** The thread's own module (blocking-service-thread beside this file, .ts from source, .js in a bundle). */
   threadModule?: string;
+  /** The thread's V8 heap limits (its young generation, say); V8's own sizing where unset. */
+  resourceLimits?: ResourceLimits;
 }
 
 export class BlockingCallError extends Error {
@@ -149,6 +152,7 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
     this.worker = new Worker(threadModule, {
       workerData: {serviceModule, init, port: port2, state: shared},
       transferList: [port2],
+      ...(options.resourceLimits && {resourceLimits: options.resourceLimits}),
     });
     // The thread must not keep a finished process (or a Beam worker) alive.
     this.worker.unref();

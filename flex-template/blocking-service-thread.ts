@@ -2,6 +2,7 @@
 import {existsSync} from 'node:fs';
 import {MessagePort, workerData} from 'node:worker_threads';
 import {codeCachePath, loadWithCodeCache} from '../core/code-cache';
+import {createLogger} from '../core/log';
 import {
   DEAD_SLOT,
   isTransferred,
@@ -55,11 +56,20 @@ process.on('exit', code =>
 );
 
 type ServiceModule = {createService(init: unknown): Service | Promise<Service>};
-// A bundled service (dist/flex-template/io-service.js) comes with the V8 code cache the build made.
-const loadService = (): ServiceModule =>
-  existsSync(codeCachePath(serviceModule))
-    ? (loadWithCodeCache(serviceModule).exports as ServiceModule)
-    : (require(serviceModule) as ServiceModule);
+// A bundled service (dist/flex-template/io-service.js) comes with the V8 code cache the build made,
+// under node-flags.json's flags: run under others (or another Node), V8 rejects it and the thread
+// compiles the service from source, ~0.3 cpu-s more at every start.
+const loadService = (): ServiceModule => {
+  if (!existsSync(codeCachePath(serviceModule)))
+    return require(serviceModule) as ServiceModule;
+  const {exports, cache} = loadWithCodeCache(serviceModule);
+  if (cache !== 'used')
+    createLogger('flex-template').warn(
+      {bundle: serviceModule, cache},
+      `${serviceModule} compiled from source: its code cache was built for another Node or other V8 flags (run node with flex-template/node-flags.json's)`,
+    );
+  return exports as ServiceModule;
+};
 const servicePromise: Promise<Service> = Promise.resolve().then(() =>
   loadService().createService(init),
 );

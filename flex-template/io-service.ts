@@ -15,6 +15,7 @@ import type {ObjectStore} from '../core/storage/object-store';
 import {dayOfSummaryFile} from '../core/summary-csv';
 import {transferred, type Transferred} from './blocking-client';
 import {summaryTableOf} from './summary-table';
+import {releaseBytes} from '../core/release-bytes';
 
 export interface IoConfig {
   input: string;
@@ -300,8 +301,10 @@ export function openIo(config: IoConfig) {
         ends[i] = total += content.length;
       // Its own memory (not the shared pool's): it is transferred.
       const bytes = new Uint8Array(total);
-      for (const [i, content] of contents.entries())
+      for (const [i, content] of contents.entries()) {
         bytes.set(content, i === 0 ? 0 : ends[i - 1]!);
+        releaseBytes(content);
+      }
       return transferred({bytes, ends}, [bytes.buffer, ends.buffer]);
     },
 
@@ -327,6 +330,7 @@ export function openIo(config: IoConfig) {
       };
       void writes
         .add(() => mutateEntries(table, entries))
+        .then(() => releaseBytes(rows.bytes))
         .catch((err: unknown) => {
           firstFailure ??= err;
         });

@@ -20,10 +20,7 @@ import {
   type SummaryCells,
   encodeSummaryRow,
 } from '../core/bigtable/summary-row';
-import {
-  type EncodedEntries,
-  concatEntries,
-} from '../core/bigtable/mutate-rows-wire';
+import {EntriesWriter} from '../core/bigtable/mutate-rows-wire';
 import {
   dailySummaryLoad,
   encodeDeadLetters,
@@ -33,6 +30,7 @@ import {
 import type {Transferred} from './blocking-client';
 import type {IoConfig, IoService, SummaryFile} from './io-service';
 import {summaryTableOf} from './summary-table';
+import {releaseBytes} from '../core/release-bytes';
 import type {DatesSelection} from './options';
 
 export interface PipelineConfig {
@@ -272,6 +270,7 @@ export class LoadSummaryFiles implements beam.DoFn<
             },
           };
       }
+      releaseBytes(read.bytes);
       yield {stats};
     }
   }
@@ -290,27 +289,27 @@ export class WriteOutcomes implements beam.DoFn<
   FileStats,
   {written: Counted}
 > {
-  private encoded: EncodedEntries[] = [];
+  // Made per bundle, not at construction: Beam serializes the DoFn with its fields.
+  private rows?: EntriesWriter;
 
   constructor(readonly config: PipelineConfig) {}
 
   startBundle(): void {
-    this.encoded = [];
+    this.rows = new EntriesWriter();
   }
 
   process(outcome: FileOutcome, context: {written: Counted}): FileStats[] {
     if ('summary' in outcome) {
-      this.encoded.push(
-        encodeSummaryRow(
-          outcome.summary,
-          summaryTableOf(this.config.io.bigtable),
-        ),
+      encodeSummaryRow(
+        outcome.summary,
+        summaryTableOf(this.config.io.bigtable),
+        this.rows!,
       );
       // Let go of the cells now that they are bytes: the direct runner keeps an element reachable
       // past its process() long enough for V8 to promote ~6 KB of cells a file (measured: main's
       // promotion 86 -> 26 MB at 10,000 files). WriteOutcomes is this collection's only consumer.
       (outcome as {summary?: SummaryCells}).summary = undefined;
-      if (this.encoded.length >= this.config.writeBatchRows) this.send(context);
+      if (this.rows!.size >= this.config.writeBatchRows) this.send(context);
       return [];
     }
     if ('deadLetters' in outcome) {
@@ -339,11 +338,10 @@ export class WriteOutcomes implements beam.DoFn<
   }
 
   private send(context: {written: Counted}): void {
-    if (this.encoded.length === 0) return;
-    const rows = this.encoded.length;
-    // Memory of its own (concatEntries), so handing it over detaches nothing else.
-    const request = concatEntries(this.encoded);
-    this.encoded = [];
+    const rows = this.rows!.size;
+    if (rows === 0) return;
+    // Memory of its own (EntriesWriter.take), so handing it over detaches nothing else.
+    const request = this.rows!.take();
     const transfer = [
       request.bytes.buffer,
       request.ends.buffer,

@@ -8,6 +8,7 @@ import {
   tableNameOf,
 } from './data-channel';
 import type {RawEntry} from './raw-entry';
+import {releaseBytes} from '../release-bytes';
 import {
   type EncodedEntries,
   decodeMutateRowsResponse,
@@ -84,17 +85,18 @@ export async function mutateEntries(
   for (let attempt = 1; ; attempt++) {
     const sent = pending ?? Array.from({length: count}, (_, i) => i);
     const statusOf = new Map<number, number>();
+    const request = encodeMutateRowsRequest(
+      tableName,
+      entries,
+      pending,
+      channel.appProfileId,
+    );
     const rpcError = await new Promise<Error | undefined>(resolve => {
       const call = channel.stub.makeServerStreamRequest(
         MUTATE_ROWS,
         bytes => bytes,
         bytes => bytes,
-        encodeMutateRowsRequest(
-          tableName,
-          entries,
-          pending,
-          channel.appProfileId,
-        ),
+        request,
         routingHeader(tableName, channel),
         {deadline},
       );
@@ -118,6 +120,7 @@ export async function mutateEntries(
       call.once('error', error => resolve(error));
       call.once('end', () => resolve(undefined));
     });
+    releaseBytes(request);
     // Left to send: entries without a status, and those refused with a retryable one.
     pending = sent.filter(i => {
       const code = statusOf.get(i);

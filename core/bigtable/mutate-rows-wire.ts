@@ -50,28 +50,60 @@ export function sliceEntries(
 }
 
 /**
- * Entries encoded apart laid end to end, as one request's: in memory of their own (`bytes.buffer`
- * and `ends.buffer` hold exactly them), so they can be handed to another thread without a copy.
+ * Entries written one after another into one buffer kept from request to request, and taken as a
+ * request's EncodedEntries in memory of their own (`bytes.buffer` and `ends.buffer` hold exactly
+ * them), so they can be handed to another thread without a copy. No buffer per entry: a flex
+ * template row made its own Buffer and ends, kept until its request was sent (bench/README.md,
+ * flex-load-memory).
  */
-export function concatEntries(
-  parts: readonly EncodedEntries[],
-): EncodedEntries {
-  let total = 0;
-  let count = 0;
-  for (const part of parts) {
-    total += part.bytes.length;
-    count += part.ends.length;
+export class EntriesWriter {
+  private buffer = Buffer.allocUnsafeSlow(64 * 1024);
+  private ends = new Uint32Array(64);
+  private count = 0;
+  private length = 0;
+
+  /** Entries written since the last take(). */
+  get size(): number {
+    return this.count;
   }
-  const bytes = Buffer.allocUnsafeSlow(total);
-  const ends = new Uint32Array(count);
-  let at = 0;
-  let n = 0;
-  for (const part of parts) {
-    bytes.set(part.bytes, at);
-    for (const end of part.ends) ends[n++] = at + end;
-    at += part.bytes.length;
+
+  /**
+   * A writer for the next entry, which must be exactly `length` bytes (the whole `entries`
+   * field: entryFieldLength); end() checks it.
+   */
+  entry(length: number): WireWriter {
+    const needed = this.length + length;
+    if (needed > this.buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(
+        Math.max(needed, this.buffer.length * 2),
+      );
+      this.buffer.copy(grown, 0, 0, this.length);
+      this.buffer = grown;
+    }
+    if (this.count === this.ends.length) {
+      const grown = new Uint32Array(this.ends.length * 2);
+      grown.set(this.ends);
+      this.ends = grown;
+    }
+    return new WireWriter(this.buffer.subarray(this.length, needed));
   }
-  return {bytes, ends};
+
+  /** Closes the entry `entry(length)` opened, once `out` has written it all. */
+  end(out: WireWriter): void {
+    const sized = out.buffer.length;
+    checkedEnds(this.ends, sized, out.written);
+    this.ends[this.count++] = this.length += sized;
+  }
+
+  /** The entries written so far, in memory of their own; the writer starts empty again. */
+  take(): EncodedEntries {
+    const bytes = Buffer.allocUnsafeSlow(this.length);
+    this.buffer.copy(bytes, 0, 0, this.length);
+    const ends = this.ends.slice(0, this.count);
+    this.count = 0;
+    this.length = 0;
+    return {bytes, ends};
+  }
 }
 
 /** The row key of entry i (for messages: a view of the bytes). */

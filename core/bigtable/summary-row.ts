@@ -13,8 +13,7 @@ import type {SummaryTableSchema} from '../resources';
 import type {SummaryRow} from '../summary-csv';
 import {RawEntry, type RawMutation, setCellMutation} from './raw-entry';
 import {
-  type EncodedEntries,
-  checkedEnds,
+  type EntriesWriter,
   deleteFromFamilyFieldLength,
   entryFieldLength,
   setCellFieldLength,
@@ -22,7 +21,7 @@ import {
   writeEntryHead,
   writeSetCell,
 } from './mutate-rows-wire';
-import {WireWriter, nameBytes} from './wire';
+import {nameBytes} from './wire';
 import {newestText, type ReadRow} from './read-rows';
 
 export const SIGNAL_COLUMN = 'threshold_signal';
@@ -112,13 +111,15 @@ let valueEnds = new Uint32Array(1024);
 
 /**
  * summaryRowEntry of one row in MutateRows wire format (the same bytes encodeEntries makes of it),
- * written straight from the cells: no mutation object or Buffer per cell (a flex template row has
- * ~115 cells, and a file's entry would otherwise allocate ~25 KB).
+ * written straight from the cells into `into`, after the entries written there before: no mutation
+ * object or Buffer per cell (a flex template row has ~115 cells, and a file's entry would otherwise
+ * allocate ~25 KB), and no Buffer per row.
  */
 export function encodeSummaryRow(
   cells: SummaryCells,
   schema: SummaryTableSchema,
-): EncodedEntries {
+  into: EntriesWriter,
+): void {
   const {count, sum} = schema.families;
   const families = [nameBytes(count), nameBytes(sum)];
   const micros = startOfDay(cells.key).getTime() * 1000;
@@ -157,7 +158,7 @@ export function encodeSummaryRow(
     }
   }
   const total = entryFieldLength(keyEnd, mutationBytes);
-  const out = new WireWriter(Buffer.allocUnsafe(total));
+  const out = into.entry(total);
   writeEntryHead(out, mutationBytes, scratch, 0, keyEnd);
   writeDeleteFromFamily(out, families[0]!);
   writeDeleteFromFamily(out, families[1]!);
@@ -175,10 +176,7 @@ export function encodeSummaryRow(
     start = valueEnds[i]!;
   }
   qualifiers.length = 0;
-  return {
-    bytes: out.buffer,
-    ends: checkedEnds(Uint32Array.of(out.written), total, out.written),
-  };
+  into.end(out);
 }
 
 /** A stored row back as cells (the newest cell of each column). */

@@ -6,10 +6,17 @@ unchanged. The Python apache-beam installed in this image is the Dataflow job se
 TypeScript side starts to submit the job (FLEX_BEAM_PYTHON points it at this Python, so nothing
 is pip-installed at launch). node returns once Dataflow has created the job; so does this.
 """
+import json
 import os
 import sys
 
 APP_DIR = os.environ.get("FLEX_APP_DIR", "/app")
+
+def node_flags():
+    """node's flags for every flex-template process (flex-template/node-flags.json)."""
+    with open(os.path.join(APP_DIR, "flex-template", "node-flags.json"), encoding="utf-8") as f:
+        return json.load(f)
+
 
 
 def node_command(argv):
@@ -17,7 +24,7 @@ def node_command(argv):
     if not any(a == "--runner" or a.startswith("--runner=") for a in args):
         args.append("--runner=dataflow")
     # The bundle built into the image (node esbuild.config.mjs flex-template), not the source.
-    return ["node", os.path.join(APP_DIR, "dist", "flex-template", "index.js"), *args]
+    return ["node", *node_flags(), os.path.join(APP_DIR, "dist", "flex-template", "index.js"), *args]
 
 
 def main():

@@ -9,6 +9,10 @@ import {
   sharedBlockingClient,
 } from '../../flex-template/blocking-client';
 import type {FixtureService} from './blocking-service-fixture';
+import {
+  IO_THREAD_OLD_GENERATION_MB,
+  IO_THREAD_YOUNG_GENERATION_MB,
+} from '../../flex-template/io-thread';
 
 const fixture = path.join(__dirname, 'blocking-service-fixture.ts');
 const open = (greeting: string, timeoutMs?: number) =>
@@ -160,6 +164,38 @@ test('a dead service thread fails the waiting call at once with its cause, and e
     assert.ok(client.dead);
   } finally {
     client.close();
+  }
+});
+
+test("the thread's heap limits are the client's: a young generation that keeps surviving stays within them", () => {
+  const capped = new BlockingClient<FixtureService>(
+    fixture,
+    {greeting: 'x'},
+    {
+      resourceLimits: {
+        maxYoungGenerationSizeMb: IO_THREAD_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: IO_THREAD_OLD_GENERATION_MB,
+      },
+    },
+  );
+  const own = open('x');
+  try {
+    const cappedMb = capped.service.newSpaceMb();
+    const ownMb = own.service.newSpaceMb();
+    assert.ok(
+      cappedMb <= IO_THREAD_YOUNG_GENERATION_MB,
+      `new space ${cappedMb} MB, limit ${IO_THREAD_YOUNG_GENERATION_MB} MB`,
+    );
+    assert.ok(ownMb > cappedMb, `V8's own sizing: ${ownMb} MB`);
+    const limitMb = capped.service.heapLimitMb();
+    assert.ok(
+      limitMb > IO_THREAD_OLD_GENERATION_MB &&
+        limitMb < IO_THREAD_OLD_GENERATION_MB + 64,
+      `heap limit ${limitMb} MB`,
+    );
+  } finally {
+    capped.close();
+    own.close();
   }
 });
 

@@ -38,6 +38,22 @@ export async function createService(init: {greeting: string}) {
       }, 20);
       return new Promise<never>(() => undefined);
     },
+    /** The thread's heap limit (MB): its old and young generations'. */
+    async heapLimitMb() {
+      return (
+        (await import('node:v8')).getHeapStatistics().heap_size_limit / 2 ** 20
+      );
+    },
+    /** The thread's new space (MB) after allocating objects that keep surviving scavenges. */
+    async newSpaceMb() {
+      const keep = new Array<unknown>(2000);
+      for (let i = 0; i < 3_000_000; i++)
+        keep[i % 2000] = {i, s: `x${i}`, a: [i, i]};
+      const space = (await import('node:v8'))
+        .getHeapSpaceStatistics()
+        .find(s => s.space_name === 'new_space')!;
+      return space.space_size / 2 ** 20;
+    },
     async sleep(ms: number) {
       await new Promise(resolve => setTimeout(resolve, ms));
       return ms;

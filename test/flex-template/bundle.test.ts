@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import {suiteEnv, type SuiteEnv} from '../support/suite-env';
 import {printingErrors} from '../support/hooks';
 import {FLEX_BUNDLE, buildFlexBundle} from './flex-bundle';
+import {FLEX_NODE_FLAGS} from '../../flex-template/node-flags';
 import {
   readSummaryTable,
   summaryRowsFor,
@@ -36,11 +37,12 @@ test.after(async () => {
   rmSync(dir, {recursive: true, force: true});
 });
 
-const runBundle = (input: string) => {
+const runBundle = (input: string, flags = FLEX_NODE_FLAGS) => {
   const r = env.resources;
   return spawnSync(
     process.execPath,
     [
+      ...flags,
       FLEX_BUNDLE,
       `--input=${input}`,
       `--bigtable_project=${r.project}`,
@@ -105,9 +107,14 @@ test('the built bundle loads a tiny input, a rerun loads nothing new, and a reje
     dates,
   );
 
-  const again = runBundle(dir);
+  // Run as deployed (node-flags.json's flags), the I/O thread's code cache is used; under other
+  // V8 flags it is rejected, and the log says so.
+  const CACHE_REJECTED = /compiled from source: its code cache/;
+  assert.not.match(first.stdout + first.stderr, CACHE_REJECTED);
+  const again = runBundle(dir, []);
   assert.is(again.status, 0, again.stderr + again.stdout);
   assert.is(doneCounters(again.stdout)?.files_selected, 0);
+  assert.match(again.stdout + again.stderr, CACHE_REJECTED);
 
   writeFileSync(
     path.join(dir, summaryFileName('2025-03-04')),

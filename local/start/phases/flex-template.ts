@@ -1,9 +1,10 @@
 import {join} from 'node:path';
+import {FLEX_NODE_FLAGS} from '../../../flex-template/node-flags';
 import type {Phase} from '../phase';
 import {runToEnd} from '../run-to-end';
 
 /**
- * The flex template as its launcher image runs it (`node dist/flex-template/index.js`, the bundle
+ * The flex template as its launcher image runs it (`node FLEX_NODE_FLAGS dist/flex-template/index.js`, the bundle
  * of the build phase), `dates_suffixes=auto` as the 02:00
  * scheduler launches it: Beam's direct runner by default, or with `--runner=portable` Python's
  * job service with Node workers (the flex template's `universal` runner starts that service).
@@ -20,6 +21,7 @@ export const flexTemplatePhase: Phase = {
       'flex-template',
       process.execPath,
       [
+        ...FLEX_NODE_FLAGS,
         join(context.root, 'dist', 'flex-template', 'index.js'),
         `--input=${context.env.OUTPUT_URI}`,
         '--dates_suffixes=auto',

@@ -2,7 +2,7 @@ import {test} from 'uvu';
 import * as assert from 'uvu/assert';
 import {mutateEntries} from '../../../core/bigtable/mutate-entries';
 import {
-  concatEntries,
+  EntriesWriter,
   encodeEntries,
 } from '../../../core/bigtable/mutate-rows-wire';
 import {NEWEST_CELL} from '../../../core/bigtable/read-rows';
@@ -11,6 +11,7 @@ import {
   encodeSummaryRow,
   loadedDateFilter,
   type SummaryCells,
+  SIGNAL_COLUMN,
   summaryCellsOf,
   summaryRowEntry,
 } from '../../../core/bigtable/summary-row';
@@ -133,7 +134,11 @@ test('a row encoded straight from its cells is the bytes of its entry, and write
     },
     {key: '2026-12-28', count: {}, sum: {'TOTAL:USD': '9'.repeat(400)}},
   ];
-  const direct = concatEntries(rows.map(row => encodeSummaryRow(row, schema)));
+  const writer = new EntriesWriter();
+  for (const row of rows) encodeSummaryRow(row, schema, writer);
+  assert.is(writer.size, rows.length);
+  const direct = writer.take();
+  assert.is(writer.size, 0, 'take() starts the writer empty again');
   const viaEntries = encodeEntries(
     rows.map(row => summaryRowEntry(row, schema)),
   );
@@ -144,6 +149,39 @@ test('a row encoded straight from its cells is the bytes of its entry, and write
 
   await mutateEntries(table, direct);
   assert.equal(await stored(), rows);
+});
+
+test('a writer past its first buffer and its first 64 ends keeps every entry, batch after batch', () => {
+  // 300 rows of ~1.4 KB: the writer grows its buffer (64 KB) and its ends (64) more than once.
+  const rows = Array.from({length: 300}, (_, i): SummaryCells => ({
+    key: new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10),
+    count: {'TOTAL:ALL': String(i), [SIGNAL_COLUMN]: 'LOW'},
+    sum: {'TOTAL:USD': String(i).repeat(1 + (i % 400))},
+  }));
+  const writer = new EntriesWriter();
+  for (const batch of [rows.slice(0, 250), rows.slice(250)]) {
+    for (const row of batch) encodeSummaryRow(row, schema, writer);
+    const taken = writer.take();
+    const expected = encodeEntries(
+      batch.map(row => summaryRowEntry(row, schema)),
+    );
+    assert.equal([...taken.ends], [...expected.ends]);
+    assert.ok(taken.bytes.equals(expected.bytes), 'the same bytes');
+    assert.is(
+      taken.bytes.buffer.byteLength,
+      taken.bytes.length,
+      'memory of its own',
+    );
+    assert.is(taken.ends.buffer.byteLength, taken.ends.byteLength);
+  }
+});
+
+test('an entry written short of the length it was opened with is refused', () => {
+  const writer = new EntriesWriter();
+  const out = writer.entry(10);
+  out.varint(1);
+  assert.throws(() => writer.end(out), /sized 10, written 1/);
+  assert.is(writer.size, 0, 'nothing taken in');
 });
 
 test('the loaded-date filter passes exactly the rows that hold their threshold signal', async () => {

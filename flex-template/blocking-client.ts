@@ -152,7 +152,7 @@ export class BlockingClient<S extends AsyncMethods = AsyncMethods> {
     this.worker = new Worker(threadModule, {
       workerData: {serviceModule, init, port: port2, state: shared},
       transferList: [port2],
-      ...(options.resourceLimits && {resourceLimits: options.resourceLimits}),
+      resourceLimits: options.resourceLimits,
     });
     // The thread must not keep a finished process (or a Beam worker) alive.
     this.worker.unref();

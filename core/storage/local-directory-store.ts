@@ -2,6 +2,7 @@ import {randomBytes} from 'node:crypto';
 import {promises as fs, readFile} from 'node:fs';
 import {promisify} from 'node:util';
 import * as path from 'node:path';
+import pLimit from 'p-limit';
 import {
   type ObjectStore,
   ObjectStoreError,
@@ -81,21 +82,17 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   async listVersions(prefix = ''): Promise<VersionedName[]> {
-    const names = await this.list(prefix);
-    const listed = new Array<VersionedName>(names.length);
     // A few stats at a time: one each for 10,000 names at once held ~28 MB of requests and
     // BigInt stats until the last came back (bench/README.md, flex-load-memory).
-    let next = 0;
-    const statNext = async (): Promise<void> => {
-      while (next < names.length) {
-        const i = next++;
-        const name = names[i]!;
-        const stat = await fs.stat(this.pathOf(name), {bigint: true});
-        listed[i] = {name, version: versionOf(stat)};
-      }
-    };
-    await Promise.all(Array.from({length: LIST_STATS_AT_ONCE}, statNext));
-    return listed;
+    const limit = pLimit(LIST_STATS_AT_ONCE);
+    return Promise.all(
+      (await this.list(prefix)).map(name =>
+        limit(async () => ({
+          name,
+          version: versionOf(await fs.stat(this.pathOf(name), {bigint: true})),
+        })),
+      ),
+    );
   }
 
   async readVersioned(name: string): Promise<{data: Buffer; version: string}> {

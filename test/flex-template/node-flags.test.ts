@@ -95,4 +95,29 @@ test('with the flags, a young generation that keeps surviving stays within them,
   );
 });
 
+test('with the flags, V8 tenures no allocation site', () => {
+  // A site whose objects all survive their scavenges: by its own rules V8 decides, scavenge by
+  // scavenge, whether to make its objects straight in the old generation, and
+  // --trace-pretenuring-statistics prints each decision.
+  const program = `
+    const keep = [];
+    const make = (i) => ({i, a: [i, i]});
+    for (let r = 0; r < 30; r++) {
+      for (let i = 0; i < 200000; i++) keep.push(make(i));
+      if (keep.length > 1000000) keep.length = 0;
+    }`;
+  const decisionsOf = (flags: readonly string[]) => {
+    const run = spawnSync(
+      process.execPath,
+      [...flags, '--trace-pretenuring-statistics', '-e', program],
+      {encoding: 'utf8'},
+    );
+    assert.is(run.status, 0, run.stderr);
+    return run.stdout.split('\n').filter(line => line.includes('pretenuring:'))
+      .length;
+  };
+  assert.ok(decisionsOf([]) > 0, "V8's own rules decide on the site");
+  assert.is(decisionsOf(FLEX_NODE_FLAGS), 0);
+});
+
 test.run();

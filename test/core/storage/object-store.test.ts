@@ -1,4 +1,4 @@
-import {readdirSync} from 'node:fs';
+import {promises as fsPromises, readdirSync} from 'node:fs';
 import {suite, test} from 'uvu';
 import * as assert from 'uvu/assert';
 import {download} from '../../../core/storage/download';
@@ -111,6 +111,23 @@ for (const kind of ['local', 'gcs'] as const) {
     ]);
   });
 
+  it('listVersions lists every name under a prefix in order, each with the version it reads as', async () => {
+    const names = Array.from(
+      {length: 120},
+      (_, i) => `many/${String(i).padStart(3, '0')}.csv`,
+    );
+    await Promise.all(names.map(name => s.store.write(name, name)));
+    await s.store.write('many/sub/deeper.csv', 'deeper');
+    await s.store.write('other.csv', 'other');
+    const listed = await s.store.listVersions('many/');
+    assert.equal(
+      listed.map(v => v.name),
+      [...names, 'many/sub/deeper.csv'],
+    );
+    for (const {name, version} of [listed[0]!, listed[77]!, listed[120]!])
+      assert.is((await s.store.readVersioned(name)).version, version, name);
+  });
+
   it('reading a missing object fails', async () => {
     let failed = false;
     await s.store.read('missing.csv').catch(() => (failed = true));
@@ -133,6 +150,36 @@ test('local store: no temp files are left behind, and names cannot escape the di
       .catch((e: unknown) => (error = e));
     assert.instance(error, ObjectStoreError);
   } finally {
+    await s.cleanup();
+  }
+});
+
+test('local store: listing versions stats a few names at a time, not every name at once', async () => {
+  const s = localStore();
+  const stat = fsPromises.stat;
+  try {
+    await Promise.all(
+      Array.from({length: 200}, (_, i) => s.store.write(`f-${i}.csv`, `${i}`)),
+    );
+    let inFlight = 0;
+    let most = 0;
+    let stats = 0;
+    fsPromises.stat = (async (...args: Parameters<typeof stat>) => {
+      inFlight++;
+      stats++;
+      most = Math.max(most, inFlight);
+      try {
+        return await stat(...args);
+      } finally {
+        inFlight--;
+      }
+    }) as typeof stat;
+    const listed = await s.store.listVersions();
+    assert.is(listed.length, 200);
+    assert.is(stats, 200);
+    assert.ok(most > 1 && most <= 16, `${most} stats at once`);
+  } finally {
+    fsPromises.stat = stat;
     await s.cleanup();
   }
 });

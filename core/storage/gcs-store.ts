@@ -1,10 +1,20 @@
-import type {Bucket} from '@google-cloud/storage';
+import type {
+  Bucket,
+  GetFilesOptions,
+  GetFilesResponse,
+} from '@google-cloud/storage';
 import {download} from './download';
 import type {ObjectStore, VersionedName} from './object-store';
 
 function statusOf(error: unknown): number | undefined {
   const code = (error as {code?: unknown}).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/** An object as a listing with `fields` gives it: the JSON API's item, not a File. */
+interface ListedItem {
+  name: string;
+  generation: string | number;
 }
 
 /** An ObjectStore over a Cloud Storage bucket and prefix. */
@@ -14,6 +24,8 @@ export class GcsStore implements ObjectStore {
   constructor(
     private readonly bucket: Bucket,
     private readonly prefix = '',
+    /** Objects a listing asks for at a time (the JSON API's most is 1,000). */
+    private readonly listPageSize = 1000,
   ) {
     this.location = `gs://${bucket.name}/${prefix}`;
   }
@@ -35,16 +47,28 @@ export class GcsStore implements ObjectStore {
   }
 
   async listVersions(prefix = ''): Promise<VersionedName[]> {
-    const [files] = await this.bucket.getFiles({
+    // A page at a time, each object's name and generation only: with `fields` the client hands
+    // back the listed items as they came (not a File with its metadata each: 10,000 of those
+    // held at once weigh tens of MB).
+    const listed: VersionedName[] = [];
+    let query: GetFilesOptions | undefined = {
       prefix: this.prefix + prefix,
-      autoPaginate: true,
-    });
-    return files
-      .map(file => ({
-        name: file.name.slice(this.prefix.length),
-        version: String(file.metadata.generation),
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      autoPaginate: false,
+      maxResults: this.listPageSize,
+      fields: 'items(name,generation),nextPageToken',
+    };
+    while (query) {
+      const [items, next]: GetFilesResponse = await this.bucket.getFiles(query);
+      for (const item of items as unknown as ListedItem[])
+        listed.push({
+          name: item.name.slice(this.prefix.length),
+          version: String(item.generation),
+        });
+      query = next && 'pageToken' in next ? next : undefined;
+    }
+    return listed.sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   }
 
   async readVersioned(name: string): Promise<{data: Buffer; version: string}> {

@@ -184,6 +184,38 @@ test('local store: listing versions stats a few names at a time, not every name 
   }
 });
 
+test('GCS store: versions are listed page by page, each object once, with its generation', async () => {
+  const storage = storageClient();
+  const s = await gcsStore('paged');
+  try {
+    const bucket = storage.bucket(s.uri.slice('gs://'.length).split('/')[0]!);
+    const names = Array.from(
+      {length: 23},
+      (_, i) => `p-${String(i).padStart(2, '0')}.csv`,
+    );
+    await Promise.all(names.map(name => s.store.write(name, name)));
+    await bucket.file('pagedish.csv').save('other', {resumable: false});
+    const pages: unknown[] = [];
+    const getFiles = bucket.getFiles.bind(bucket);
+    bucket.getFiles = ((query: object) => {
+      pages.push(query);
+      return getFiles(query);
+    }) as typeof bucket.getFiles;
+    const listed = await new GcsStore(bucket, 'paged/', 5).listVersions();
+    assert.is(pages.length, 5, 'pages of 5 for 23 objects');
+    assert.equal(
+      listed.map(v => v.name),
+      names,
+    );
+    for (const {name, version} of [listed[0]!, listed[22]!]) {
+      const [metadata] = await bucket.file(`paged/${name}`).getMetadata();
+      assert.is(version, String(metadata.generation), name);
+    }
+  } finally {
+    await s.cleanup();
+  }
+});
+
 test('GCS store: objects outside its prefix are neither listed nor replaced', async () => {
   const storage = storageClient();
   const s = await gcsStore('daily');

@@ -18,7 +18,7 @@ import flags from './node-flags.json';
  *   them: when a scavenge falls then, a site that makes objects per line can have 100 alive, and
  *   is tenured (--trace-pretenuring-statistics shows it at the moment); its short-lived objects
  *   then filled the main thread's old generation (~0.4 MB a scavenge, +15 MB at the peak) until a
- *   full collection. In 5 of 12 runs of 10,000 files it happened; with the flag, in none of 11.
+ *   full collection. In 5 of 12 runs of 10,000 files it happened; with the flag, in none of 17.
  * With these, peak memory stays flat with the input (bench/README.md, flex-load-memory). They are
  * process-wide V8 flags, so the I/O thread runs under them too; its heap limits are its own
  * (io-thread.ts).

@@ -31,11 +31,7 @@ export class GcsStore implements ObjectStore {
   }
 
   async list(prefix = ''): Promise<string[]> {
-    const [files] = await this.bucket.getFiles({
-      prefix: this.prefix + prefix,
-      autoPaginate: true,
-    });
-    return files.map(file => file.name.slice(this.prefix.length)).sort();
+    return (await this.listVersions(prefix)).map(listed => listed.name);
   }
 
   async read(name: string): Promise<Buffer> {
